@@ -1,0 +1,109 @@
+#include "platform.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+
+#define GiB(n) ((uint64_t)(n) << 30)
+
+/* "ADDR,SIZE,what it is": SIZE takes K, M or G. */
+static int parse_reserved(const struct cfg_file *f, const struct cfg_value *v, const char *key,
+                          struct region *r, struct xu_err *err)
+{
+    char addr[32], size[32];
+    const char *c1 = strchr(v->text, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+
+    if (!c2 || (size_t)(c1 - v->text) >= sizeof(addr) || (size_t)(c2 - c1 - 1) >= sizeof(size) ||
+        c2[1] == '\0')
+        return xu_fail(err, "%s:%u: %s: \"%s\" is not \"ADDR,SIZE,what it is\"", f->path, v->line,
+                       key, v->text);
+    memcpy(addr, v->text, (size_t)(c1 - v->text));
+    addr[c1 - v->text] = '\0';
+    memcpy(size, c1 + 1, (size_t)(c2 - c1 - 1));
+    size[c2 - c1 - 1] = '\0';
+    if (cfg_parse_u64(addr, &r->addr) < 0 || cfg_parse_size(size, &r->size_bytes) < 0 ||
+        r->size_bytes == 0 || r->addr + r->size_bytes < r->addr)
+        return xu_fail(err, "%s:%u: %s: \"%s\": bad address or size", f->path, v->line, key,
+                       v->text);
+    snprintf(r->what, sizeof(r->what), "%s", c2 + 1);
+    return 0;
+}
+
+static int copy(const struct cfg_file *f, const struct cfg_setting *s, char *dst, size_t size,
+                struct xu_err *err)
+{
+    const char *v;
+
+    if (cfg_get_string(f, s, &v, err) < 0)
+        return -1;
+    if (strlen(v) >= size)
+        return xu_fail(err, "%s:%u: %s: longer than %zu characters", f->path, s->line, s->key,
+                       size - 1);
+    strcpy(dst, v);
+    return 0;
+}
+
+static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
+                 struct xu_err *err)
+{
+    uint64_t v;
+
+    if (strcmp(s->key, "name") == 0)
+        return copy(f, s, p->name, sizeof(p->name), err);
+    if (strcmp(s->key, "ram_base") == 0)
+        return cfg_get_u64(f, s, 0, UINT64_MAX, &p->ram_base_addr, err);
+    if (strcmp(s->key, "ram_mib") == 0) {
+        if (cfg_get_u64(f, s, 16, GiB(1024) >> 20, &v, err) < 0)
+            return -1;
+        p->ram_size_bytes = v << 20;
+        return 0;
+    }
+    if (strcmp(s->key, "fdt_var") == 0)
+        return copy(f, s, p->fdt_var, sizeof(p->fdt_var), err);
+    if (strcmp(s->key, "fdt_max_kib") == 0) {
+        /* Xen maps at most 2 MiB of device tree. */
+        if (cfg_get_u64(f, s, 4, 2048, &v, err) < 0)
+            return -1;
+        p->fdt_max_bytes = v << 10;
+        return 0;
+    }
+    if (strcmp(s->key, "xen_cmdline") == 0)
+        return copy(f, s, p->xen_cmdline, sizeof(p->xen_cmdline), err);
+    if (strcmp(s->key, "reserved") == 0) {
+        const struct cfg_value *items;
+        size_t n;
+
+        if (cfg_get_strings(f, s, &items, &n, err) < 0)
+            return -1;
+        if (n > PLATFORM_MAX_RESERVED)
+            return xu_fail(err, "%s:%u: reserved: more than %d regions", f->path, s->line,
+                           PLATFORM_MAX_RESERVED);
+        for (size_t i = 0; i < n; i++)
+            if (parse_reserved(f, &items[i], s->key, &p->reserved[i], err) < 0)
+                return -1;
+        p->n_reserved = n;
+        return 0;
+    }
+    return xu_fail(err, "%s:%u: unknown key '%s'", f->path, s->line, s->key);
+}
+
+int platform_load(const char *path, struct platform *p, struct xu_err *err)
+{
+    static const char *const required[] = {"name", "ram_base", "ram_mib", "fdt_var", "fdt_max_kib"};
+    struct cfg_file f;
+    int rc = 0;
+
+    memset(p, 0, sizeof(*p));
+    snprintf(p->source, sizeof(p->source), "%s", path);
+    if (cfg_load(path, &f, err) < 0)
+        return -1;
+    for (size_t i = 0; i < f.n_settings && rc == 0; i++)
+        rc = apply(&f, &f.settings[i], p, err);
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]) && rc == 0; i++)
+        if (!cfg_find(&f, required[i]))
+            rc = xu_fail(err, "%s: no %s = ...", path, required[i]);
+    cfg_free(&f);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/* Machine descriptions: the ones we ship load, and bad ones are refused with their line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "platform.h"
+#include "testutil.h"
+
+static struct platform p;
+
+static void test_qemu_platform_as_shipped(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+
+    if (platform_load(SOURCE_ROOT "/platform/qemu/platform.cfg", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(p.name, "qemu");
+    assert_int_equal(p.ram_base_addr, 0x40000000);
+    assert_int_equal(p.ram_size_bytes, 2048ull << 20);
+    assert_int_equal(p.n_reserved, 3);
+    assert_int_equal(p.reserved[0].addr, 0x40000000);
+    assert_int_equal(p.reserved[0].size_bytes, 1 << 20);
+    assert_string_equal(p.reserved[0].what, "firmware device tree");
+    assert_int_equal(p.reserved[2].addr, 0xbc000000);
+    assert_string_equal(p.fdt_var, "fdt_addr");
+    assert_int_equal(p.fdt_max_bytes, 1 << 20);
+    assert_string_equal(p.xen_cmdline, "console=dtuart");
+}
+
+static void expect_error(const char *text, const char *message_after_path)
+{
+    struct xu_err err = {{0}};
+    const char *path = write_temp("p.cfg", text);
+    char expected[1200];
+
+    assert_int_equal(platform_load(path, &p, &err), -1);
+    snprintf(expected, sizeof(expected), "%s%s", path, message_after_path);
+    assert_string_equal(err.msg, expected);
+}
+
+#define BASE "name = 'm'\nram_base = 0\nram_mib = 1024\nfdt_var = 'fdt_addr'\nfdt_max_kib = 64\n"
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    expect_error(BASE "reserved = [ '0x0,1M' ]\n",
+                 ":6: reserved: \"0x0,1M\" is not \"ADDR,SIZE,what it is\"");
+    expect_error(BASE "reserved = [ '0x0,1Q,x' ]\n",
+                 ":6: reserved: \"0x0,1Q,x\": bad address or size");
+    expect_error(BASE "fdt_max_kib = 4096\n", ":6: fdt_max_kib: 4096 is out of range [4, 2048]");
+    expect_error(BASE "ram = 5\n", ":6: unknown key 'ram'");
+    expect_error("name = 'm'\n", ": no ram_base = ...");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qemu_platform_as_shipped),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
