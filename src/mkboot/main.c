@@ -1,0 +1,176 @@
+/*
+ * mkboot: writes the u-boot script that loads Xen and Dom0 from the boot
+ * partition, with every address computed from the files it finds there.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "domcfg.h"
+#include "err.h"
+#include "image.h"
+#include "plan.h"
+#include "platform.h"
+#include "script.h"
+
+struct options {
+    const char *platform;
+    const char *dom0;
+    const char *boot_dir;
+    const char *xen;
+    const char *out;
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: mkboot --platform FILE --dom0 FILE --boot-dir DIR --xen NAME -o OUT\n"
+                "\n"
+                "Writes the u-boot script (text, for mkimage -T script) that loads Xen and\n"
+                "Dom0 from the boot partition whose files are staged in DIR.\n"
+                "  --platform FILE  the machine: RAM, what u-boot keeps, Xen's command line\n"
+                "  --dom0 FILE      Dom0's config (xl.cfg syntax); its files are in DIR\n"
+                "  --boot-dir DIR   the boot partition's files, as they will be on the card\n"
+                "  --xen NAME       Xen's file name in DIR\n"
+                "  -o OUT           where to write the script\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"platform", required_argument, NULL, 'p'}, {"dom0", required_argument, NULL, 'd'},
+        {"boot-dir", required_argument, NULL, 'b'}, {"xen", required_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            o->platform = optarg;
+            break;
+        case 'd':
+            o->dom0 = optarg;
+            break;
+        case 'b':
+            o->boot_dir = optarg;
+            break;
+        case 'x':
+            o->xen = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc || !o->platform || !o->dom0 || !o->boot_dir || !o->xen || !o->out) {
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the size and the header of `path`; `name` is its name on the partition. */
+static int probe_file(const char *path, const char *name, bool is_kernel, struct boot_file *f,
+                      struct xu_err *err)
+{
+    uint8_t header[IMAGE_HEADER_BYTES];
+    struct stat st;
+    size_t got;
+    FILE *fp;
+
+    memset(f, 0, sizeof(*f));
+    if (snprintf(f->name, sizeof(f->name), "%s", name) >= (int)sizeof(f->name))
+        return xu_fail(err, "%s: name too long", name);
+    fp = fopen(path, "rb");
+    if (!fp)
+        return xu_fail(err, "%s: %s", path, strerror(errno));
+    if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+        fclose(fp);
+        return xu_fail(err, "%s: not a regular file", path);
+    }
+    f->size_bytes = (uint64_t)st.st_size;
+    got = fread(header, 1, sizeof(header), fp);
+    fclose(fp);
+    if (f->size_bytes == 0)
+        return xu_fail(err, "%s: empty file", path);
+    if (is_kernel && image_probe(header, got, path, &f->image, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Dom0's files must lie on the boot partition: their names are relative to it. */
+static int partition_name(const char *path, const char *boot_dir, const char *source,
+                          const char **name, struct xu_err *err)
+{
+    size_t n = strlen(boot_dir);
+
+    if (strncmp(path, boot_dir, n) != 0 || path[n] != '/')
+        return xu_fail(err, "%s: %s is not on the boot partition (%s)", source, path, boot_dir);
+    *name = path + n + 1;
+    return 0;
+}
+
+static int run(const struct options *o, struct xu_err *err)
+{
+    static struct platform platform;
+    static struct domain_config dom0;
+    static struct boot_plan plan;
+    struct boot_file xen, kernel, ramdisk;
+    const char *kernel_name, *ramdisk_name = NULL;
+    char path[PATH_MAX + 256], tmp[PATH_MAX + 8];
+    FILE *out;
+
+    if (platform_load(o->platform, &platform, err) < 0 ||
+        domcfg_load(o->dom0, o->boot_dir, &dom0, err) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/%s", o->boot_dir, o->xen);
+    if (probe_file(path, o->xen, true, &xen, err) < 0)
+        return -1;
+    if (partition_name(dom0.kernel, o->boot_dir, o->dom0, &kernel_name, err) < 0 ||
+        probe_file(dom0.kernel, kernel_name, true, &kernel, err) < 0)
+        return -1;
+    if (dom0.ramdisk[0] &&
+        (partition_name(dom0.ramdisk, o->boot_dir, o->dom0, &ramdisk_name, err) < 0 ||
+         probe_file(dom0.ramdisk, ramdisk_name, false, &ramdisk, err) < 0))
+        return -1;
+    if (plan_boot(&platform, &dom0, &xen, &kernel, ramdisk_name ? &ramdisk : NULL, &plan, err) < 0)
+        return -1;
+
+    /* Write beside the target and rename, so a failure leaves no half-written script. */
+    snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
+    out = fopen(tmp, "w");
+    if (!out)
+        return xu_fail(err, "%s: %s", tmp, strerror(errno));
+    int rc = script_write(&plan, out, err);
+    if (fclose(out) != 0 && rc == 0)
+        rc = xu_fail(err, "%s: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, o->out) < 0)
+        rc = xu_fail(err, "%s: %s", o->out, strerror(errno));
+    if (rc < 0)
+        remove(tmp);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    struct xu_err err = {{0}};
+
+    if (parse_args(argc, argv, &o) < 0)
+        return 2;
+    if (run(&o, &err) < 0) {
+        fprintf(stderr, "mkboot: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}

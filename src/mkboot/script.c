@@ -1,0 +1,108 @@
+#include "script.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define LOAD_FROM "${devtype} ${devnum}:${distro_bootpart}"
+
+int script_quote(const char *text, char *out, size_t size, struct xu_err *err)
+{
+    size_t n = 0;
+
+    for (const char *p = text; *p; p++) {
+        if ((unsigned char)*p < ' ' || *p == 0x7f)
+            return xu_fail(err, "\"%s\": a control character cannot go into boot.scr", text);
+        if (n + 3 > size)
+            return xu_fail(err, "\"%s\": too long for boot.scr", text);
+        /* Inside hush double quotes these three keep a special meaning. */
+        if (*p == '"' || *p == '\\' || *p == '$')
+            out[n++] = '\\';
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+static void write_map(const struct boot_plan *plan, FILE *out)
+{
+    const struct layout *l = &plan->layout;
+
+    fprintf(out, "# RAM 0x%" PRIx64 "-0x%" PRIx64 ", as boot.scr finds it:\n", l->base_addr,
+            l->base_addr + l->size_bytes - 1);
+    for (size_t i = 0; i < l->n_taken; i++)
+        fprintf(out, "#   0x%09" PRIx64 "  %6" PRIu64 " KiB  %s\n", l->taken[i].addr,
+                l->taken[i].size_bytes / 1024, l->taken[i].what);
+}
+
+static void write_load(const struct boot_module *m, unsigned index, FILE *out)
+{
+    fprintf(out, "\n# %s: %" PRIu64 " bytes when built, room for %" PRIu64 "\n", m->role,
+            m->file_bytes, m->slot_bytes);
+    fprintf(out,
+            "if load " LOAD_FROM " 0x%" PRIx64 " %s; then true; else\n"
+            "    echo \"pixen: cannot load %s\"; exit; fi\n",
+            m->addr, m->file, m->file);
+    fprintf(out,
+            "if itest 0x${filesize} -gt 0x%" PRIx64 "; then\n"
+            "    echo \"pixen: %s (0x${filesize} bytes) outgrew its room of 0x%" PRIx64
+            " bytes: rebuild boot.scr\"; exit; fi\n",
+            m->slot_bytes, m->file, m->slot_bytes);
+    fprintf(out, "setenv pixen_size%u 0x${filesize}\n", index);
+}
+
+static int write_module_node(const struct boot_module *m, unsigned index, FILE *out,
+                             struct xu_err *err)
+{
+    char node[64], args[2048];
+
+    snprintf(node, sizeof(node), "/chosen/module@%" PRIx64, m->addr);
+    fprintf(out, "\n# %s\n", m->role);
+    fprintf(out, "fdt mknode /chosen module@%" PRIx64 "\n", m->addr);
+    fprintf(out, "fdt set %s compatible %s\n", node, m->compatible);
+    fprintf(out, "fdt set %s reg <0x%" PRIx64 " 0x%" PRIx64 " 0x0 ${pixen_size%u}>\n", node,
+            m->addr >> 32, m->addr & 0xffffffffu, index);
+    if (m->bootargs) {
+        if (script_quote(m->bootargs, args, sizeof(args), err) < 0)
+            return -1;
+        fprintf(out, "fdt set %s bootargs \"%s\"\n", node, args);
+    }
+    return 0;
+}
+
+int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
+{
+    const struct platform *p = plan->platform;
+    char xen_args[2048];
+
+    if (script_quote(plan->xen_cmdline, xen_args, sizeof(xen_args), err) < 0)
+        return -1;
+    fprintf(out, "# pixen boot script for %s, written by mkboot from %s: do not edit.\n", p->name,
+            p->source);
+    write_map(plan, out);
+    fprintf(out, "\necho \"pixen: loading Xen and Dom0 from " LOAD_FROM "\"\n");
+    for (unsigned i = 0; i < plan->n_modules; i++)
+        write_load(&plan->modules[i], i, out);
+
+    fprintf(out, "\n# Xen's device tree: the firmware's, with room for /chosen\n");
+    fprintf(out,
+            "if fdt addr ${%s}; then true; else\n"
+            "    echo \"pixen: no firmware device tree at \\${%s}\"; exit; fi\n",
+            p->fdt_var, p->fdt_var);
+    fprintf(out,
+            "if fdt move ${%s} 0x%" PRIx64 " 0x%" PRIx64 "; then true; else\n"
+            "    echo \"pixen: the firmware device tree is larger than 0x%" PRIx64
+            " bytes (fdt_max_kib)\"; exit; fi\n",
+            p->fdt_var, plan->fdt_addr, plan->fdt_bytes, p->fdt_max_bytes);
+    fprintf(out, "fdt addr 0x%" PRIx64 "\n", plan->fdt_addr);
+    fprintf(out, "fdt set /chosen \\#address-cells <0x2>\n");
+    fprintf(out, "fdt set /chosen \\#size-cells <0x2>\n");
+    fprintf(out, "fdt set /chosen xen,xen-bootargs \"%s\"\n", xen_args);
+    for (unsigned i = 1; i < plan->n_modules; i++)
+        if (write_module_node(&plan->modules[i], i, out, err) < 0)
+            return -1;
+
+    fprintf(out, "\necho \"pixen: starting Xen\"\n");
+    fprintf(out, "booti 0x%" PRIx64 " - 0x%" PRIx64 "\n", plan->modules[0].addr, plan->fdt_addr);
+    fprintf(out, "echo \"pixen: booti of Xen failed\"\n");
+    return ferror(out) ? xu_fail(err, "write error") : 0;
+}

@@ -1,0 +1,129 @@
+/* Boot placement: every address comes from the platform and the files' sizes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+
+#define MiB(n) ((uint64_t)(n) << 20)
+
+static struct platform platform;
+static struct domain_config dom0;
+static struct boot_plan plan;
+
+static struct boot_file file(const char *name, uint64_t size, uint64_t image_size, bool anywhere)
+{
+    struct boot_file f = {.size_bytes = size};
+
+    snprintf(f.name, sizeof(f.name), "%s", name);
+    f.image.kind = IMAGE_ARM64;
+    f.image.image_size_bytes = image_size;
+    f.image.anywhere = anywhere;
+    return f;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&platform, 0, sizeof(platform));
+    strcpy(platform.name, "qemu");
+    strcpy(platform.source, "platform.cfg");
+    platform.ram_base_addr = 0x40000000;
+    platform.ram_size_bytes = MiB(2048);
+    platform.reserved[0] = (struct region){0x40000000, MiB(1), "firmware device tree"};
+    platform.reserved[1] = (struct region){0x40200000, 0x10000, "boot.scr"};
+    platform.reserved[2] = (struct region){0xbc000000, MiB(64), "u-boot"};
+    platform.n_reserved = 3;
+    strcpy(platform.fdt_var, "fdt_addr");
+    platform.fdt_max_bytes = MiB(1);
+    strcpy(platform.xen_cmdline, "console=dtuart");
+    memset(&dom0, 0, sizeof(dom0));
+    dom0.memory_mib = 128;
+    dom0.maxmem_mib = 128;
+    dom0.vcpus = 1;
+    strcpy(dom0.cmdline, "console=hvc0");
+    return 0;
+}
+
+static void test_qemu_placement(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", 983048, 0x10e000, true);
+    struct boot_file kernel = file("Image", 32956352, 0x2000000, true);
+    struct boot_file ramdisk = file("initrd", 2217967, 0, false);
+    struct xu_err err = {{0}};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, &ramdisk, &plan, &err), 0);
+    assert_int_equal(plan.n_modules, 3);
+    /* The first 2 MiB boundary past the firmware's tree and boot.scr. */
+    assert_int_equal(plan.modules[0].addr, 0x40400000);
+    assert_int_equal(plan.modules[0].slot_bytes, MiB(2));
+    assert_int_equal(plan.fdt_addr, 0x40600000);
+    assert_int_equal(plan.fdt_bytes, MiB(1) + BOOT_FDT_ROOM_BYTES);
+    assert_int_equal(plan.modules[1].addr, 0x40800000);
+    assert_int_equal(plan.modules[1].slot_bytes, MiB(32));
+    assert_int_equal(plan.modules[2].addr, 0x42800000);
+    assert_int_equal(plan.modules[2].slot_bytes, MiB(4));
+    assert_string_equal(plan.xen_cmdline, "console=dtuart dom0_mem=128M,max:128M dom0_max_vcpus=1");
+    assert_string_equal(plan.modules[1].bootargs, "console=hvc0");
+    assert_null(plan.modules[2].bootargs);
+}
+
+static void test_xen_running_size_counts(void **state)
+{
+    (void)state;
+    /* A file of 1 MiB whose BSS takes it to 3 MiB needs two 2 MiB granules. */
+    struct boot_file xen = file("xen", MiB(1), MiB(3), true);
+    struct boot_file kernel = file("Image", MiB(1), 0, true);
+    struct xu_err err = {{0}};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), 0);
+    assert_int_equal(plan.modules[0].slot_bytes, MiB(4));
+    assert_int_equal(plan.fdt_addr, 0x40800000);
+    assert_int_equal(plan.n_modules, 2);
+}
+
+static void test_files_too_big_for_ram(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", MiB(1), MiB(1), true);
+    struct boot_file kernel = file("Image", MiB(2000), 0, true);
+    struct xu_err err = {{0}};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), -1);
+    assert_string_equal(err.msg, "boot files do not fit in RAM: dom0 kernel (Image): does not "
+                                 "fit: needs 2048000 KiB at a 2048 KiB boundary; the largest "
+                                 "free 2048 KiB-aligned room in 0x40000000-0xbfffffff is "
+                                 "2023424 KiB");
+}
+
+static void test_xen_must_be_placeable_anywhere(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", MiB(1), MiB(1), false);
+    struct boot_file kernel = file("Image", MiB(1), 0, true);
+    struct xu_err err = {{0}};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), -1);
+    assert_string_equal(err.msg, "xen: its Image header does not allow placement anywhere in RAM");
+    xen = file("xen", MiB(1), MiB(1), true);
+    xen.image.kind = IMAGE_GZIP;
+    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), -1);
+    assert_string_equal(err.msg, "xen: Xen must be an uncompressed arm64 Image for booti");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_qemu_placement, setup),
+        cmocka_unit_test_setup(test_xen_running_size_counts, setup),
+        cmocka_unit_test_setup(test_files_too_big_for_ram, setup),
+        cmocka_unit_test_setup(test_xen_must_be_placeable_anywhere, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

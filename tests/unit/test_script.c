@@ -1,0 +1,113 @@
+/* The boot script: what u-boot is told to do, and quoting of what goes into it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "script.h"
+
+#define MiB(n) ((uint64_t)(n) << 20)
+
+static struct platform platform;
+static struct domain_config dom0;
+static struct boot_plan plan;
+
+static char *render(void)
+{
+    struct boot_file xen = {.name = "xen", .size_bytes = 983048};
+    struct boot_file kernel = {.name = "Image", .size_bytes = MiB(30)};
+    struct boot_file ramdisk = {.name = "dom0-initramfs.cpio.gz", .size_bytes = MiB(3)};
+    struct xu_err err = {{0}};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+
+    xen.image =
+        (struct image_info){.kind = IMAGE_ARM64, .image_size_bytes = 0x10e000, .anywhere = true};
+    kernel.image = (struct image_info){.kind = IMAGE_ARM64, .anywhere = true};
+    memset(&platform, 0, sizeof(platform));
+    strcpy(platform.name, "qemu");
+    strcpy(platform.source, "platform/qemu/platform.cfg");
+    platform.ram_base_addr = 0x40000000;
+    platform.ram_size_bytes = MiB(2048);
+    platform.reserved[0] = (struct region){0x40000000, MiB(1), "firmware device tree"};
+    platform.n_reserved = 1;
+    strcpy(platform.fdt_var, "fdt_addr");
+    platform.fdt_max_bytes = MiB(1);
+    strcpy(platform.xen_cmdline, "console=dtuart");
+    memset(&dom0, 0, sizeof(dom0));
+    dom0.memory_mib = dom0.maxmem_mib = 128;
+    dom0.vcpus = 1;
+    strcpy(dom0.cmdline, "console=hvc0 pixen.note=\"a $b\"");
+    if (plan_boot(&platform, &dom0, &xen, &kernel, &ramdisk, &plan, &err) < 0 ||
+        script_write(&plan, out, &err) < 0)
+        fail_msg("%s", err.msg);
+    fclose(out);
+    return text;
+}
+
+static void assert_has(const char *text, const char *line)
+{
+    if (!strstr(text, line)) {
+        fprintf(stderr, "missing from the script:\n%s\n--- script:\n%s", line, text);
+        fail();
+    }
+}
+
+static void test_script_loads_each_file_and_boots_xen(void **state)
+{
+    (void)state;
+    char *s = render();
+
+    assert_has(s, "if load ${devtype} ${devnum}:${distro_bootpart} 0x40200000 xen; then true; "
+                  "else\n    echo \"pixen: cannot load xen\"; exit; fi\n");
+    assert_has(s, "if itest 0x${filesize} -gt 0x200000; then\n");
+    assert_has(s, "load ${devtype} ${devnum}:${distro_bootpart} 0x40600000 Image;");
+    assert_has(s, "load ${devtype} ${devnum}:${distro_bootpart} 0x42400000 "
+                  "dom0-initramfs.cpio.gz;");
+    assert_has(s, "if fdt move ${fdt_addr} 0x40400000 0x110000; then true; else\n");
+    assert_has(s, "fdt addr 0x40400000\n");
+    assert_has(s, "fdt set /chosen \\#address-cells <0x2>\n");
+    assert_has(s, "fdt set /chosen xen,xen-bootargs \"console=dtuart dom0_mem=128M,max:128M "
+                  "dom0_max_vcpus=1\"\n");
+    assert_has(s, "fdt mknode /chosen module@40600000\n");
+    assert_has(s, "fdt set /chosen/module@40600000 compatible \"multiboot,kernel\" "
+                  "\"multiboot,module\"\n");
+    assert_has(s, "fdt set /chosen/module@40600000 reg <0x0 0x40600000 0x0 ${pixen_size1}>\n");
+    assert_has(s, "fdt set /chosen/module@40600000 bootargs \"console=hvc0 "
+                  "pixen.note=\\\"a \\$b\\\"\"\n");
+    assert_has(s, "fdt set /chosen/module@42400000 compatible \"multiboot,ramdisk\" "
+                  "\"multiboot,module\"\n");
+    assert_has(s, "booti 0x40200000 - 0x40400000\n");
+    /* The map in the header names what lies where. */
+    assert_has(s, "#   0x040000000    1024 KiB  firmware device tree\n");
+    assert_has(s, "#   0x040600000   30720 KiB  dom0 kernel (Image)\n");
+    free(s);
+}
+
+static void test_quoting(void **state)
+{
+    (void)state;
+    char out[64];
+    struct xu_err err = {{0}};
+
+    assert_int_equal(script_quote("a \"b\" \\c $d", out, sizeof(out), &err), 0);
+    assert_string_equal(out, "a \\\"b\\\" \\\\c \\$d");
+    assert_int_equal(script_quote("two\nlines", out, sizeof(out), &err), -1);
+    assert_string_equal(err.msg, "\"two\nlines\": a control character cannot go into boot.scr");
+    assert_int_equal(script_quote("0123456789012345678901234567890123456789", out, 16, &err), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_script_loads_each_file_and_boots_xen),
+        cmocka_unit_test(test_quoting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
