@@ -1,0 +1,195 @@
+# pixen: the front door. `make help` lists the targets, `make help-config` the options.
+#
+# Everything is built under build/; downloads are cached outside the tree in
+# $(CACHE), so `make clean` does not download again.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := full.img
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+include mk/options.mk
+
+PY := /usr/bin/python3
+B := build
+M := $(B)/$(MACHINE)
+PLATFORM := platform/$(MACHINE)
+CACHE ?= $(or $(PIXEN_CACHE),$(XDG_CACHE_HOME),$(HOME)/.cache)/pixen
+# Every time stamp in the images: the same inputs give the same bytes.
+export SOURCE_DATE_EPOCH := 1735689600
+
+# The SD card: partition sizes as the original's.
+BOOT_PART_MIB := 512
+DOM0_PART_MIB := 512
+
+MESON_FILES := $(shell find . -name meson.build -not -path './build/*') meson_options.txt
+LIBXU_SOURCES := $(wildcard src/libxu/*.[ch])
+MKBOOT_SOURCES := $(LIBXU_SOURCES) $(wildcard src/mkboot/*.[ch]) $(MESON_FILES)
+C_SOURCES := $(shell find src tests/unit tests/fuzz -name '*.[ch]') $(MESON_FILES)
+
+help:
+	@echo "pixen: Xen on the Raspberry Pi 5 with a thin control domain"
+	@echo
+	@echo "  make run          build what is missing and boot full.img under QEMU"
+	@echo "  make test         build and pass every test (unit, fuzz, system)"
+	@echo "  make full.img     the SD-card image ($(M)/full.img)"
+	@echo "  make full.img.bmap full.img.gz"
+	@echo "  make help-config  the build options"
+	@echo "  make lock         re-resolve images/packages.list to what the mirror serves now"
+	@echo "  make fuzz         run each fuzz target for FUZZ_SECONDS (default 300)"
+	@echo "  make deps         install the host packages the build needs"
+	@echo "  make clean        remove build/ (downloads stay in $(CACHE))"
+.PHONY: help
+
+deps:
+	@scripts/install-deps
+.PHONY: deps
+
+# --- C: host tools, unit tests, fuzz targets -------------------------------
+
+$(B)/host/build.ninja: | deps
+	rm -rf $(@D)
+	meson setup $(@D)
+
+# Only what mkboot is made of: a unit test's change must not rebuild the images.
+$(B)/host/mkboot: $(MKBOOT_SOURCES) $(B)/host/build.ninja
+	ninja -C $(B)/host mkboot
+
+$(B)/fuzz/build.ninja: | deps
+	rm -rf $(@D)
+	CC=clang meson setup $(@D) -Dfuzzing=true
+
+# The target build: Debian's aarch64 cross compiler, with the arm64 packages of
+# the lock (libxen-dev, libfdt) as its sysroot.
+$(B)/aarch64/sysroot.ini: $(B)/sysroot.stamp
+	mkdir -p $(@D)
+	printf "[properties]\nsys_root = '%s'\npkg_config_libdir = '%s'\n" \
+	    "$(abspath $(B)/sysroot)" "$(abspath $(B)/sysroot)/usr/lib/aarch64-linux-gnu/pkgconfig" > $@
+
+$(B)/aarch64/build.ninja: $(B)/aarch64/sysroot.ini meson/aarch64-linux-gnu.ini
+	rm -rf $(@D)/meson-private $(@D)/build.ninja
+	meson setup $(@D) --cross-file meson/aarch64-linux-gnu.ini --cross-file $(B)/aarch64/sysroot.ini
+
+$(B)/aarch64.stamp: $(C_SOURCES) $(B)/aarch64/build.ninja
+	ninja -C $(B)/aarch64
+	touch $@
+
+# --- Debian's packages and the hypervisor ----------------------------------
+
+lock: | deps
+	$(PY) images/debian.py --cache $(CACHE) lock --list images/packages.list \
+	    --lock images/packages.lock
+.PHONY: lock
+
+$(B)/sysroot.stamp: images/packages.lock images/debian.py | deps
+	$(PY) images/debian.py --cache $(CACHE) fetch --lock $< --sysroot $(B)/sysroot \
+	    --sources $(B)/xen-src
+	touch $@
+
+$(B)/xen/xen: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig
+	images/xen/build.sh $(B)/xen-src images/xen/pixen.kconfig $(B)/xen
+
+# --- The boot partition ----------------------------------------------------
+
+$(M)/boot/xen: $(B)/xen/xen
+	install -D -m 0644 $< $@
+
+# Dom0's kernel goes uncompressed: Xen's gunzip costs seconds under emulation.
+$(M)/boot/Image: $(B)/sysroot.stamp
+	kernels=($(B)/sysroot/boot/vmlinuz-*); \
+	[ $${#kernels[@]} -eq 1 ] || { echo "pixen: expected one kernel, found: $${kernels[*]}" >&2; exit 1; }; \
+	install -D -m 0644 "$${kernels[0]}" $@
+
+$(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
+		images/dom0/initramfs.spec images/dom0/init
+	mkdir -p $(@D)
+	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec images/dom0/initramfs.spec \
+	    --out $@ --list $(M)/dom0-initramfs.txt
+
+BOOT_FILES := $(M)/boot/xen $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz
+
+$(M)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(BOOT_FILES)
+	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg \
+	    --boot-dir $(M)/boot --xen xen -o $@
+
+$(M)/boot/boot.scr: $(M)/boot.cmd
+	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
+	mv $@.tmp $@
+
+# --- The dom0 partition ----------------------------------------------------
+
+DOM0_PART_FILES := $(shell find images/sdcard-dom0 -type f)
+
+$(M)/dom0part.stamp: $(DOM0_PART_FILES)
+	rm -rf $(M)/dom0part
+	mkdir -p $(M)/dom0part
+	cp -r images/sdcard-dom0/. $(M)/dom0part/
+	touch $@
+
+# --- The SD-card image -----------------------------------------------------
+
+$(M)/full.img: $(BOOT_FILES) $(M)/boot/boot.scr $(M)/dom0part.stamp images/mkdisk.sh
+	images/mkdisk.sh $@ boot:$(BOOT_PART_MIB):$(M)/boot dom0:$(DOM0_PART_MIB):$(M)/dom0part
+
+$(M)/full.img.bmap: $(M)/full.img
+	bmaptool -q create -o $@.tmp $<
+	mv $@.tmp $@
+
+$(M)/full.img.gz: $(M)/full.img
+	gzip -n -c $< > $@.tmp
+	mv $@.tmp $@
+
+full.img full.img.bmap full.img.gz: %: $(M)/%
+	@echo "pixen: $<"
+.PHONY: full.img full.img.bmap full.img.gz
+
+# --- Running and testing ---------------------------------------------------
+
+run: $(M)/full.img
+	@echo "pixen: booting $<; Ctrl-a three times switches Xen's console input, Ctrl-\\ x leaves QEMU"
+	scripts/qemu $<
+.PHONY: run
+
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := cfg image
+
+# Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
+fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)
+	ninja -C $(B)/fuzz >/dev/null
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(B)/fuzz/corpus-$$t; \
+	    $(B)/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -print_final_stats=1 $(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 \
+	        | grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE|==[0-9]+==)' || true; \
+	    test $${PIPESTATUS[0]} -eq 0 || { echo "pixen: fuzz_$$t found a crash" >&2; exit 1; }; \
+	done
+fuzz:
+	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
+.PHONY: fuzz fuzz-run
+
+check-format: | deps
+	clang-format --dry-run -Werror $$(find src tests -name '*.[ch]')
+.PHONY: check-format
+
+test-unit: $(B)/host/build.ninja
+	meson test -C $(B)/host --print-errorlogs
+.PHONY: test-unit
+
+test-build: $(M)/full.img
+	$(PY) -m pytest -v tests/build --machine-dir $(M)
+.PHONY: test-build
+
+test-system: $(M)/full.img
+	$(PY) -m pytest -v tests/system --image $(M)/full.img --results $(M)/results
+.PHONY: test-system
+
+test: check-format test-unit $(B)/aarch64.stamp
+	$(MAKE) fuzz-run FUZZ_SECONDS=10
+	$(MAKE) test-build
+	$(MAKE) test-system
+.PHONY: test
+
+clean:
+	rm -rf $(B)
+.PHONY: clean

@@ -1,0 +1,240 @@
+#!/usr/bin/python3
+"""Builds an initramfs (newc cpio, gzip) from a spec, taking programs, their
+libraries and kernel modules from an arm64 sysroot of Debian packages.
+
+Spec lines (`#` starts a comment; paths are inside the initramfs):
+  elf PATH                 a program from the sysroot, with its interpreter and libraries
+  module NAME              a kernel module, with the modules it depends on
+  file SRC PATH [MODE]     a file of ours; SRC is relative to the spec's folder
+  sysfile PATH             a file from the sysroot, as it is
+  dir PATH                 an empty folder
+  link PATH TARGET         a symbolic link
+  dev PATH c|b MAJOR MINOR a device node (the kernel needs /dev/console before init)
+
+The archive is reproducible: sorted, owned by root, every time stamp the same.
+"""
+import argparse
+import gzip
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+LIB_DIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "usr/lib"]
+
+
+def die(msg):
+    print(f"pixen: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+class Builder:
+    def __init__(self, sysroot, spec, stage):
+        self.sysroot = sysroot
+        self.spec = spec
+        self.stage = stage
+        self.devs = []
+        self.kver = None
+
+    def where(self, n):
+        return f"{self.spec}:{n}"
+
+    def put(self, src, path, mode=None):
+        dst = os.path.join(self.stage, path.lstrip("/"))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copyfile(src, dst)  # follows symlinks: the file lands under the name asked for
+        st = os.stat(src)
+        os.chmod(dst, mode if mode is not None else (0o755 if st.st_mode & 0o111 else 0o644))
+
+    def elf_info(self, path):
+        """The program interpreter, the DT_NEEDED names and the run path of an ELF file."""
+        r = subprocess.run(["readelf", "-d", "-l", "-W", path], capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, [], ""
+        interp = re.search(r"Requesting program interpreter: (\S+)\]", r.stdout)
+        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]", r.stdout)
+        runpath = re.search(r"\((?:RUNPATH|RPATH)\)\s+Library (?:runpath|rpath): \[(\S+)\]",
+                            r.stdout)
+        return (interp.group(1) if interp else None), needed, runpath.group(1) if runpath else ""
+
+    def find_lib(self, name, rpaths):
+        for d in rpaths + LIB_DIRS:
+            cand = os.path.join(self.sysroot, d.lstrip("/"), name)
+            if os.path.exists(cand):
+                return os.path.normpath("/" + os.path.join(d.lstrip("/"), name))
+        return None
+
+    def add_elf(self, path, n, seen):
+        if path in seen:
+            return
+        seen.add(path)
+        src = os.path.join(self.sysroot, path.lstrip("/"))
+        if not os.path.exists(src):
+            die(f"{self.where(n)}: {path} is not in the sysroot ({self.sysroot})")
+        if os.path.islink(src):
+            # Keep Debian's links (ld.so, sonames) as links, and take what they point at.
+            target = os.readlink(src)
+            dst = os.path.join(self.stage, path.lstrip("/"))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.symlink(target, dst)
+            self.add_elf(os.path.normpath(os.path.join(os.path.dirname(path), target)), n, seen)
+            return
+        self.put(src, path)
+        interp, needed, runpath = self.elf_info(src)
+        if interp:
+            self.add_elf(interp, n, seen)
+        origin = os.path.dirname(path)
+        rpaths = [d.replace("$ORIGIN", origin) for d in runpath.split(":") if d]
+        for lib in needed:
+            found = self.find_lib(lib, rpaths)
+            if not found:
+                die(f"{self.where(n)}: {path} needs {lib}, which no package in the lock provides")
+            self.add_elf(found, n, seen)
+
+    def kernel_version(self, n):
+        if self.kver:
+            return self.kver
+        mods = os.path.join(self.sysroot, "lib/modules")
+        versions = sorted(os.listdir(mods)) if os.path.isdir(mods) else []
+        if len(versions) != 1:
+            die(f"{self.where(n)}: expected one kernel in {mods}, found {versions}")
+        self.kver = versions[0]
+        if not os.path.exists(os.path.join(mods, self.kver, "modules.dep")):
+            subprocess.run(["depmod", "-b", self.sysroot, self.kver], check=True)
+        dep = {}
+        for line in open(os.path.join(mods, self.kver, "modules.dep")):
+            mod, deps = line.split(":", 1)
+            name = os.path.basename(mod).split(".ko")[0].replace("-", "_")
+            dep[name] = (mod, deps.split())
+        self.moddep = dep
+        return self.kver
+
+    def add_module(self, name, n):
+        kver = self.kernel_version(n)
+        key = name.replace("-", "_")
+        if key not in self.moddep:
+            die(f"{self.where(n)}: no module {name} in kernel {kver}")
+        mod, deps = self.moddep[key]
+        for m in [mod] + deps:
+            self.put(os.path.join(self.sysroot, "lib/modules", kver, m),
+                     f"/lib/modules/{kver}/{m}", 0o644)
+
+    def finish_modules(self):
+        if not self.kver:
+            return
+        src = os.path.join(self.sysroot, "lib/modules", self.kver)
+        for f in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
+            self.put(os.path.join(src, f), f"/lib/modules/{self.kver}/{f}", 0o644)
+        subprocess.run(["depmod", "-b", self.stage, self.kver], check=True)
+
+    def run(self):
+        base = os.path.dirname(self.spec)
+        seen = set()
+        for n, line in enumerate(open(self.spec), 1):
+            w = line.split("#", 1)[0].split()
+            if not w:
+                continue
+            op, args = w[0], w[1:]
+            arity = {"elf": (1,), "module": (1,), "file": (2, 3), "sysfile": (1,),
+                     "dir": (1,), "link": (2,), "dev": (4,)}
+            if op not in arity or len(args) not in arity[op]:
+                die(f"{self.where(n)}: cannot read: {line.strip()}")
+            if op == "elf":
+                self.add_elf(args[0], n, seen)
+            elif op == "module":
+                self.add_module(args[0], n)
+            elif op == "file":
+                src = os.path.join(base, args[0])
+                if not os.path.exists(src):
+                    die(f"{self.where(n)}: {src}: no such file")
+                self.put(src, args[1], int(args[2], 8) if len(args) == 3 else None)
+            elif op == "sysfile":
+                src = os.path.join(self.sysroot, args[0].lstrip("/"))
+                if not os.path.exists(src):
+                    die(f"{self.where(n)}: {args[0]} is not in the sysroot")
+                self.put(src, args[0])
+            elif op == "dir":
+                os.makedirs(os.path.join(self.stage, args[0].lstrip("/")), exist_ok=True)
+            elif op == "link":
+                dst = os.path.join(self.stage, args[0].lstrip("/"))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                os.symlink(args[1], dst)
+            elif op == "dev":
+                if args[1] not in ("c", "b"):
+                    die(f"{self.where(n)}: a device is c or b, not {args[1]}")
+                self.devs.append((args[0].lstrip("/"), args[1], int(args[2]), int(args[3])))
+        self.finish_modules()
+
+
+def cpio_entry(out, name, mode, data=b"", nlink=1, rdev=(0, 0), ino=0, mtime=0):
+    name_b = name.encode() + b"\0"
+    hdr = "070701" + "".join(f"{v:08x}" for v in (
+        ino, mode, 0, 0, nlink, mtime, len(data), 0, 0, rdev[0], rdev[1], len(name_b), 0))
+    out.write(hdr.encode() + name_b)
+    out.write(b"\0" * ((4 - (110 + len(name_b)) % 4) % 4))
+    out.write(data)
+    out.write(b"\0" * ((4 - len(data) % 4) % 4))
+
+
+def write_cpio(stage, devs, out, mtime):
+    entries = []
+    for root, dirs, files in os.walk(stage):
+        for name in dirs + files:
+            full = os.path.join(root, name)
+            entries.append(os.path.relpath(full, stage))
+    for path, _, _, _ in devs:
+        parent = os.path.dirname(path)
+        while parent and parent not in entries:
+            entries.append(parent)
+            parent = os.path.dirname(parent)
+    ino = 0
+    for rel in sorted(set(entries) | {d[0] for d in devs}):
+        ino += 1
+        dev = next((d for d in devs if d[0] == rel), None)
+        full = os.path.join(stage, rel)
+        if dev:
+            kind = stat.S_IFCHR if dev[1] == "c" else stat.S_IFBLK
+            cpio_entry(out, rel, kind | 0o600, rdev=(dev[2], dev[3]), ino=ino, mtime=mtime)
+        elif not os.path.lexists(full) or os.path.isdir(full) and not os.path.islink(full):
+            cpio_entry(out, rel, stat.S_IFDIR | 0o755, nlink=2, ino=ino, mtime=mtime)
+        elif os.path.islink(full):
+            cpio_entry(out, rel, stat.S_IFLNK | 0o777, os.readlink(full).encode(), ino=ino,
+                       mtime=mtime)
+        else:
+            mode = 0o755 if os.stat(full).st_mode & 0o111 else 0o644
+            cpio_entry(out, rel, stat.S_IFREG | mode, open(full, "rb").read(), ino=ino,
+                       mtime=mtime)
+    cpio_entry(out, "TRAILER!!!", 0)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sysroot", required=True)
+    p.add_argument("--spec", required=True)
+    p.add_argument("--out", required=True, help="the .cpio.gz to write")
+    p.add_argument("--list", help="also write the archive's file list here")
+    args = p.parse_args()
+    mtime = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    with tempfile.TemporaryDirectory() as stage:
+        b = Builder(args.sysroot, args.spec, stage)
+        b.run()
+        tmp = args.out + ".tmp"
+        with open(tmp, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0,
+                               filename="") as gz:
+                write_cpio(stage, b.devs, gz, mtime)
+        if args.list:
+            with open(args.list, "w") as f:
+                for root, dirs, files in sorted(os.walk(stage)):
+                    for name in sorted(files):
+                        full = os.path.join(root, name)
+                        size = os.lstat(full).st_size
+                        f.write(f"{size:10d}  /{os.path.relpath(full, stage)}\n")
+        os.replace(tmp, args.out)
+
+
+if __name__ == "__main__":
+    main()

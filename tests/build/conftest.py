@@ -1,0 +1,25 @@
+"""Build tests: the Makefile, the image tools and their refusals, on the build host."""
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--machine-dir", default="build/qemu", help="where make put MACHINE's images")
+
+
+@pytest.fixture(scope="session")
+def mdir(request):
+    path = os.path.join(ROOT, request.config.getoption("--machine-dir"))
+    assert os.path.exists(os.path.join(path, "full.img")), "run `make full.img` first"
+    return path
+
+
+def sh(*cmd, env=None, cwd=ROOT):
+    """Runs a command; returns (exit status, stdout + stderr)."""
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, errors="replace",
+                       env=dict(os.environ, **(env or {})))
+    return r.returncode, r.stdout + r.stderr

@@ -1,0 +1,60 @@
+"""The front door: options, targets, and a build that redoes nothing."""
+import hashlib
+import os
+import re
+import subprocess
+
+from conftest import ROOT, sh
+
+
+def test_help_config_lists_the_options_with_choices_and_defaults():
+    rc, out = sh("make", "-s", "help-config")
+    assert rc == 0, out
+    assert ("usage: make [MACHINE={qemu,rpi5}] [DOMD_ROOT={usb,nvme}] [ENABLE_SCMI={yes,no}] "
+            "[ENABLE_WIFI={yes,no}]") in out
+    for option, default in [("MACHINE={qemu,rpi5}", "qemu"), ("DOMD_ROOT={usb,nvme}", "usb"),
+                            ("ENABLE_SCMI={yes,no}", "no"), ("ENABLE_WIFI={yes,no}", "no")]:
+        assert re.search(re.escape(option) + r" .*\(default: " + default + r"\)", out), out
+
+
+def test_unknown_option_values_stop_the_build():
+    rc, out = sh("make", "-n", "full.img", "MACHINE=pi4")
+    assert rc != 0
+    assert "MACHINE=pi4 is not one of: qemu rpi5" in out
+    rc, out = sh("make", "-n", "full.img", "ENABLE_WIFI=maybe")
+    assert rc != 0 and "ENABLE_WIFI=maybe is not one of: yes no" in out
+
+
+def test_values_this_build_cannot_honour_stop_it_with_the_reason():
+    cases = [("MACHINE=rpi5", "MACHINE=rpi5: the Raspberry Pi 5 images are not built yet"),
+             ("ENABLE_SCMI=yes", "ENABLE_SCMI=yes: QEMU's virt machine has no SCMI server"),
+             ("ENABLE_WIFI=yes", "ENABLE_WIFI=yes: QEMU's virt machine has no Wi-Fi device"),
+             ("DOMD_ROOT=nvme", "DOMD_ROOT=nvme: this build has no driver domain yet")]
+    for arg, message in cases:
+        rc, out = sh("make", "-n", "full.img", arg)
+        assert rc != 0 and message in out, (arg, out)
+
+
+def test_a_second_build_does_no_work(mdir):
+    rc, out = sh("make", "--no-print-directory", "-n", "full.img")
+    assert rc == 0, out
+    commands = [l for l in out.splitlines() if l.strip() and not l.startswith("scripts/install-deps")
+                and not l.startswith("echo ")]
+    assert commands == [], f"make would still run: {commands}"
+
+
+def test_bmap_and_gz_describe_the_same_image(mdir):
+    rc, out = sh("make", "full.img.bmap", "full.img.gz")
+    assert rc == 0, out
+    img = os.path.join(mdir, "full.img")
+    digest = hashlib.sha256()
+    with subprocess.Popen(["gzip", "-dc", img + ".gz"], stdout=subprocess.PIPE) as p:
+        for block in iter(lambda: p.stdout.read(1 << 20), b""):
+            digest.update(block)
+    with open(img, "rb") as f:
+        assert digest.hexdigest() == hashlib.file_digest(f, "sha256").hexdigest()
+    bmap = open(img + ".bmap").read()
+    assert f"<ImageSize> {os.path.getsize(img)} </ImageSize>" in bmap
+    # bmaptool checks the image against the map as it would before flashing a card.
+    rc, out = sh("bmaptool", "copy", "--bmap", img + ".bmap", img, "/dev/null")
+    assert rc == 0, out

@@ -1,0 +1,97 @@
+"""Bad input stops the build with a message naming it, and leaves nothing half-made."""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from conftest import ROOT, sh
+
+MKBOOT = os.path.join(ROOT, "build/host/mkboot")
+
+
+@pytest.fixture
+def tmp():
+    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build")) as d:
+        yield d
+
+
+def mkboot(mdir, platform, dom0, out):
+    return sh(MKBOOT, "--platform", platform, "--dom0", dom0, "--boot-dir", f"{mdir}/boot",
+              "--xen", "xen", "-o", out)
+
+
+def test_boot_files_that_do_not_fit_in_ram(mdir, tmp):
+    platform = os.path.join(tmp, "small.cfg")
+    text = open(os.path.join(ROOT, "platform/qemu/platform.cfg")).read()
+    with open(platform, "w") as f:
+        f.write(text.replace("ram_mib = 2048", "ram_mib = 32").replace(
+            '"0xbc000000,64M,u-boot after relocation",', ""))
+    out = os.path.join(tmp, "boot.cmd")
+    rc, msg = mkboot(mdir, platform, "platform/qemu/dom0.cfg", out)
+    assert rc == 1
+    assert "mkboot: boot files do not fit in RAM: dom0 kernel (Image): does not fit" in msg, msg
+    assert not os.path.exists(out) and not os.path.exists(out + ".tmp")
+
+
+def test_a_dom0_kernel_that_is_not_a_kernel(mdir, tmp):
+    boot = os.path.join(tmp, "boot")
+    shutil.copytree(f"{mdir}/boot", boot)
+    shutil.copy(os.path.join(ROOT, "images/sdcard-dom0/dom0/README.txt"), f"{boot}/Image")
+    rc, msg = sh(MKBOOT, "--platform", "platform/qemu/platform.cfg", "--dom0",
+                 "platform/qemu/dom0.cfg", "--boot-dir", boot, "--xen", "xen", "-o",
+                 os.path.join(tmp, "boot.cmd"))
+    assert rc == 1
+    assert f"{boot}/Image: not an arm64 kernel Image" in msg, msg
+
+
+def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
+    dom0 = os.path.join(tmp, "dom0.cfg")
+    with open(dom0, "w") as f:
+        f.write("name = 'Domain-0'\nkernel = 'Image'\nmemory = 128M\n")
+    rc, msg = mkboot(mdir, "platform/qemu/platform.cfg", dom0, os.path.join(tmp, "boot.cmd"))
+    assert rc == 1
+    assert f'{dom0}:3: memory: expected a number, got "128M"' in msg, msg
+
+
+def test_partition_files_that_do_not_fit(tmp):
+    big = os.path.join(tmp, "big")
+    os.makedirs(big)
+    with open(os.path.join(big, "blob"), "wb") as f:
+        f.truncate(40 << 20)
+    out = os.path.join(tmp, "full.img")
+    rc, msg = sh("images/mkdisk.sh", out, f"boot:33:{big}")
+    assert rc != 0
+    assert f"{out}: partition boot (33 MiB) cannot hold its files (40 MiB in {big})" in msg, msg
+    assert os.listdir(tmp) == ["big"], "mkdisk left something behind"
+
+
+def lock_with(tmp, old, new):
+    text = open(os.path.join(ROOT, "images/packages.lock")).read()
+    line = next(l for l in text.splitlines() if l.startswith("deb libuuid1 "))
+    lock = os.path.join(tmp, "packages.lock")
+    with open(lock, "w") as f:
+        f.write(text.replace(line, line.replace(old(line), new)))
+    n = text.splitlines().index(line) + 1
+    return lock, n
+
+
+def fetch(tmp, lock):
+    return sh("/usr/bin/python3", "images/debian.py", "--cache", os.path.join(tmp, "cache"),
+              "fetch", "--lock", lock)
+
+
+def test_a_download_that_does_not_match_the_lock_is_refused(tmp):
+    lock, n = lock_with(tmp, lambda l: l.split()[3], "0" * 64)
+    rc, msg = fetch(tmp, lock)
+    assert rc == 1
+    assert f"{lock}:{n}: libuuid1_" in msg and f"the lock says {'0' * 64}; refusing it" in msg, msg
+    assert not [f for f in os.listdir(os.path.join(tmp, "cache/files")) if "libuuid" in f]
+
+
+def test_a_version_the_mirror_no_longer_serves_says_how_to_refresh(tmp):
+    lock, n = lock_with(tmp, lambda l: l.split()[2], "0.0.1-1")
+    rc, msg = fetch(tmp, lock)
+    assert rc == 1
+    assert (f"{lock}:{n}: libuuid1 0.0.1-1 is not served by the Debian mirror any more" in msg
+            and "run `make lock`" in msg), msg

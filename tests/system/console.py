@@ -1,0 +1,94 @@
+"""The serial console of a QEMU boot of full.img, as a test drives it."""
+import json
+import os
+import re
+import subprocess
+import time
+
+import pexpect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# busybox asks the terminal where its cursor is after each prompt.
+NOISE = re.compile(r"\x1b\[6n|\r")
+PROMPT = r"dom0:[^\r\n]*# "
+
+
+class Machine:
+    """QEMU running full.img. Every boot stage it passes is stamped in seconds."""
+
+    # What marks each stage on the console, in boot order.
+    STAGES = [
+        ("uboot", r"U-Boot 20\d\d"),
+        ("xen", r"Xen version 4\.17"),
+        ("dom0_kernel", r"Booting Linux on physical CPU"),
+        ("dom0_ready", r"pixen: Dom0 ready in ([0-9.]+) s"),
+        ("dom0_prompt", PROMPT),
+    ]
+
+    def __init__(self, image, log_path, extra_args=()):
+        self.log = open(log_path, "w")
+        self.started = time.monotonic()
+        self.child = pexpect.spawn(
+            os.path.join(ROOT, "scripts/qemu"), [image, "-snapshot", *extra_args],
+            encoding="utf-8", codec_errors="replace", timeout=120, maxread=65536)
+        self.child.logfile_read = self.log
+        self.stages = {"qemu_start": 0.0}
+        self.transcript = ""
+        self.serial = 0
+
+    def boot(self, timeout=180):
+        for name, pattern in self.STAGES:
+            self.expect(pattern, timeout=timeout)
+            self.stages[name] = round(time.monotonic() - self.started, 2)
+            if name == "dom0_ready":
+                self.stages["dom0_uptime_s"] = float(self.child.match.group(1))
+        return self.stages
+
+    def expect(self, pattern, timeout=60):
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            tail = NOISE.sub("", (self.child.before or "")[-3000:])
+            raise AssertionError(f"console never showed {pattern!r} "
+                                 f"({type(e).__name__}); last output:\n{tail}") from None
+        self.transcript += self.child.before + self.child.after
+        return self.child.match
+
+    def run(self, command, timeout=60):
+        """Runs a shell command in Dom0; returns (exit status, output without the echo)."""
+        self.serial += 1
+        end = f"__pixen_end_{self.serial}__"
+        self.child.sendline(f"{command}; echo {end}$?")
+        m = self.expect(re.escape(end) + r"(\d+)", timeout=timeout)
+        out = NOISE.sub("", self.child.before)
+        # Drop the echoed command line(s) up to the newline after it.
+        first = out.find(end)
+        out = out[out.find("\n", first) + 1:] if first >= 0 else out
+        self.expect(PROMPT)
+        return int(m.group(1)), out
+
+    def check(self, command, timeout=60):
+        """Runs a command that must succeed; returns its output."""
+        status, out = self.run(command, timeout)
+        assert status == 0, f"`{command}` exited {status}:\n{out}"
+        return out
+
+    def close(self):
+        if self.child.isalive():
+            self.child.terminate(force=True)
+        self.log.close()
+
+
+def write_results(path, key, values):
+    """Merges `values` under `key` into the JSON results file (later benchmarks read it)."""
+    data = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            data = json.load(f)
+    data[key] = values
+    data.setdefault("host", {})["qemu"] = subprocess.run(
+        ["qemu-system-aarch64", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    with open(path + ".tmp", "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(path + ".tmp", path)

@@ -1,0 +1,67 @@
+"""Foundation: u-boot -> boot.scr -> Xen -> Dom0, and what Dom0 sets up."""
+import re
+
+
+def test_boot_chain_reaches_the_dom0_prompt_in_order(machine):
+    t = machine.transcript
+    marks = ["U-Boot 20", "Found U-Boot script /boot.scr", "pixen: loading Xen and Dom0",
+             "pixen: starting Xen", "Xen version 4.17.5", "*** LOADING DOMAIN 0 ***",
+             "Booting Linux on physical CPU", "pixen: Dom0 ready in", "dom0:/dom0# "]
+    where = [t.find(m) for m in marks]
+    missing = [m for m, w in zip(marks, where) if w < 0]
+    assert not missing, f"never seen on the console: {missing}"
+    assert where == sorted(where), f"stages out of order: {list(zip(marks, where))}"
+    s = machine.stages
+    assert 0 < s["uboot"] < s["xen"] < s["dom0_kernel"] < s["dom0_ready"] <= s["dom0_prompt"]
+
+
+def test_boot_script_placed_the_dom0_modules_xen_loads(machine):
+    # Xen names the module addresses it found in /chosen; they are boot.scr's.
+    t = machine.transcript
+    kernel = re.search(r"Loading d0 kernel from boot module @ ([0-9a-f]+)", t)
+    ramdisk = re.search(r"Loading ramdisk from boot module @ ([0-9a-f]+)", t)
+    assert kernel and ramdisk, "Xen did not report Dom0's boot modules"
+    assert int(kernel.group(1), 16) % (2 << 20) == 0
+    assert int(ramdisk.group(1), 16) % (2 << 20) == 0
+    assert int(kernel.group(1), 16) < int(ramdisk.group(1), 16)
+
+
+def test_dom0_is_thin_one_vcpu_128_mib(machine):
+    assert machine.check("grep -c ^processor /proc/cpuinfo").strip() == "1"
+    # Xen gives Dom0 exactly 128 MiB; the kernel keeps some for itself.
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+) kB", machine.check("cat /proc/meminfo")).group(1))
+    assert 90 * 1024 < mem_kib <= 128 * 1024
+    assert machine.check("cat /sys/hypervisor/version/major /sys/hypervisor/version/minor").split() == ["4", "17"]
+
+
+def test_dom0_partition_is_mounted_at_dom0_with_its_files(machine):
+    mounts = machine.check("cat /proc/mounts")
+    assert re.search(r"^/dev/\S+ /mnt/dom0 vfat ", mounts, re.M), mounts
+    assert re.search(r"^/dev/\S+ /dom0 vfat ", mounts, re.M), mounts
+    assert machine.check("ls /dom0").split() == ["README.txt"]
+    assert "pixen: the dom0 partition" in machine.check("cat /dom0/README.txt")
+    # It is the card's partition named dom0, and Dom0 can write to it.
+    dev = re.search(r"^/dev/(\S+) /dom0 ", mounts, re.M).group(1)
+    assert "PARTNAME=dom0" in machine.check(f"cat /sys/class/block/{dev}/uevent")
+    machine.check("echo written-by-dom0 > /dom0/probe.txt && sync && cat /dom0/probe.txt")
+    machine.check("rm /dom0/probe.txt")
+
+
+def test_xenstored_answers_with_domain_0(machine):
+    assert machine.check("xenstore-read /local/domain/0/name").strip() == "Domain-0"
+    assert machine.check("xenstore-read /local/domain/0/domid").strip() == "0"
+    machine.check("xenstore-write /pixen-test/probe 42")
+    assert machine.check("xenstore-read /pixen-test/probe").strip() == "42"
+    machine.check("xenstore-rm /pixen-test")
+
+
+def test_xenconsoled_runs_and_logs_per_domain(machine):
+    cmdline = machine.check("tr '\\0' ' ' < /proc/$(pidof xenconsoled)/cmdline")
+    assert "--log=guest --log-dir=/var/log/xen/console" in cmdline, cmdline
+    assert machine.check("pidof xenstored").strip().isdigit()
+    machine.check("test -d /var/log/xen/console")
+
+
+def test_banner_gives_seconds_since_boot(machine):
+    m = re.search(r"pixen: Dom0 ready in ([0-9]+\.[0-9]+) s", machine.transcript)
+    assert m and 0 < float(m.group(1)) < 60
