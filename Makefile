@@ -56,9 +56,11 @@ $(B)/host/build.ninja: | deps
 $(B)/host/mkboot: $(MKBOOT_SOURCES) $(B)/host/build.ninja
 	ninja -C $(B)/host mkboot
 
+# Everything the fuzz targets reach is instrumented, not only the targets.
 $(B)/fuzz/build.ninja: | deps
 	rm -rf $(@D)
-	CC=clang meson setup $(@D) -Dfuzzing=true
+	CC=clang meson setup $(@D) -Dfuzzing=true -Dc_args=-fsanitize=fuzzer-no-link \
+	    -Db_sanitize=address,undefined -Db_lundef=false
 
 # The target build: Debian's aarch64 cross compiler, with the arm64 packages of
 # the lock (libxen-dev, libfdt) as its sysroot.

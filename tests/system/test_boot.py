@@ -65,3 +65,13 @@ def test_xenconsoled_runs_and_logs_per_domain(machine):
 def test_banner_gives_seconds_since_boot(machine):
     m = re.search(r"pixen: Dom0 ready in ([0-9]+\.[0-9]+) s", machine.transcript)
     assert m and 0 < float(m.group(1)) < 60
+
+
+def test_ctrl_a_three_times_switches_console_input_to_xen_and_back(machine):
+    machine.child.send("\x01\x01\x01")
+    machine.expect(r"\*\*\* Serial input to Xen")
+    machine.child.send("h")  # Xen's debug keys
+    machine.expect(r"key 'h' .* show this message")
+    machine.child.send("\x01\x01\x01")
+    machine.expect(r"\*\*\* Serial input to DOM0")
+    assert machine.check("echo dom0-has-the-console").strip() == "dom0-has-the-console"
