@@ -43,8 +43,15 @@ class Apt:
         return dict(os.environ, APT_CONFIG=self.conf, LC_ALL="C.UTF-8")
 
     def mirror(self):
-        out = run(["apt-get", "indextargets", "--format", "$(REPO_URI)", "Codename: bookworm"])
-        uris = sorted(set(out.stdout.split()))
+        def known():
+            out = run(["apt-get", "indextargets", "--format", "$(REPO_URI)", "Codename: bookworm"])
+            return sorted(set(out.stdout.split()))
+
+        uris = known()
+        if not uris and os.geteuid() == 0:
+            # A fresh machine may never have fetched its package lists.
+            run(["apt-get", "update", "-q"])
+            uris = known()
         if not uris:
             raise Failure("the host's apt knows no Debian bookworm mirror "
                           "(apt-get indextargets found none); run `apt-get update` first")
