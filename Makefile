@@ -159,12 +159,15 @@ FUZZ_TARGETS := cfg image
 # Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
 fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)
 	ninja -C $(B)/fuzz >/dev/null
-	for t in $(FUZZ_TARGETS); do \
+	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$t; \
-	    $(B)/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	        -print_final_stats=1 $(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 \
-	        | grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE|==[0-9]+==)' || true; \
-	    test $${PIPESTATUS[0]} -eq 0 || { echo "pixen: fuzz_$$t found a crash" >&2; exit 1; }; \
+	    log=$(B)/fuzz/fuzz_$$t.log; \
+	    if ! $(B)/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$t- \
+	        $(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t > $$log 2>&1; then \
+	        tail -40 $$log >&2; echo "pixen: fuzz_$$t failed; the input is in $(B)/fuzz/" >&2; exit 1; \
+	    fi; \
+	    echo "fuzz_$$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs, no crash"; \
 	done
 fuzz:
 	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)

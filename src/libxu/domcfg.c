@@ -1,8 +1,12 @@
 #include "domcfg.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg.h"
 
@@ -17,6 +21,16 @@ struct parse_state {
 
 typedef int (*key_fn)(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err);
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *where(const struct parse_state *st, unsigned line)
+{
+    static char buf[PATH_MAX + 16];
+
+    snprintf(buf, sizeof(buf), "%s:%u", st->file->path, line);
+    return buf;
+}
+
 static int copy_string(struct parse_state *st, const struct cfg_setting *s, char *dst, size_t size,
                        struct xu_err *err)
 {
@@ -25,13 +39,13 @@ static int copy_string(struct parse_state *st, const struct cfg_setting *s, char
     if (cfg_get_string(st->file, s, &v, err) < 0)
         return -1;
     if (strlen(v) >= size)
-        return xu_fail(err, "%s:%u: %s: longer than %zu characters", st->file->path, s->line,
-                       s->key, size - 1);
+        return xu_fail(err, "%s: %s: longer than %zu characters", where(st, s->line), s->key,
+                       size - 1);
     strcpy(dst, v);
     return 0;
 }
 
-static int resolve_path(struct parse_state *st, const struct cfg_setting *s, char *dst,
+static int resolve_path(struct parse_state *st, const struct cfg_setting *s, struct cfg_path *dst,
                         struct xu_err *err)
 {
     const char *v;
@@ -40,33 +54,78 @@ static int resolve_path(struct parse_state *st, const struct cfg_setting *s, cha
     if (cfg_get_string(st->file, s, &v, err) < 0)
         return -1;
     if (v[0] == '\0')
-        return xu_fail(err, "%s:%u: %s: empty file name", st->file->path, s->line, s->key);
+        return xu_fail(err, "%s: %s: empty file name", where(st, s->line), s->key);
     if (v[0] == '/') {
-        n = snprintf(dst, PATH_MAX, "%s", v);
+        n = snprintf(dst->path, PATH_MAX, "%s", v);
     } else if (st->files_dir) {
-        n = snprintf(dst, PATH_MAX, "%s/%s", st->files_dir, v);
+        n = snprintf(dst->path, PATH_MAX, "%s/%s", st->files_dir, v);
     } else {
         const char *slash = strrchr(st->file->path, '/');
         int dir_len = slash ? (int)(slash - st->file->path) : 1;
 
-        n = snprintf(dst, PATH_MAX, "%.*s/%s", dir_len, slash ? st->file->path : ".", v);
+        n = snprintf(dst->path, PATH_MAX, "%.*s/%s", dir_len, slash ? st->file->path : ".", v);
     }
     if (n < 0 || n >= PATH_MAX)
-        return xu_fail(err, "%s:%u: %s: path too long", st->file->path, s->line, s->key);
+        return xu_fail(err, "%s: %s: path too long", where(st, s->line), s->key);
+    dst->line = s->line;
     return 0;
+}
+
+/* One of a fixed set of words; `names` ends with NULL and maps to 0, 1, ... */
+static int pick(struct parse_state *st, const struct cfg_setting *s, const char *const *names,
+                int *out, struct xu_err *err)
+{
+    char choices[256] = "";
+    const char *v;
+
+    if (cfg_get_string(st->file, s, &v, err) < 0)
+        return -1;
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+                 i ? ", " : "", names[i]);
+    }
+    return xu_fail(err, "%s: %s: \"%s\" is not one of: %s", where(st, s->line), s->key, v, choices);
 }
 
 static int key_name(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
+    const char *name = st->dc->name;
+    bool digits = true;
+
     if (copy_string(st, s, st->dc->name, sizeof(st->dc->name), err) < 0)
         return -1;
-    for (const char *p = st->dc->name; *p; p++)
-        if (*p == '/' || *p < ' ' || *p == 0x7f)
-            return xu_fail(err, "%s:%u: name: \"%s\" holds '/' or a control character",
-                           st->file->path, s->line, st->dc->name);
-    if (st->dc->name[0] == '\0')
-        return xu_fail(err, "%s:%u: name: empty", st->file->path, s->line);
+    if (name[0] == '\0')
+        return xu_fail(err, "%s: name: empty", where(st, s->line));
+    for (const char *p = name; *p; p++) {
+        if (*p == '/' || (unsigned char)*p < ' ' || *p == 0x7f)
+            return xu_fail(err, "%s: name: \"%s\" holds '/' or a control character",
+                           where(st, s->line), name);
+        digits = digits && isdigit((unsigned char)*p);
+    }
+    /* Commands take an id or a name; an all-digit name would be read as an id. */
+    if (digits)
+        return xu_fail(err, "%s: name: \"%s\" is all digits, which reads as a domain id",
+                       where(st, s->line), name);
     return 0;
+}
+
+static int key_type(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    static const char *const names[] = {"pvh", NULL};
+    const char *v;
+    int i;
+
+    /* On Arm every guest is what xl calls pvh. */
+    if (cfg_get_string(st->file, s, &v, err) < 0)
+        return -1;
+    if (strcmp(v, "pv") == 0 || strcmp(v, "hvm") == 0)
+        return xu_fail(err, "%s: type: \"%s\" is not available on Arm; use \"pvh\"",
+                       where(st, s->line), v);
+    return pick(st, s, names, &i, err);
 }
 
 static int key_memory(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
@@ -93,12 +152,17 @@ static int key_vcpus(struct parse_state *st, const struct cfg_setting *s, struct
 
 static int key_kernel(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
-    return resolve_path(st, s, st->dc->kernel, err);
+    return resolve_path(st, s, &st->dc->kernel, err);
 }
 
 static int key_ramdisk(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
-    return resolve_path(st, s, st->dc->ramdisk, err);
+    return resolve_path(st, s, &st->dc->ramdisk, err);
+}
+
+static int key_device_tree(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    return resolve_path(st, s, &st->dc->device_tree, err);
 }
 
 static int key_cmdline(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
@@ -117,16 +181,212 @@ static int key_extra(struct parse_state *st, const struct cfg_setting *s, struct
     return cfg_get_string(st->file, s, &st->extra, err);
 }
 
-static int key_type(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+/* The items of a list setting, at most `max` of them. */
+static int items_of(struct parse_state *st, const struct cfg_setting *s, unsigned max,
+                    const struct cfg_value **items, size_t *n, struct xu_err *err)
 {
-    const char *v;
-
-    if (cfg_get_string(st->file, s, &v, err) < 0)
+    if (cfg_get_strings(st->file, s, items, n, err) < 0)
         return -1;
-    /* On Arm every guest is what xl calls pvh. */
-    if (strcmp(v, "pvh") != 0)
-        return xu_fail(err, "%s:%u: type: \"%s\" is not available on Arm; use \"pvh\"",
-                       st->file->path, s->line, v);
+    if (*n > max)
+        return xu_fail(err, "%s: %s: more than %u entries", where(st, s->line), s->key, max);
+    return 0;
+}
+
+static int key_dtdev(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_DTDEVS, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = items[i].text;
+
+        if (path[0] != '/' || strlen(path) >= DOMCFG_DTPATH_BYTES)
+            return xu_fail(err, "%s: dtdev: \"%s\" is not a device-tree path like /soc/dma@0",
+                           where(st, items[i].line), path);
+        strcpy(st->dc->dtdevs[i], path);
+    }
+    st->dc->n_dtdevs = (unsigned)n;
+    return 0;
+}
+
+static int key_iomem(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_IOMEM, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (iomem_parse(items[i].text, where(st, items[i].line), &st->dc->iomem[i], err) < 0)
+            return -1;
+    st->dc->n_iomem = (unsigned)n;
+    return 0;
+}
+
+static int key_irqs(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_IRQS, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+
+        if (cfg_parse_u64(items[i].text, &v) < 0 || v < DOMCFG_FIRST_SPI || v > DOMCFG_LAST_SPI)
+            return xu_fail(err, "%s: irqs: %s is not a shared interrupt (SPI %d..%d)",
+                           where(st, items[i].line), items[i].text, DOMCFG_FIRST_SPI,
+                           DOMCFG_LAST_SPI);
+        for (size_t j = 0; j < i; j++)
+            if (st->dc->irqs[j] == v)
+                return xu_fail(err, "%s: irqs: %s is listed twice", where(st, items[i].line),
+                               items[i].text);
+        st->dc->irqs[i] = (unsigned)v;
+    }
+    st->dc->n_irqs = (unsigned)n;
+    return 0;
+}
+
+static int key_vif(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_VIFS, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (vif_parse(items[i].text, where(st, items[i].line), &st->dc->vifs[i], err) < 0)
+            return -1;
+        st->dc->vifs[i].line = items[i].line;
+    }
+    st->dc->n_vifs = (unsigned)n;
+    return 0;
+}
+
+static int key_disk(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_DISKS, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct disk_spec *d = &st->dc->disks[i];
+
+        if (disk_parse(items[i].text, where(st, items[i].line), d, err) < 0)
+            return -1;
+        d->line = items[i].line;
+        for (size_t j = 0; j < i; j++)
+            if (st->dc->disks[j].devid == d->devid)
+                return xu_fail(err, "%s: disk: vdev=%s is used twice", where(st, d->line), d->vdev);
+    }
+    st->dc->n_disks = (unsigned)n;
+    return 0;
+}
+
+static int key_seclabel(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    if (copy_string(st, s, st->dc->seclabel, sizeof(st->dc->seclabel), err) < 0)
+        return -1;
+    /* A FLASK context is user:role:type. */
+    const char *first = strchr(st->dc->seclabel, ':');
+    if (!first || !strchr(first + 1, ':') || strchr(st->dc->seclabel, ' '))
+        return xu_fail(err, "%s: seclabel: \"%s\" is not a FLASK context user:role:type",
+                       where(st, s->line), st->dc->seclabel);
+    return 0;
+}
+
+static int key_gic_version(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    static const char *const names[] = {"native", "v2", "v3", NULL};
+    int v;
+
+    if (pick(st, s, names, &v, err) < 0)
+        return -1;
+    st->dc->gic_version = (enum gic_version)v;
+    return 0;
+}
+
+static int frames(struct parse_state *st, const struct cfg_setting *s, int *out, struct xu_err *err)
+{
+    uint64_t v;
+
+    /* Xen's own bound (opt_max_grant_frames and friends) is far below this. */
+    if (cfg_get_u64(st->file, s, 1, 4096, &v, err) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int key_max_grant_frames(struct parse_state *st, const struct cfg_setting *s,
+                                struct xu_err *err)
+{
+    return frames(st, s, &st->dc->max_grant_frames, err);
+}
+
+static int key_max_maptrack_frames(struct parse_state *st, const struct cfg_setting *s,
+                                   struct xu_err *err)
+{
+    return frames(st, s, &st->dc->max_maptrack_frames, err);
+}
+
+static const char *const action_names[] = {
+    "destroy",          "restart",          "rename-restart", "preserve",
+    "coredump-destroy", "coredump-restart", "soft-reset",     NULL,
+};
+
+const char *domain_action_name(enum domain_action a)
+{
+    return action_names[a];
+}
+
+static int action(struct parse_state *st, const struct cfg_setting *s, enum domain_action *out,
+                  struct xu_err *err)
+{
+    int v;
+
+    if (pick(st, s, action_names, &v, err) < 0)
+        return -1;
+    *out = (enum domain_action)v;
+    return 0;
+}
+
+static int key_on_poweroff(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    return action(st, s, &st->dc->on_poweroff, err);
+}
+
+static int key_on_reboot(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    return action(st, s, &st->dc->on_reboot, err);
+}
+
+static int key_on_crash(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    return action(st, s, &st->dc->on_crash, err);
+}
+
+static int key_vuart(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    static const char *const names[] = {"none", "sbsa_uart", NULL};
+    int v;
+
+    if (pick(st, s, names, &v, err) < 0)
+        return -1;
+    st->dc->vuart = (enum vuart_type)v;
+    return 0;
+}
+
+static int key_tee(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    static const char *const names[] = {"none", "optee", NULL};
+    int v;
+
+    if (pick(st, s, names, &v, err) < 0)
+        return -1;
+    st->dc->tee = (enum tee_type)v;
     return 0;
 }
 
@@ -134,10 +394,31 @@ static const struct {
     const char *key;
     key_fn fn;
 } keys[] = {
-    {"name", key_name},       {"type", key_type},       {"memory", key_memory},
-    {"maxmem", key_maxmem},   {"vcpus", key_vcpus},     {"kernel", key_kernel},
-    {"ramdisk", key_ramdisk}, {"cmdline", key_cmdline}, {"root", key_root},
+    {"name", key_name},
+    {"type", key_type},
+    {"memory", key_memory},
+    {"maxmem", key_maxmem},
+    {"vcpus", key_vcpus},
+    {"kernel", key_kernel},
+    {"ramdisk", key_ramdisk},
+    {"cmdline", key_cmdline},
+    {"root", key_root},
     {"extra", key_extra},
+    {"device_tree", key_device_tree},
+    {"dtdev", key_dtdev},
+    {"iomem", key_iomem},
+    {"irqs", key_irqs},
+    {"vif", key_vif},
+    {"disk", key_disk},
+    {"seclabel", key_seclabel},
+    {"gic_version", key_gic_version},
+    {"max_grant_frames", key_max_grant_frames},
+    {"max_maptrack_frames", key_max_maptrack_frames},
+    {"on_poweroff", key_on_poweroff},
+    {"on_reboot", key_on_reboot},
+    {"on_crash", key_on_crash},
+    {"vuart", key_vuart},
+    {"tee", key_tee},
 };
 
 /* xl's rule: cmdline, or else "root=<root> <extra>". */
@@ -161,13 +442,29 @@ static int build_cmdline(struct parse_state *st, struct xu_err *err)
     return 0;
 }
 
+static int check_readable(struct parse_state *st, const char *key, const struct cfg_path *p,
+                          struct xu_err *err)
+{
+    struct stat sb;
+
+    if (!p->path[0])
+        return 0;
+    if (stat(p->path, &sb) < 0)
+        return xu_fail(err, "%s: %s: %s: %s", where(st, p->line), key, p->path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return xu_fail(err, "%s: %s: %s is not a file", where(st, p->line), key, p->path);
+    if (access(p->path, R_OK) < 0)
+        return xu_fail(err, "%s: %s: %s: %s", where(st, p->line), key, p->path, strerror(errno));
+    return 0;
+}
+
 static int finish(struct parse_state *st, struct xu_err *err)
 {
     struct domain_config *dc = st->dc;
 
     if (dc->name[0] == '\0')
         return xu_fail(err, "%s: no name = \"...\"", st->file->path);
-    if (dc->kernel[0] == '\0')
+    if (dc->kernel.path[0] == '\0')
         return xu_fail(err, "%s: no kernel = \"...\"", st->file->path);
     /* Defaults as libxl has them on Arm: 32 MiB, maxmem = memory. */
     if (!st->has_memory)
@@ -177,35 +474,69 @@ static int finish(struct parse_state *st, struct xu_err *err)
     if (dc->maxmem_mib < dc->memory_mib)
         return xu_fail(err, "%s: maxmem (%llu MiB) is below memory (%llu MiB)", st->file->path,
                        (unsigned long long)dc->maxmem_mib, (unsigned long long)dc->memory_mib);
-    return build_cmdline(st, err);
+    if (build_cmdline(st, err) < 0 || check_readable(st, "kernel", &dc->kernel, err) < 0 ||
+        check_readable(st, "ramdisk", &dc->ramdisk, err) < 0 ||
+        check_readable(st, "device_tree", &dc->device_tree, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int from_settings(const struct cfg_file *file, const char *files_dir,
+                         struct domain_config *dc, struct xu_err *err)
+{
+    struct parse_state st = {.file = file, .dc = dc, .files_dir = files_dir};
+    int rc = 0;
+
+    for (size_t i = 0; i < file->n_settings && rc == 0; i++) {
+        const struct cfg_setting *s = &file->settings[i];
+        size_t k = 0;
+
+        while (k < COUNT(keys) && strcmp(keys[k].key, s->key) != 0)
+            k++;
+        if (k == COUNT(keys))
+            rc = xu_fail(err, "%s:%u: unknown key '%s'", file->path, s->line, s->key);
+        else
+            rc = keys[k].fn(&st, s, err);
+    }
+    return rc == 0 ? finish(&st, err) : rc;
+}
+
+static int start(const char *path, struct domain_config *dc, struct xu_err *err)
+{
+    memset(dc, 0, sizeof(*dc));
+    dc->vcpus = 1;
+    dc->max_grant_frames = -1;
+    dc->max_maptrack_frames = -1;
+    dc->on_poweroff = ACTION_DESTROY;
+    dc->on_reboot = ACTION_RESTART;
+    dc->on_crash = ACTION_DESTROY;
+    if (snprintf(dc->source, sizeof(dc->source), "%s", path) >= (int)sizeof(dc->source))
+        return xu_fail(err, "%s: path too long", path);
+    return 0;
 }
 
 int domcfg_load(const char *path, const char *files_dir, struct domain_config *dc,
                 struct xu_err *err)
 {
     struct cfg_file file;
-    struct parse_state st = {.file = &file, .dc = dc, .files_dir = files_dir};
-    int rc = 0;
+    int rc;
 
-    memset(dc, 0, sizeof(*dc));
-    dc->vcpus = 1;
-    if (snprintf(dc->source, sizeof(dc->source), "%s", path) >= (int)sizeof(dc->source))
-        return xu_fail(err, "%s: path too long", path);
-    if (cfg_load(path, &file, err) < 0)
+    if (start(path, dc, err) < 0 || cfg_load(path, &file, err) < 0)
         return -1;
-    for (size_t i = 0; i < file.n_settings && rc == 0; i++) {
-        const struct cfg_setting *s = &file.settings[i];
-        size_t k = 0;
+    rc = from_settings(&file, files_dir, dc, err);
+    cfg_free(&file);
+    return rc;
+}
 
-        while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[k].key, s->key) != 0)
-            k++;
-        if (k == sizeof(keys) / sizeof(keys[0]))
-            rc = xu_fail(err, "%s:%u: unknown key '%s'", path, s->line, s->key);
-        else
-            rc = keys[k].fn(&st, s, err);
-    }
-    if (rc == 0)
-        rc = finish(&st, err);
+int domcfg_parse(const char *path, const char *text, size_t len, const char *files_dir,
+                 struct domain_config *dc, struct xu_err *err)
+{
+    struct cfg_file file;
+    int rc;
+
+    if (start(path, dc, err) < 0 || cfg_parse(path, text, len, &file, err) < 0)
+        return -1;
+    rc = from_settings(&file, files_dir, dc, err);
     cfg_free(&file);
     return rc;
 }

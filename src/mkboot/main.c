@@ -136,12 +136,12 @@ static int run(const struct options *o, struct xu_err *err)
     snprintf(path, sizeof(path), "%s/%s", o->boot_dir, o->xen);
     if (probe_file(path, o->xen, true, &xen, err) < 0)
         return -1;
-    if (partition_name(dom0.kernel, o->boot_dir, o->dom0, &kernel_name, err) < 0 ||
-        probe_file(dom0.kernel, kernel_name, true, &kernel, err) < 0)
+    if (partition_name(dom0.kernel.path, o->boot_dir, o->dom0, &kernel_name, err) < 0 ||
+        probe_file(dom0.kernel.path, kernel_name, true, &kernel, err) < 0)
         return -1;
-    if (dom0.ramdisk[0] &&
-        (partition_name(dom0.ramdisk, o->boot_dir, o->dom0, &ramdisk_name, err) < 0 ||
-         probe_file(dom0.ramdisk, ramdisk_name, false, &ramdisk, err) < 0))
+    if (dom0.ramdisk.path[0] &&
+        (partition_name(dom0.ramdisk.path, o->boot_dir, o->dom0, &ramdisk_name, err) < 0 ||
+         probe_file(dom0.ramdisk.path, ramdisk_name, false, &ramdisk, err) < 0))
         return -1;
     if (plan_boot(&platform, &dom0, &xen, &kernel, ramdisk_name ? &ramdisk : NULL, &plan, err) < 0)
         return -1;

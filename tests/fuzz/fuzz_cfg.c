@@ -1,8 +1,14 @@
-/* Fuzz target: the xl.cfg(5) parser, which reads files a user can put on the SD card. */
+/*
+ * Fuzz target: the xl.cfg(5) parser and the domain model on it (with its
+ * iomem, vif and disk sub-parsers), which read files a user can put on the
+ * SD card.
+ */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "cfg.h"
+#include "domcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,5 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         cfg_free(&f);
     }
+    static struct domain_config dc;
+    (void)domcfg_parse("fuzz.cfg", (const char *)data, size, "/nonexistent", &dc, &err);
     return 0;
 }

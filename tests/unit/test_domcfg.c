@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -13,12 +14,21 @@
 
 static struct domain_config dc;
 
-static void load_ok(const char *text, const char *files_dir)
+static int make_files(void **state)
+{
+    (void)state;
+    write_temp("Image", "kernel");
+    write_temp("initrd", "ramdisk");
+    write_temp("pass.dtb", "dtb");
+    return 0;
+}
+
+static void load_ok(const char *text)
 {
     struct xu_err err = {{0}};
     const char *path = write_temp("d.cfg", text);
 
-    if (domcfg_load(path, files_dir, &dc, &err) != 0)
+    if (domcfg_load(path, NULL, &dc, &err) != 0)
         fail_msg("unexpected error: %s", err.msg);
 }
 
@@ -26,103 +36,178 @@ static void expect_error(const char *text, const char *message_after_path)
 {
     struct xu_err err = {{0}};
     const char *path = write_temp("d.cfg", text);
-    char expected[1200];
+    char expected[1400];
 
     assert_int_equal(domcfg_load(path, NULL, &dc, &err), -1);
     snprintf(expected, sizeof(expected), "%s%s", path, message_after_path);
     assert_string_equal(err.msg, expected);
 }
 
-static void test_dom0_as_mkboot_reads_it(void **state)
+static void in_temp(char *buf, size_t size, const char *name)
 {
-    (void)state;
-    char expected[512];
-
-    load_ok("name = \"Domain-0\"\n"
-            "memory = 128\n"
-            "vcpus = 1\n"
-            "kernel = \"Image\"\n"
-            "ramdisk = \"dom0/initramfs.cpio.gz\"\n"
-            "cmdline = \"console=hvc0 rdinit=/init\"\n",
-            "/boot");
-    assert_string_equal(dc.name, "Domain-0");
-    assert_int_equal(dc.memory_mib, 128);
-    assert_int_equal(dc.maxmem_mib, 128);
-    assert_int_equal(dc.vcpus, 1);
-    assert_string_equal(dc.kernel, "/boot/Image");
-    assert_string_equal(dc.ramdisk, "/boot/dom0/initramfs.cpio.gz");
-    assert_string_equal(dc.cmdline, "console=hvc0 rdinit=/init");
-    snprintf(expected, sizeof(expected), "%s/d.cfg", temp_dir());
-    assert_string_equal(dc.source, expected);
+    snprintf(buf, size, "%s/%s", temp_dir(), name);
 }
 
-static void test_relative_paths_follow_the_config_file(void **state)
+#define OK "name = 'g'\nkernel = 'Image'\n"
+
+static void test_files_resolve_against_the_config_or_a_given_folder(void **state)
 {
     (void)state;
     char expected[512];
+    struct xu_err err = {{0}};
+    const char *path;
 
-    load_ok("name = 'g'\nkernel = 'img/zephyr.bin'\n", NULL);
-    snprintf(expected, sizeof(expected), "%s/img/zephyr.bin", temp_dir());
-    assert_string_equal(dc.kernel, expected);
-    load_ok("name = 'g'\nkernel = '/abs/Image'\n", NULL);
-    assert_string_equal(dc.kernel, "/abs/Image");
+    load_ok(OK "ramdisk = 'initrd'\ndevice_tree = 'pass.dtb'\n");
+    in_temp(expected, sizeof(expected), "Image");
+    assert_string_equal(dc.kernel.path, expected);
+    assert_int_equal(dc.kernel.line, 2);
+    in_temp(expected, sizeof(expected), "pass.dtb");
+    assert_string_equal(dc.device_tree.path, expected);
+    assert_int_equal(dc.device_tree.line, 4);
+    /* mkboot names files on the boot partition, staged in another folder. */
+    mkdir("/tmp/pixen-unit-files", 0755);
+    fclose(fopen("/tmp/pixen-unit-files/Image", "w"));
+    path = write_temp("dom0.cfg", OK);
+    assert_int_equal(domcfg_load(path, "/tmp/pixen-unit-files", &dc, &err), 0);
+    assert_string_equal(dc.kernel.path, "/tmp/pixen-unit-files/Image");
 }
 
 static void test_defaults_are_libxl_s(void **state)
 {
     (void)state;
-    load_ok("name = 'g'\nkernel = 'k'\n", NULL);
+    load_ok(OK);
     assert_int_equal(dc.memory_mib, 32);
     assert_int_equal(dc.maxmem_mib, 32);
     assert_int_equal(dc.vcpus, 1);
-    assert_string_equal(dc.ramdisk, "");
+    assert_string_equal(dc.ramdisk.path, "");
     assert_string_equal(dc.cmdline, "");
-    load_ok("name = 'g'\nkernel = 'k'\nmaxmem = 512\n", NULL);
+    assert_int_equal(dc.gic_version, GIC_NATIVE);
+    assert_int_equal(dc.max_grant_frames, -1);
+    assert_int_equal(dc.max_maptrack_frames, -1);
+    assert_int_equal(dc.on_poweroff, ACTION_DESTROY);
+    assert_int_equal(dc.on_reboot, ACTION_RESTART);
+    assert_int_equal(dc.on_crash, ACTION_DESTROY);
+    assert_int_equal(dc.vuart, VUART_NONE);
+    assert_int_equal(dc.tee, TEE_NONE);
+    load_ok(OK "maxmem = 512\n");
     assert_int_equal(dc.memory_mib, 512);
-    load_ok("name = 'g'\nkernel = 'k'\nmemory = 256\nmaxmem = 512\ntype = 'pvh'\n", NULL);
+}
+
+static void test_the_original_guests(void **state)
+{
+    (void)state;
+    /* linux_pv_domu as the original has it, with its PV devices. */
+    load_ok("name = 'linux_pv_domu'\ntype = 'pvh'\nmemory = 256\nvcpus = 2\nkernel = 'Image'\n"
+            "ramdisk = 'initrd'\nextra = 'console=hvc0'\n"
+            "vif = [ 'backend=DomD,bridge=xenbr0,mac=08:00:27:ff:cb:ce' ]\n"
+            "disk = [ 'backend=DomD,format=raw,vdev=xvda,access=rw,target=/srv/pv.img' ]\n");
     assert_int_equal(dc.memory_mib, 256);
-    assert_int_equal(dc.maxmem_mib, 512);
+    assert_int_equal(dc.vcpus, 2);
+    assert_string_equal(dc.cmdline, "console=hvc0");
+    assert_int_equal(dc.n_vifs, 1);
+    assert_string_equal(dc.vifs[0].backend, "DomD");
+    assert_string_equal(dc.vifs[0].bridge, "xenbr0");
+    assert_int_equal(dc.vifs[0].mac[5], 0xce);
+    assert_int_equal(dc.vifs[0].line, 8);
+    assert_int_equal(dc.n_disks, 1);
+    assert_string_equal(dc.disks[0].target, "/srv/pv.img");
+    assert_int_equal(dc.disks[0].devid, 51712);
+    assert_false(dc.disks[0].readonly);
+    /* rpi_5_domd: a GPIO page and its interrupt passed through. */
+    load_ok(OK "memory = 16\niomem = [ '0x9030,1@0x9030' ]\nirqs = [ 39 ]\n"
+               "device_tree = 'pass.dtb'\ndtdev = [ '/pl061@9030000' ]\n"
+               "seclabel = 'system_u:system_r:domU_t'\ngic_version = 'v2'\n"
+               "max_grant_frames = 8\nmax_maptrack_frames = 0x10\non_reboot = 'destroy'\n"
+               "vuart = 'sbsa_uart'\ntee = 'optee'\n");
+    assert_int_equal(dc.n_iomem, 1);
+    assert_int_equal(dc.iomem[0].start_pfn, 0x9030);
+    assert_int_equal(dc.iomem[0].gfn, 0x9030);
+    assert_int_equal(dc.irqs[0], 39);
+    assert_string_equal(dc.dtdevs[0], "/pl061@9030000");
+    assert_string_equal(dc.seclabel, "system_u:system_r:domU_t");
+    assert_int_equal(dc.gic_version, GIC_V2);
+    assert_int_equal(dc.max_grant_frames, 8);
+    assert_int_equal(dc.max_maptrack_frames, 16);
+    assert_int_equal(dc.on_reboot, ACTION_DESTROY);
+    assert_int_equal(dc.vuart, VUART_SBSA);
+    assert_int_equal(dc.tee, TEE_OPTEE);
 }
 
 static void test_root_and_extra_make_the_command_line(void **state)
 {
     (void)state;
-    load_ok("name = 'g'\nkernel = 'k'\nroot = '/dev/xvda'\nextra = 'console=hvc0'\n", NULL);
+    load_ok(OK "root = '/dev/xvda'\nextra = 'console=hvc0'\n");
     assert_string_equal(dc.cmdline, "root=/dev/xvda console=hvc0");
-    load_ok("name = 'g'\nkernel = 'k'\nextra = 'console=hvc0'\n", NULL);
+    load_ok(OK "extra = 'console=hvc0'\n");
     assert_string_equal(dc.cmdline, "console=hvc0");
 }
 
 static void test_refusals(void **state)
 {
     (void)state;
-    expect_error("name = 'g'\nkernel = 'k'\nmemroy = 5\n", ":3: unknown key 'memroy'");
-    expect_error("kernel = 'k'\n", ": no name = \"...\"");
+    expect_error(OK "memroy = 5\n", ":3: unknown key 'memroy'");
+    expect_error("kernel = 'Image'\n", ": no name = \"...\"");
     expect_error("name = 'g'\n", ": no kernel = \"...\"");
-    expect_error("name = 'g'\nkernel = 'k'\nmemory = 0\n",
-                 ":3: memory: 0 is out of range [1, 1048576]");
-    expect_error("name = 'g'\nkernel = 'k'\nvcpus = '2x'\n",
-                 ":3: vcpus: expected a number, got \"2x\"");
-    expect_error("name = 'g'\nkernel = 'k'\nmemory = 256\nmaxmem = 128\n",
-                 ": maxmem (128 MiB) is below memory (256 MiB)");
-    expect_error("name = 'g'\nkernel = 'k'\ntype = 'hvm'\n",
-                 ":3: type: \"hvm\" is not available on Arm; use \"pvh\"");
-    expect_error("name = 'a/b'\nkernel = 'k'\n",
+    expect_error(OK "memory = 0\n", ":3: memory: 0 is out of range [1, 1048576]");
+    expect_error(OK "vcpus = '2x'\n", ":3: vcpus: expected a number, got \"2x\"");
+    expect_error(OK "memory = 256\nmaxmem = 128\n", ": maxmem (128 MiB) is below memory (256 MiB)");
+    expect_error(OK "type = 'hvm'\n", ":3: type: \"hvm\" is not available on Arm; use \"pvh\"");
+    expect_error(OK "type = 'pvhx'\n", ":3: type: \"pvhx\" is not one of: pvh");
+    expect_error("name = 'a/b'\nkernel = 'Image'\n",
                  ":1: name: \"a/b\" holds '/' or a control character");
+    expect_error("name = '42'\nkernel = 'Image'\n",
+                 ":1: name: \"42\" is all digits, which reads as a domain id");
     expect_error("name = 'g'\nkernel = ''\n", ":2: kernel: empty file name");
-    expect_error("name = 'g'\nkernel = 'k'\ncmdline = 'x'\nextra = 'y'\n",
+    expect_error(OK "cmdline = 'x'\nextra = 'y'\n",
                  ": cmdline cannot be combined with root or extra");
-    expect_error("name = [ 'g' ]\nkernel = 'k'\n", ":1: name: expected a \"string\", got a list");
+    expect_error("name = [ 'g' ]\nkernel = 'Image'\n",
+                 ":1: name: expected a \"string\", got a list");
+    expect_error(OK "gic_version = 'v4'\n",
+                 ":3: gic_version: \"v4\" is not one of: native, v2, v3");
+    expect_error(OK "on_crash = 'explode'\n",
+                 ":3: on_crash: \"explode\" is not one of: destroy, restart, rename-restart, "
+                 "preserve, coredump-destroy, coredump-restart, soft-reset");
+    expect_error(OK "irqs = [ 39, 16 ]\n", ":3: irqs: 16 is not a shared interrupt (SPI 32..1019)");
+    expect_error(OK "irqs = [ 39,\n 39 ]\n", ":4: irqs: 39 is listed twice");
+    expect_error(OK "dtdev = [ 'soc/x' ]\n",
+                 ":3: dtdev: \"soc/x\" is not a device-tree path like /soc/dma@0");
+    expect_error(OK "seclabel = 'domU_t'\n",
+                 ":3: seclabel: \"domU_t\" is not a FLASK context user:role:type");
+    expect_error(OK "max_grant_frames = 0\n", ":3: max_grant_frames: 0 is out of range [1, 4096]");
+    expect_error(OK "disk = [ 'vdev=xvda,target=a', 'vdev=xvda,target=b' ]\n",
+                 ":3: disk: vdev=xvda is used twice");
+}
+
+static void test_files_must_be_readable(void **state)
+{
+    (void)state;
+    char missing[600];
+
+    in_temp(missing, sizeof(missing), "nothere");
+    /* The message names the key, the resolved path and the reason. */
+    struct xu_err err = {{0}};
+    const char *path = write_temp("d.cfg", "name = 'g'\n\nkernel = 'nothere'\n");
+    char expected[1400];
+
+    assert_int_equal(domcfg_load(path, NULL, &dc, &err), -1);
+    snprintf(expected, sizeof(expected), "%s:3: kernel: %s: No such file or directory", path,
+             missing);
+    assert_string_equal(err.msg, expected);
+    path = write_temp("d.cfg", OK "ramdisk = '.'\n");
+    assert_int_equal(domcfg_load(path, NULL, &dc, &err), -1);
+    snprintf(expected, sizeof(expected), "%s:3: ramdisk: %s/. is not a file", path, temp_dir());
+    assert_string_equal(err.msg, expected);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dom0_as_mkboot_reads_it),
-        cmocka_unit_test(test_relative_paths_follow_the_config_file),
+        cmocka_unit_test(test_files_resolve_against_the_config_or_a_given_folder),
         cmocka_unit_test(test_defaults_are_libxl_s),
+        cmocka_unit_test(test_the_original_guests),
         cmocka_unit_test(test_root_and_extra_make_the_command_line),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_files_must_be_readable),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, make_files, NULL);
 }
