@@ -64,17 +64,29 @@ $(B)/fuzz/build.ninja: | deps
 
 # The target build: Debian's aarch64 cross compiler, with the arm64 packages of
 # the lock (libxen-dev, libfdt) as its sysroot.
+SYSROOT_LIBS = $(abspath $(B)/sysroot)/usr/lib/aarch64-linux-gnu
+
 $(B)/aarch64/sysroot.ini: $(B)/sysroot.stamp
 	mkdir -p $(@D)
-	printf "[properties]\nsys_root = '%s'\npkg_config_libdir = '%s'\n" \
-	    "$(abspath $(B)/sysroot)" "$(abspath $(B)/sysroot)/usr/lib/aarch64-linux-gnu/pkgconfig" > $@
+	{ echo "[properties]"; \
+	  echo "sys_root = '$(abspath $(B)/sysroot)'"; \
+	  echo "pkg_config_libdir = '$(SYSROOT_LIBS)/pkgconfig'"; \
+	  echo "[built-in options]"; \
+	  echo "c_args = ['-I$(abspath $(B)/sysroot)/usr/include']"; \
+	  echo "c_link_args = ['-L$(SYSROOT_LIBS)', '-Wl,-rpath-link,$(SYSROOT_LIBS)', \
+	    '-Wl,-rpath-link,$(abspath $(B)/sysroot)/lib/aarch64-linux-gnu']"; } > $@
 
 $(B)/aarch64/build.ninja: $(B)/aarch64/sysroot.ini meson/aarch64-linux-gnu.ini
 	rm -rf $(@D)/meson-private $(@D)/build.ninja
-	meson setup $(@D) --cross-file meson/aarch64-linux-gnu.ini --cross-file $(B)/aarch64/sysroot.ini
+	meson setup $(@D) --prefix=/usr --cross-file meson/aarch64-linux-gnu.ini \
+	    --cross-file $(B)/aarch64/sysroot.ini
 
-$(B)/aarch64.stamp: $(C_SOURCES) $(B)/aarch64/build.ninja
+# Installing (into a staging root) is what strips Meson's build-tree rpaths.
+TARGET_SOURCES := $(LIBXU_SOURCES) $(wildcard src/xu/*.[ch]) $(MESON_FILES)
+$(B)/aarch64.stamp: $(TARGET_SOURCES) $(B)/aarch64/build.ninja
 	ninja -C $(B)/aarch64
+	rm -rf $(B)/target-root
+	meson install -C $(B)/aarch64 --strip --destdir $(abspath $(B)/target-root) >/dev/null
 	touch $@
 
 # --- Debian's packages and the hypervisor ----------------------------------
@@ -103,11 +115,11 @@ $(M)/boot/Image: $(B)/sysroot.stamp
 	[ $${#kernels[@]} -eq 1 ] || { echo "pixen: expected one kernel, found: $${kernels[*]}" >&2; exit 1; }; \
 	install -D -m 0644 "$${kernels[0]}" $@
 
-$(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
+$(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
 		images/dom0/initramfs.spec images/dom0/init
 	mkdir -p $(@D)
-	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec images/dom0/initramfs.spec \
-	    --out $@ --list $(M)/dom0-initramfs.txt
+	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
+	    --spec images/dom0/initramfs.spec --out $@ --list $(M)/dom0-initramfs.txt
 
 BOOT_FILES := $(M)/boot/xen $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz
 
@@ -119,14 +131,23 @@ $(M)/boot/boot.scr: $(M)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
 	mv $@.tmp $@
 
-# --- The dom0 partition ----------------------------------------------------
+# --- The dom0 partition: the domains Dom0 starts on demand -----------------
 
-DOM0_PART_FILES := $(shell find images/sdcard-dom0 -type f)
+$(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
+		$(wildcard guests/linux_pv_domu/*)
+	mkdir -p $(@D)
+	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec guests/linux_pv_domu/initramfs.spec \
+	    --out $@
+
+DOM0_PART_FILES := $(shell find images/sdcard-dom0 -type f) guests/linux_pv_domu/linux_pv_domu.cfg \
+	$(M)/boot/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz
 
 $(M)/dom0part.stamp: $(DOM0_PART_FILES)
 	rm -rf $(M)/dom0part
-	mkdir -p $(M)/dom0part
+	mkdir -p $(M)/dom0part/dom0/linux_pv_domu
 	cp -r images/sdcard-dom0/. $(M)/dom0part/
+	cp guests/linux_pv_domu/linux_pv_domu.cfg $(M)/dom0part/dom0/
+	cp $(M)/boot/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz $(M)/dom0part/dom0/linux_pv_domu/
 	touch $@
 
 # --- The SD-card image -----------------------------------------------------

@@ -57,12 +57,20 @@ for spec in "$@"; do
     cp -a "$dir/." "$staged/"
     find "$staged" -exec touch -h -d "@$epoch" {} +
     need_kib=$(du -s --apparent-size --block-size=1K "$staged" | cut -f1)
-    if [ -n "$(ls -A "$staged")" ] &&
-        ! mcopy -s -m -Q -i "$img@@${start_mib}M" "$staged"/* :: 2>"$work/mcopy.err"; then
+    # One entry at a time, in sorted order: the card's directory order is then
+    # the same whatever file system the build ran on.
+    while IFS= read -r rel; do
+        if [ -d "$staged/$rel" ]; then
+            mmd -i "$img@@${start_mib}M" "::/$rel" 2>"$work/mcopy.err" || break
+        else
+            mcopy -m -Q -i "$img@@${start_mib}M" "$staged/$rel" "::/$rel" 2>"$work/mcopy.err" || break
+        fi
+    done < <(cd "$staged" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort)
+    if [ -s "$work/mcopy.err" ]; then
         if grep -qi 'full' "$work/mcopy.err"; then
             die "partition $name ($mib MiB) cannot hold its files ($((need_kib / 1024)) MiB in $dir)"
         fi
-        die "partition $name: mcopy failed: $(cat "$work/mcopy.err")"
+        die "partition $name: $(cat "$work/mcopy.err")"
     fi
     start_mib=$((start_mib + mib))
     index=$((index + 1))

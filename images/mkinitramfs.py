@@ -3,7 +3,7 @@
 libraries and kernel modules from an arm64 sysroot of Debian packages.
 
 Spec lines (`#` starts a comment; paths are inside the initramfs):
-  elf PATH                 a program from the sysroot, with its interpreter and libraries
+  elf PATH                 a program from a sysroot, with its interpreter and libraries
   module NAME              a kernel module, with the modules it depends on
   file SRC PATH [MODE]     a file of ours; SRC is relative to the spec's folder
   sysfile PATH             a file from the sysroot, as it is
@@ -32,8 +32,9 @@ def die(msg):
 
 
 class Builder:
-    def __init__(self, sysroot, spec, stage):
-        self.sysroot = sysroot
+    def __init__(self, roots, spec, stage):
+        self.roots = roots
+        self.sysroot = roots[-1]
         self.spec = spec
         self.stage = stage
         self.devs = []
@@ -60,20 +61,28 @@ class Builder:
                             r.stdout)
         return (interp.group(1) if interp else None), needed, runpath.group(1) if runpath else ""
 
+    def in_roots(self, path):
+        """The first root that has `path`, and the file there; (None, None) if none has."""
+        for root in self.roots:
+            cand = os.path.join(root, path.lstrip("/"))
+            if os.path.lexists(cand):
+                return root, cand
+        return None, None
+
     def find_lib(self, name, rpaths):
         for d in rpaths + LIB_DIRS:
-            cand = os.path.join(self.sysroot, d.lstrip("/"), name)
-            if os.path.exists(cand):
-                return os.path.normpath("/" + os.path.join(d.lstrip("/"), name))
+            path = os.path.normpath("/" + os.path.join(d.lstrip("/"), name))
+            if self.in_roots(path)[1]:
+                return path
         return None
 
     def add_elf(self, path, n, seen):
         if path in seen:
             return
         seen.add(path)
-        src = os.path.join(self.sysroot, path.lstrip("/"))
-        if not os.path.exists(src):
-            die(f"{self.where(n)}: {path} is not in the sysroot ({self.sysroot})")
+        root, src = self.in_roots(path)
+        if not src:
+            die(f"{self.where(n)}: {path} is in none of {', '.join(self.roots)}")
         if os.path.islink(src):
             # Keep Debian's links (ld.so, sonames) as links, and take what they point at.
             target = os.readlink(src)
@@ -152,9 +161,9 @@ class Builder:
                     die(f"{self.where(n)}: {src}: no such file")
                 self.put(src, args[1], int(args[2], 8) if len(args) == 3 else None)
             elif op == "sysfile":
-                src = os.path.join(self.sysroot, args[0].lstrip("/"))
-                if not os.path.exists(src):
-                    die(f"{self.where(n)}: {args[0]} is not in the sysroot")
+                src = self.in_roots(args[0])[1]
+                if not src:
+                    die(f"{self.where(n)}: {args[0]} is in none of {', '.join(self.roots)}")
                 self.put(src, args[0])
             elif op == "dir":
                 os.makedirs(os.path.join(self.stage, args[0].lstrip("/")), exist_ok=True)
@@ -212,7 +221,9 @@ def write_cpio(stage, devs, out, mtime):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sysroot", required=True)
+    p.add_argument("--sysroot", required=True, action="append",
+                   help="where programs and libraries come from; the first that has one wins, "
+                        "the last is Debian's (kernel modules)")
     p.add_argument("--spec", required=True)
     p.add_argument("--out", required=True, help="the .cpio.gz to write")
     p.add_argument("--list", help="also write the archive's file list here")

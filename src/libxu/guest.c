@@ -5,33 +5,33 @@
 #define MAXMEM_SLACK_KIB 1024 /* libxl's LIBXL_MAXMEM_CONSTANT */
 #define PAGING_EXTRA_MIB 128  /* libxl's EXTRA_DEFAULT_PAGING_MEM_MB on Arm */
 
-void guest_ram_banks(uint64_t memory_mib, struct guest_bank banks[GUEST_RAM_BANKS])
+void guest_ram_banks(uint64_t memory_mib, struct guest_bank banks[GMAP_RAM_BANKS])
 {
     uint64_t bytes = MiB(memory_mib);
 
-    banks[0].base_addr = GUEST_RAM0_BASE;
-    banks[0].size_bytes = bytes < GUEST_RAM0_SIZE ? bytes : GUEST_RAM0_SIZE;
-    banks[1].base_addr = GUEST_RAM1_BASE;
+    banks[0].base_addr = GMAP_RAM0_BASE;
+    banks[0].size_bytes = bytes < GMAP_RAM0_SIZE ? bytes : GMAP_RAM0_SIZE;
+    banks[1].base_addr = GMAP_RAM1_BASE;
     banks[1].size_bytes = bytes - banks[0].size_bytes;
 }
 
-unsigned guest_extended_regions(const struct guest_bank banks[GUEST_RAM_BANKS],
-                                unsigned gpaddr_bits, struct guest_bank *out)
+unsigned guest_extended_regions(const struct guest_bank banks[GMAP_RAM_BANKS], unsigned gpaddr_bits,
+                                struct guest_bank *out)
 {
-    static const struct guest_bank limits[GUEST_RAM_BANKS] = {
-        {GUEST_RAM0_BASE, GUEST_RAM0_SIZE},
-        {GUEST_RAM1_BASE, GUEST_RAM1_SIZE},
+    static const struct guest_bank limits[GMAP_RAM_BANKS] = {
+        {GMAP_RAM0_BASE, GMAP_RAM0_SIZE},
+        {GMAP_RAM1_BASE, GMAP_RAM1_SIZE},
     };
     uint64_t top = gpaddr_bits >= 64 ? UINT64_MAX : (1ull << gpaddr_bits) - 1;
     unsigned n = 0;
 
-    for (unsigned i = 0; i < GUEST_RAM_BANKS; i++) {
+    for (unsigned i = 0; i < GMAP_RAM_BANKS; i++) {
         uint64_t start = banks[i].base_addr + ALIGN_2MB(banks[i].size_bytes);
         uint64_t end = limits[i].base_addr + limits[i].size_bytes - 1;
 
         if (end > top)
             end = top;
-        if (end <= start || end - start + 1 < GUEST_EXT_REGION_MIN_BYTES)
+        if (end <= start || end - start + 1 < GMAP_EXT_REGION_MIN_BYTES)
             continue;
         out[n].base_addr = start;
         out[n].size_bytes = end - start + 1;
@@ -48,7 +48,7 @@ uint32_t guest_vcpu_mpidr(unsigned vcpu)
 
 unsigned guest_nr_spis(const struct domain_config *dc)
 {
-    unsigned highest = dc->vuart == VUART_SBSA ? GUEST_VPL011_SPI : 0;
+    unsigned highest = dc->vuart == VUART_SBSA ? GMAP_VPL011_SPI : 0;
 
     for (unsigned i = 0; i < dc->n_irqs; i++)
         if (dc->irqs[i] > highest)

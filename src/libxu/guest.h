@@ -10,45 +10,45 @@
 
 #include "domcfg.h"
 
-#define GUEST_PAGE_SHIFT 12
-#define GUEST_PAGE_BYTES (1u << GUEST_PAGE_SHIFT)
+#define GMAP_PAGE_SHIFT 12
+#define GMAP_PAGE_BYTES (1u << GMAP_PAGE_SHIFT)
 
 /* Guest physical memory map. */
-#define GUEST_GICD_BASE        0x03001000ull
-#define GUEST_GICD_SIZE        0x00001000ull
-#define GUEST_GICC_BASE        0x03002000ull
-#define GUEST_GICC_SIZE        0x00002000ull
-#define GUEST_GICV3_GICD_SIZE  0x00010000ull
-#define GUEST_GICV3_GICR0_BASE 0x03020000ull
-#define GUEST_GICV3_GICR0_SIZE 0x01000000ull
-#define GUEST_PL011_BASE       0x22000000ull
-#define GUEST_PL011_SIZE       0x00001000ull
-#define GUEST_GNTTAB_BASE      0x38000000ull
-#define GUEST_GNTTAB_SIZE      0x01000000ull
-#define GUEST_MAGIC_BASE       0x39000000ull
-#define GUEST_RAM0_BASE        0x40000000ull
-#define GUEST_RAM0_SIZE        0xc0000000ull
-#define GUEST_RAM1_BASE        0x0200000000ull
-#define GUEST_RAM1_SIZE        0xfe00000000ull
-#define GUEST_RAM_BANKS        2
+#define GMAP_GICD_BASE        0x03001000ull
+#define GMAP_GICD_SIZE        0x00001000ull
+#define GMAP_GICC_BASE        0x03002000ull
+#define GMAP_GICC_SIZE        0x00002000ull
+#define GMAP_GICV3_GICD_SIZE  0x00010000ull
+#define GMAP_GICV3_GICR0_BASE 0x03020000ull
+#define GMAP_GICV3_GICR0_SIZE 0x01000000ull
+#define GMAP_PL011_BASE       0x22000000ull
+#define GMAP_PL011_SIZE       0x00001000ull
+#define GMAP_GNTTAB_BASE      0x38000000ull
+#define GMAP_GNTTAB_SIZE      0x01000000ull
+#define GMAP_MAGIC_BASE       0x39000000ull
+#define GMAP_RAM0_BASE        0x40000000ull
+#define GMAP_RAM0_SIZE        0xc0000000ull
+#define GMAP_RAM1_BASE        0x0200000000ull
+#define GMAP_RAM1_SIZE        0xfe00000000ull
+#define GMAP_RAM_BANKS        2
 
-/* The magic pages libxenguest puts at GUEST_MAGIC_BASE, in page frames. */
-#define GUEST_CONSOLE_PFN ((GUEST_MAGIC_BASE >> GUEST_PAGE_SHIFT) + 0)
-#define GUEST_STORE_PFN   ((GUEST_MAGIC_BASE >> GUEST_PAGE_SHIFT) + 1)
-#define GUEST_VUART_PFN   ((GUEST_MAGIC_BASE >> GUEST_PAGE_SHIFT) + 3)
+/* The magic pages libxenguest puts at GMAP_MAGIC_BASE, in page frames. */
+#define GMAP_CONSOLE_PFN ((GMAP_MAGIC_BASE >> GMAP_PAGE_SHIFT) + 0)
+#define GMAP_STORE_PFN   ((GMAP_MAGIC_BASE >> GMAP_PAGE_SHIFT) + 1)
+#define GMAP_VUART_PFN   ((GMAP_MAGIC_BASE >> GMAP_PAGE_SHIFT) + 3)
 
 /* Interrupts. */
-#define GUEST_TIMER_VIRT_PPI    27
-#define GUEST_TIMER_PHYS_S_PPI  29
-#define GUEST_TIMER_PHYS_NS_PPI 30
-#define GUEST_EVTCHN_PPI        31
-#define GUEST_VPL011_SPI        32
-#define GUEST_PHANDLE_GIC       65000
-#define GUEST_MAX_VCPUS_GICV2   8
-#define GUEST_MAX_VCPUS_GICV3   128
+#define GMAP_TIMER_VIRT_PPI    27
+#define GMAP_TIMER_PHYS_S_PPI  29
+#define GMAP_TIMER_PHYS_NS_PPI 30
+#define GMAP_EVTCHN_PPI        31
+#define GMAP_VPL011_SPI        32
+#define GMAP_PHANDLE_GIC       65000
+#define GMAP_MAX_VCPUS_GICV2   8
+#define GMAP_MAX_VCPUS_GICV3   128
 
 /* Extended regions smaller than this are not worth offering (libxl's rule). */
-#define GUEST_EXT_REGION_MIN_BYTES (64ull << 20)
+#define GMAP_EXT_REGION_MIN_BYTES (64ull << 20)
 
 struct guest_bank {
     uint64_t base_addr;
@@ -56,15 +56,15 @@ struct guest_bank {
 };
 
 /* Guest RAM in its two banks: the first 3 GiB at 1 GiB, the rest at 8 GiB. */
-void guest_ram_banks(uint64_t memory_mib, struct guest_bank banks[GUEST_RAM_BANKS]);
+void guest_ram_banks(uint64_t memory_mib, struct guest_bank banks[GMAP_RAM_BANKS]);
 
 /*
  * The regions a guest may use to map foreign pages (grant mappings): the
  * unpopulated parts of the RAM banks, within the guest's physical address
- * width. Returns how many it wrote to `out` (at most GUEST_RAM_BANKS).
+ * width. Returns how many it wrote to `out` (at most GMAP_RAM_BANKS).
  */
-unsigned guest_extended_regions(const struct guest_bank banks[GUEST_RAM_BANKS],
-                                unsigned gpaddr_bits, struct guest_bank *out);
+unsigned guest_extended_regions(const struct guest_bank banks[GMAP_RAM_BANKS], unsigned gpaddr_bits,
+                                struct guest_bank *out);
 
 /* The MPIDR Xen gives vCPU n, which names its device-tree node. */
 uint32_t guest_vcpu_mpidr(unsigned vcpu);

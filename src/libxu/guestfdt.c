@@ -63,7 +63,7 @@ static void prop_empty(struct writer *w, const char *name)
 /* reg with 2 address and 2 size cells per range. */
 static void prop_reg(struct writer *w, const char *name, const uint64_t *pairs, unsigned n)
 {
-    fdt64_t cells[2 * (GUEST_RAM_BANKS + 1)];
+    fdt64_t cells[2 * (GMAP_RAM_BANKS + 1)];
 
     for (unsigned i = 0; i < 2 * n; i++)
         cells[i] = cpu_to_fdt64(pairs[i]);
@@ -77,7 +77,7 @@ static void prop_interrupts(struct writer *w, const uint32_t *spec, unsigned n)
     for (unsigned i = 0; i < 3 * n; i++)
         cells[i] = cpu_to_fdt32(spec[i]);
     check(w, fdt_property(w->fdt, "interrupts", cells, (int)(n * 3 * sizeof(fdt32_t))));
-    prop_u32(w, "interrupt-parent", GUEST_PHANDLE_GIC);
+    prop_u32(w, "interrupt-parent", GMAP_PHANDLE_GIC);
 }
 
 static void root_properties(struct writer *w, const struct guest_fdt_config *c)
@@ -90,7 +90,7 @@ static void root_properties(struct writer *w, const struct guest_fdt_config *c)
     b = snprintf(compatible + a + 1, sizeof(compatible) - (size_t)a - 1, "xen,xenvm");
     prop_str(w, "model", model);
     prop_strs(w, "compatible", compatible, (size_t)(a + b + 2));
-    prop_u32(w, "interrupt-parent", GUEST_PHANDLE_GIC);
+    prop_u32(w, "interrupt-parent", GMAP_PHANDLE_GIC);
     prop_u32(w, "#address-cells", 2);
     prop_u32(w, "#size-cells", 2);
 }
@@ -144,9 +144,9 @@ static void psci(struct writer *w)
 
 static void memory_nodes(struct writer *w)
 {
-    static const uint64_t bases[GUEST_RAM_BANKS] = {GUEST_RAM0_BASE, GUEST_RAM1_BASE};
+    static const uint64_t bases[GMAP_RAM_BANKS] = {GMAP_RAM0_BASE, GMAP_RAM1_BASE};
 
-    for (unsigned i = 0; i < GUEST_RAM_BANKS; i++) {
+    for (unsigned i = 0; i < GMAP_RAM_BANKS; i++) {
         const uint64_t placeholder[2] = {0, 0};
         char name[32];
 
@@ -161,12 +161,12 @@ static void memory_nodes(struct writer *w)
 static void gic(struct writer *w, enum gic_version version)
 {
     static const char v2_compatible[] = "arm,cortex-a15-gic\0arm,cortex-a9-gic";
-    const uint64_t v2_reg[] = {GUEST_GICD_BASE, GUEST_GICD_SIZE, GUEST_GICC_BASE, GUEST_GICC_SIZE};
-    const uint64_t v3_reg[] = {GUEST_GICD_BASE, GUEST_GICV3_GICD_SIZE, GUEST_GICV3_GICR0_BASE,
-                               GUEST_GICV3_GICR0_SIZE};
+    const uint64_t v2_reg[] = {GMAP_GICD_BASE, GMAP_GICD_SIZE, GMAP_GICC_BASE, GMAP_GICC_SIZE};
+    const uint64_t v3_reg[] = {GMAP_GICD_BASE, GMAP_GICV3_GICD_SIZE, GMAP_GICV3_GICR0_BASE,
+                               GMAP_GICV3_GICR0_SIZE};
     char name[48];
 
-    snprintf(name, sizeof(name), "interrupt-controller@%llx", (unsigned long long)GUEST_GICD_BASE);
+    snprintf(name, sizeof(name), "interrupt-controller@%llx", (unsigned long long)GMAP_GICD_BASE);
     begin(w, name);
     if (version == GIC_V3)
         prop_str(w, "compatible", "arm,gic-v3");
@@ -176,8 +176,8 @@ static void gic(struct writer *w, enum gic_version version)
     prop_u32(w, "#address-cells", 0);
     prop_empty(w, "interrupt-controller");
     prop_reg(w, "reg", version == GIC_V3 ? v3_reg : v2_reg, 2);
-    prop_u32(w, "linux,phandle", GUEST_PHANDLE_GIC);
-    prop_u32(w, "phandle", GUEST_PHANDLE_GIC);
+    prop_u32(w, "linux,phandle", GMAP_PHANDLE_GIC);
+    prop_u32(w, "phandle", GMAP_PHANDLE_GIC);
     end(w);
 }
 
@@ -185,8 +185,8 @@ static void timer(struct writer *w, uint32_t clock_frequency)
 {
     const uint32_t flags = PPI_ALL_CPUS_MASK | IRQ_LEVEL_LOW;
     const uint32_t irqs[] = {
-        IRQ_PPI, GUEST_TIMER_PHYS_S_PPI - 16, flags, IRQ_PPI, GUEST_TIMER_PHYS_NS_PPI - 16, flags,
-        IRQ_PPI, GUEST_TIMER_VIRT_PPI - 16,   flags,
+        IRQ_PPI, GMAP_TIMER_PHYS_S_PPI - 16, flags, IRQ_PPI, GMAP_TIMER_PHYS_NS_PPI - 16, flags,
+        IRQ_PPI, GMAP_TIMER_VIRT_PPI - 16,   flags,
     };
 
     begin(w, "timer");
@@ -199,8 +199,8 @@ static void timer(struct writer *w, uint32_t clock_frequency)
 
 static void hypervisor(struct writer *w, const struct guest_fdt_config *c)
 {
-    const uint64_t placeholder[2 * (GUEST_RAM_BANKS + 1)] = {0};
-    const uint32_t irq[] = {IRQ_PPI, GUEST_EVTCHN_PPI - 16, PPI_ALL_CPUS_MASK | IRQ_LEVEL_LOW};
+    const uint64_t placeholder[2 * (GMAP_RAM_BANKS + 1)] = {0};
+    const uint32_t irq[] = {IRQ_PPI, GMAP_EVTCHN_PPI - 16, PPI_ALL_CPUS_MASK | IRQ_LEVEL_LOW};
     char compatible[64];
     int a;
 
@@ -209,18 +209,18 @@ static void hypervisor(struct writer *w, const struct guest_fdt_config *c)
     begin(w, "hypervisor");
     prop_strs(w, "compatible", compatible, (size_t)a + 1 + sizeof("xen,xen"));
     /* The grant table and up to one extended region per bank; finalise trims it. */
-    prop_reg(w, "reg", placeholder, GUEST_RAM_BANKS + 1);
+    prop_reg(w, "reg", placeholder, GMAP_RAM_BANKS + 1);
     prop_interrupts(w, irq, 1);
     end(w);
 }
 
 static void vpl011(struct writer *w)
 {
-    const uint64_t reg[] = {GUEST_PL011_BASE, GUEST_PL011_SIZE};
-    const uint32_t irq[] = {IRQ_SPI, GUEST_VPL011_SPI - 32, IRQ_LEVEL_HIGH};
+    const uint64_t reg[] = {GMAP_PL011_BASE, GMAP_PL011_SIZE};
+    const uint32_t irq[] = {IRQ_SPI, GMAP_VPL011_SPI - 32, IRQ_LEVEL_HIGH};
     char name[32];
 
-    snprintf(name, sizeof(name), "sbsa-uart@%llx", (unsigned long long)GUEST_PL011_BASE);
+    snprintf(name, sizeof(name), "sbsa-uart@%llx", (unsigned long long)GMAP_PL011_BASE);
     begin(w, name);
     prop_str(w, "compatible", "arm,sbsa-uart");
     prop_reg(w, "reg", reg, 1);
@@ -326,11 +326,11 @@ int guest_fdt_build(const struct guest_fdt_config *c, void **blob, struct xu_err
     return xu_fail(err, "guest device tree: larger than %u bytes", GUEST_FDT_MAX_BYTES);
 }
 
-int guest_fdt_finalise(void *blob, const struct guest_bank banks[GUEST_RAM_BANKS],
+int guest_fdt_finalise(void *blob, const struct guest_bank banks[GMAP_RAM_BANKS],
                        uint64_t initrd_start, uint64_t initrd_end, const struct guest_bank *ext,
                        unsigned n_ext, struct xu_err *err)
 {
-    fdt64_t reg[2 * (GUEST_RAM_BANKS + 1)];
+    fdt64_t reg[2 * (GMAP_RAM_BANKS + 1)];
     int chosen = fdt_path_offset(blob, "/chosen");
     int hyp = fdt_path_offset(blob, "/hypervisor");
     int rc = 0;
@@ -343,15 +343,15 @@ int guest_fdt_finalise(void *blob, const struct guest_bank banks[GUEST_RAM_BANKS
             rc = fdt_setprop_inplace_u64(blob, chosen, "linux,initrd-end", initrd_end);
     }
     /* The grant table first, then the extended regions; the property only shrinks. */
-    reg[0] = cpu_to_fdt64(GUEST_GNTTAB_BASE);
-    reg[1] = cpu_to_fdt64(GUEST_GNTTAB_SIZE);
-    for (unsigned i = 0; i < n_ext && i < GUEST_RAM_BANKS; i++) {
+    reg[0] = cpu_to_fdt64(GMAP_GNTTAB_BASE);
+    reg[1] = cpu_to_fdt64(GMAP_GNTTAB_SIZE);
+    for (unsigned i = 0; i < n_ext && i < GMAP_RAM_BANKS; i++) {
         reg[2 + 2 * i] = cpu_to_fdt64(ext[i].base_addr);
         reg[3 + 2 * i] = cpu_to_fdt64(ext[i].size_bytes);
     }
     if (rc == 0)
         rc = fdt_setprop(blob, hyp, "reg", reg, (int)((1 + n_ext) * 2 * sizeof(fdt64_t)));
-    for (unsigned i = 0; i < GUEST_RAM_BANKS && rc == 0; i++) {
+    for (unsigned i = 0; i < GMAP_RAM_BANKS && rc == 0; i++) {
         char path[32];
         int node;
 

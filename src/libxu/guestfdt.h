@@ -44,7 +44,7 @@ int guest_fdt_build(const struct guest_fdt_config *c, void **blob, struct xu_err
  * removed), the ramdisk's range, and the hypervisor node's grant-table region
  * followed by the extended regions. The tree does not grow.
  */
-int guest_fdt_finalise(void *blob, const struct guest_bank banks[GUEST_RAM_BANKS],
+int guest_fdt_finalise(void *blob, const struct guest_bank banks[GMAP_RAM_BANKS],
                        uint64_t initrd_start, uint64_t initrd_end, const struct guest_bank *ext,
                        unsigned n_ext, struct xu_err *err);
 

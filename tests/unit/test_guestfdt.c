@@ -66,7 +66,7 @@ static void test_linux_guest_on_gicv2(void **state)
         .xen_major = 4,
         .xen_minor = 17,
     };
-    struct guest_bank banks[GUEST_RAM_BANKS], ext[GUEST_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
     struct xu_err err = {{0}};
     void *blob;
     unsigned n_ext;
@@ -103,7 +103,7 @@ static void test_small_guest_on_gicv3_with_vuart_optee_and_passthrough(void **st
         .rng_seed = seed,
         .partial_name = "pl061.dtb",
     };
-    struct guest_bank banks[GUEST_RAM_BANKS], ext[GUEST_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
     struct xu_err err = {{0}};
     void *blob;
     char *partial, *text;
@@ -161,7 +161,7 @@ static void test_partial_device_trees_that_are_refused(void **state)
 static void test_memory_map_rules(void **state)
 {
     (void)state;
-    struct guest_bank banks[GUEST_RAM_BANKS], ext[GUEST_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
 
     guest_ram_banks(4096, banks);
     assert_int_equal(banks[0].size_bytes, 0xc0000000ull);

@@ -1,0 +1,29 @@
+/*
+ * A domain's console output as xenconsoled logs it (--log=guest), and how far
+ * `xu console` has shown it. The log is written before anything reaches the
+ * console's pty, whether or not anyone is attached, so it is the one source
+ * of output: replaying it from the last position and then following it loses
+ * nothing and repeats nothing.
+ */
+#ifndef XU_CONLOG_H
+#define XU_CONLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define CONLOG_DIR       "/var/log/xen/console" /* xenconsoled's --log-dir */
+#define CONLOG_STATE_DIR "/run/xu/console"
+
+/* The log file of the domain named `name`. */
+void conlog_path(const char *name, char *path, size_t size);
+
+/* Before a new domain's console connects: keep the old log as .1, start from 0. */
+int conlog_start(const char *name, uint32_t domid, struct xu_err *err);
+/* How much of the log has been shown; 0 if nothing is recorded. */
+uint64_t conlog_position(uint32_t domid);
+void conlog_save(uint32_t domid, uint64_t offset);
+void conlog_forget(uint32_t domid);
+
+#endif

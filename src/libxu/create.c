@@ -1,0 +1,483 @@
+#include "create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenguest.h>
+
+#include "conlog.h"
+#include "domxs.h"
+#include "guest.h"
+#include "guestfdt.h"
+#include "image.h"
+
+#define MAX_EVTCHN_PORT 1023
+#define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
+#define DESTROY_WAIT_MS 10000
+#define CALLBACK_VIA_EVTCHN_PPI                      \
+    (((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI << 56) | \
+     ((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_LOW_LEVEL << 8) | GMAP_EVTCHN_PPI)
+#define MAX_UNDO 8
+
+/* One construction in progress, and how to take back what it has done so far. */
+struct build {
+    struct hv *hv;
+    const struct domain_config *dc;
+    uint32_t domid;
+    char uuid[37];
+    uint8_t handle[16];
+    enum gic_version gic;
+    uint32_t clock_frequency;
+    uint32_t store_port, console_port;
+    int vuart_port;
+    void (*undo[MAX_UNDO])(struct build *b);
+    unsigned n_undo;
+};
+
+static void on_failure(struct build *b, void (*fn)(struct build *b))
+{
+    b->undo[b->n_undo++] = fn;
+}
+
+static void roll_back(struct build *b)
+{
+    while (b->n_undo)
+        b->undo[--b->n_undo](b);
+}
+
+static void undo_domain(struct build *b)
+{
+    struct xu_err ignored;
+
+    domain_destroy(b->hv, b->domid, &ignored);
+}
+
+static void undo_xenstore(struct build *b)
+{
+    domxs_remove(b->hv, b->domid);
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Reports a failed libxc/libxenguest call with the config that led to it. */
+static int xen_fail(struct build *b, struct xu_err *err, const char *what)
+{
+    return xu_fail(err, "%s: %s: %s", b->dc->source, what, strerror(errno ? errno : EINVAL));
+}
+
+static int new_uuid(struct build *b, struct xu_err *err)
+{
+    if (getrandom(b->handle, sizeof(b->handle), 0) != (ssize_t)sizeof(b->handle))
+        return xu_fail(err, "no random bytes for the domain's UUID: %s", strerror(errno));
+    b->handle[6] = (uint8_t)((b->handle[6] & 0x0f) | 0x40); /* version 4 */
+    b->handle[8] = (uint8_t)((b->handle[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(b->uuid, sizeof(b->uuid),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b->handle[0],
+             b->handle[1], b->handle[2], b->handle[3], b->handle[4], b->handle[5], b->handle[6],
+             b->handle[7], b->handle[8], b->handle[9], b->handle[10], b->handle[11], b->handle[12],
+             b->handle[13], b->handle[14], b->handle[15]);
+    return 0;
+}
+
+/* What Xen or this toolstack cannot do with a config, said before anything is made. */
+static int preflight(struct build *b, struct xu_err *err)
+{
+    static struct domain_info all[HV_MAX_DOMAINS];
+    const struct domain_config *dc = b->dc;
+    uint8_t header[IMAGE_HEADER_BYTES];
+    struct image_info image;
+    ssize_t got;
+    size_t n;
+    int fd;
+
+    if (hv_list(b->hv, all, HV_MAX_DOMAINS, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (all[i].has_name && strcmp(all[i].name, dc->name) == 0)
+            return xu_fail(err, "%s: a domain named %s is running already (id %u)", dc->source,
+                           dc->name, all[i].domid);
+    /* Arm has no populate-on-demand: a guest gets all of maxmem at once. */
+    if (dc->maxmem_mib != dc->memory_mib)
+        return xu_fail(err,
+                       "%s: maxmem (%llu MiB) differs from memory (%llu MiB); Arm guests "
+                       "start with all their memory, so give them the same",
+                       dc->source, (unsigned long long)dc->maxmem_mib,
+                       (unsigned long long)dc->memory_mib);
+    if (dc->gic_version == GIC_V2 && dc->vcpus > GMAP_MAX_VCPUS_GICV2)
+        return xu_fail(err, "%s: vcpus = %u, but a GICv2 guest has at most %d", dc->source,
+                       dc->vcpus, GMAP_MAX_VCPUS_GICV2);
+    for (unsigned i = 0; i < dc->n_irqs; i++)
+        if (dc->vuart == VUART_SBSA && dc->irqs[i] == GMAP_VPL011_SPI)
+            return xu_fail(err, "%s: irqs: %u is the vuart's own interrupt", dc->source,
+                           dc->irqs[i]);
+    if (dc->seclabel[0] && xc_flask_getenforce(b->hv->xc) < 0)
+        return xu_fail(err,
+                       "%s: seclabel = \"%s\", but Xen is not running FLASK (boot it with "
+                       "xsm=flask)",
+                       dc->source, dc->seclabel);
+    static const enum domain_action supported[] = {ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE};
+    const enum domain_action actions[] = {dc->on_poweroff, dc->on_reboot, dc->on_crash};
+    for (unsigned i = 0; i < 3; i++) {
+        bool ok = false;
+
+        for (unsigned j = 0; j < 3; j++)
+            ok = ok || actions[i] == supported[j];
+        if (!ok)
+            return xu_fail(err, "%s: %s: xu does destroy, restart and preserve", dc->source,
+                           domain_action_name(actions[i]));
+    }
+    /* The PV devices' backends live in the driver domain, which is not there yet. */
+    if (dc->n_vifs || dc->n_disks) {
+        unsigned line = dc->n_vifs ? dc->vifs[0].line : dc->disks[0].line;
+        const char *backend = dc->n_vifs ? dc->vifs[0].backend : dc->disks[0].backend;
+        uint32_t id;
+
+        if (backend[0] && hv_resolve(b->hv, backend, &id, err) < 0)
+            return xu_fail(err, "%s:%u: %s: the backend domain %s is not running", dc->source, line,
+                           dc->n_vifs ? "vif" : "disk", backend);
+        return xu_fail(err,
+                       "%s:%u: %s: PV devices need a driver domain to serve them, and xu "
+                       "cannot wire them yet",
+                       dc->source, line, dc->n_vifs ? "vif" : "disk");
+    }
+    /* xenguest's own complaint about a bad kernel is cryptic; read the header first. */
+    fd = open(dc->kernel.path, O_RDONLY);
+    if (fd < 0)
+        return xu_fail(err, "%s:%u: kernel: %s: %s", dc->source, dc->kernel.line, dc->kernel.path,
+                       strerror(errno));
+    got = read(fd, header, sizeof(header));
+    close(fd);
+    if (image_probe(header, got < 0 ? 0 : (size_t)got, dc->kernel.path, &image, err) < 0) {
+        struct xu_err why = *err;
+
+        return xu_fail(err, "%s:%u: kernel: %s", dc->source, dc->kernel.line, why.msg);
+    }
+    return 0;
+}
+
+static int make_domain(struct build *b, struct xu_err *err)
+{
+    const struct domain_config *dc = b->dc;
+    struct xen_domctl_createdomain cfg = {
+        .flags =
+            XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | (dc->n_dtdevs ? XEN_DOMCTL_CDF_iommu : 0),
+        .max_vcpus = dc->vcpus,
+        .max_evtchn_port = MAX_EVTCHN_PORT,
+        .max_grant_frames = dc->max_grant_frames,
+        .max_maptrack_frames = dc->max_maptrack_frames,
+        .grant_opts = XEN_DOMCTL_GRANT_version(1),
+    };
+    uint32_t domid = 0;
+
+    memcpy(cfg.handle, b->handle, sizeof(cfg.handle));
+    cfg.arch.gic_version = dc->gic_version == GIC_V2   ? XEN_DOMCTL_CONFIG_GIC_V2
+                           : dc->gic_version == GIC_V3 ? XEN_DOMCTL_CONFIG_GIC_V3
+                                                       : XEN_DOMCTL_CONFIG_GIC_NATIVE;
+    cfg.arch.tee_type =
+        dc->tee == TEE_OPTEE ? XEN_DOMCTL_CONFIG_TEE_OPTEE : XEN_DOMCTL_CONFIG_TEE_NONE;
+    cfg.arch.nr_spis = guest_nr_spis(dc);
+    if (dc->seclabel[0] &&
+        xc_flask_context_to_sid(b->hv->xc, (char *)dc->seclabel, (uint32_t)strlen(dc->seclabel),
+                                &cfg.ssidref) < 0)
+        return xu_fail(err, "%s: seclabel: FLASK does not know \"%s\": %s", dc->source,
+                       dc->seclabel, strerror(errno));
+    if (xc_domain_create(b->hv->xc, &domid, &cfg) < 0) {
+        if (errno == EINVAL && dc->vcpus > GMAP_MAX_VCPUS_GICV2)
+            return xu_fail(err, "%s: Xen refused the domain (vcpus = %u: a GICv2 host allows %d)",
+                           dc->source, dc->vcpus, GMAP_MAX_VCPUS_GICV2);
+        return xen_fail(b, err, "Xen refused to create the domain");
+    }
+    b->domid = domid;
+    on_failure(b, undo_domain);
+    /* Xen has resolved "native" to the host's GIC; the guest's tree must say which. */
+    b->gic = cfg.arch.gic_version == XEN_DOMCTL_CONFIG_GIC_V3 ? GIC_V3 : GIC_V2;
+    b->clock_frequency = cfg.arch.clock_frequency;
+    return 0;
+}
+
+static int size_domain(struct build *b, struct xu_err *err)
+{
+    const struct domain_config *dc = b->dc;
+    int port;
+
+    if (xc_domain_max_vcpus(b->hv->xc, b->domid, dc->vcpus) < 0)
+        return xen_fail(b, err, "cannot create the vCPUs");
+    if (xc_domain_setmaxmem(b->hv->xc, b->domid, guest_maxmem_kib(dc->memory_mib)) < 0)
+        return xen_fail(b, err, "cannot set the memory limit");
+    /* The store and the console are served from Dom0. */
+    port = xc_evtchn_alloc_unbound(b->hv->xc, b->domid, 0);
+    if (port < 0)
+        return xen_fail(b, err, "no event channel for xenstore");
+    b->store_port = (uint32_t)port;
+    port = xc_evtchn_alloc_unbound(b->hv->xc, b->domid, 0);
+    if (port < 0)
+        return xen_fail(b, err, "no event channel for the console");
+    b->console_port = (uint32_t)port;
+    if (xc_set_paging_mempool_size(b->hv->xc, b->domid,
+                                   guest_paging_pool_bytes(dc->vcpus, dc->maxmem_mib)) < 0)
+        return xen_fail(b, err, "cannot size the guest's page-table pool");
+    return 0;
+}
+
+static int read_partial_tree(const struct domain_config *dc, void **blob, size_t *len,
+                             struct xu_err *err)
+{
+    FILE *f = fopen(dc->device_tree.path, "rb");
+
+    if (!f)
+        return xu_fail(err, "%s:%u: device_tree: %s: %s", dc->source, dc->device_tree.line,
+                       dc->device_tree.path, strerror(errno));
+    *blob = malloc(GUEST_FDT_MAX_BYTES);
+    *len = *blob ? fread(*blob, 1, GUEST_FDT_MAX_BYTES, f) : 0;
+    fclose(f);
+    if (!*blob)
+        return xu_fail(err, "out of memory");
+    return 0;
+}
+
+/* libxenguest places the kernel, ramdisk and device tree and fills guest RAM. */
+static int build_image(struct build *b, struct xu_err *err)
+{
+    const struct domain_config *dc = b->dc;
+    struct guest_fdt_config fc = {
+        .vcpus = dc->vcpus,
+        .gic = b->gic,
+        .clock_frequency = b->clock_frequency,
+        .bootargs = dc->cmdline,
+        .has_ramdisk = dc->ramdisk.path[0] != '\0',
+        .vuart = dc->vuart,
+        .tee = dc->tee,
+        .partial_name = dc->device_tree.path,
+    };
+    uint8_t seed[GUEST_RNG_SEED_BYTES];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
+    struct xc_dom_image *dom = NULL;
+    xc_domaininfo_t info;
+    void *partial = NULL, *fdt = NULL;
+    size_t partial_len = 0;
+    int version = xc_version(b->hv->xc, XENVER_version, NULL), rc = -1;
+
+    fc.xen_major = (unsigned)version >> 16;
+    fc.xen_minor = (unsigned)version & 0xffff;
+    if (getrandom(seed, sizeof(seed), 0) == (ssize_t)sizeof(seed))
+        fc.rng_seed = seed;
+    if (dc->device_tree.path[0]) {
+        if (read_partial_tree(dc, &partial, &partial_len, err) < 0)
+            goto out;
+        fc.partial = partial;
+        fc.partial_bytes = partial_len;
+    }
+    dom = xc_dom_allocate(b->hv->xc, NULL, NULL);
+    if (!dom) {
+        xen_fail(b, err, "cannot start the domain builder");
+        goto out;
+    }
+    if (xc_dom_kernel_file(dom, dc->kernel.path) != 0) {
+        xu_fail(err, "%s:%u: kernel: %s: cannot load it", dc->source, dc->kernel.line,
+                dc->kernel.path);
+        goto out;
+    }
+    if (fc.has_ramdisk && xc_dom_module_file(dom, dc->ramdisk.path, NULL) != 0) {
+        xu_fail(err, "%s:%u: ramdisk: %s: cannot load it", dc->source, dc->ramdisk.line,
+                dc->ramdisk.path);
+        goto out;
+    }
+    dom->container_type = XC_DOM_HVM_CONTAINER;
+    dom->max_vcpus = dc->vcpus;
+    dom->console_evtchn = b->console_port;
+    dom->console_domid = 0;
+    dom->xenstore_evtchn = b->store_port;
+    dom->xenstore_domid = 0;
+    if (xc_dom_boot_xen_init(dom, b->hv->xc, b->domid) != 0 ||
+        xc_dom_rambase_init(dom, GMAP_RAM0_BASE) != 0) {
+        xen_fail(b, err, "the domain builder failed to start");
+        goto out;
+    }
+    if (xc_dom_parse_image(dom) != 0) {
+        xu_fail(err, "%s:%u: kernel: %s: not an image Xen's builder can start", dc->source,
+                dc->kernel.line, dc->kernel.path);
+        goto out;
+    }
+    if (xc_hvm_param_set(b->hv->xc, b->domid, HVM_PARAM_CALLBACK_IRQ, CALLBACK_VIA_EVTCHN_PPI) <
+        0) {
+        xen_fail(b, err, "cannot route event channels to the guest");
+        goto out;
+    }
+    if (guest_fdt_build(&fc, &fdt, err) < 0) {
+        struct xu_err why = *err;
+
+        xu_fail(err, "%s: %s", dc->source, why.msg);
+        goto out;
+    }
+    if (xc_dom_devicetree_mem(dom, fdt, fdt_totalsize(fdt)) != 0 ||
+        xc_dom_mem_init(dom, (unsigned)dc->memory_mib) != 0 || xc_dom_boot_mem_init(dom) != 0) {
+        xen_fail(b, err, "cannot populate the guest's memory");
+        goto out;
+    }
+    if (xc_domain_getinfolist(b->hv->xc, b->domid, 1, &info) != 1) {
+        xen_fail(b, err, "cannot read the guest's address width");
+        goto out;
+    }
+    guest_ram_banks(dc->memory_mib, banks);
+    if (guest_fdt_finalise(fdt, banks, fc.has_ramdisk ? dom->modules[0].seg.vstart : 0,
+                           fc.has_ramdisk ? dom->modules[0].seg.vend : 0, ext,
+                           guest_extended_regions(banks, info.gpaddr_bits, ext), err) < 0)
+        goto out;
+    if (xc_dom_build_image(dom) != 0 || xc_dom_boot_image(dom) != 0 ||
+        xc_dom_gnttab_init(dom) != 0) {
+        xen_fail(b, err, "cannot load the guest's kernel, ramdisk and device tree");
+        goto out;
+    }
+    b->vuart_port = -1;
+    if (dc->vuart == VUART_SBSA) {
+        evtchn_port_t port;
+
+        if (xc_dom_vuart_init(b->hv->xc, XEN_DOMCTL_VUART_TYPE_VPL011, b->domid, 0, GMAP_VUART_PFN,
+                              &port) != 0) {
+            xen_fail(b, err, "cannot set up the vuart");
+            goto out;
+        }
+        b->vuart_port = (int)port;
+    }
+    rc = 0;
+out:
+    if (dom)
+        xc_dom_release(dom);
+    free(fdt);
+    free(partial);
+    return rc;
+}
+
+static int pass_through(struct build *b, struct xu_err *err)
+{
+    const struct domain_config *dc = b->dc;
+
+    for (unsigned i = 0; i < dc->n_irqs; i++)
+        if (xc_domain_bind_pt_spi_irq(b->hv->xc, b->domid, (uint16_t)dc->irqs[i],
+                                      (uint16_t)dc->irqs[i]) < 0)
+            return xu_fail(err,
+                           "%s: irqs: cannot route interrupt %u to the guest (is the host "
+                           "device marked xen,passthrough?): %s",
+                           dc->source, dc->irqs[i], strerror(errno));
+    for (unsigned i = 0; i < dc->n_iomem; i++) {
+        const struct iomem_range *r = &dc->iomem[i];
+
+        if (xc_domain_iomem_permission(b->hv->xc, b->domid, r->start_pfn, r->n_pages, 1) < 0 ||
+            xc_domain_memory_mapping(b->hv->xc, b->domid, r->gfn, r->start_pfn, r->n_pages, 1) < 0)
+            return xu_fail(err, "%s: iomem: cannot map pages 0x%llx+%llu: %s", dc->source,
+                           (unsigned long long)r->start_pfn, (unsigned long long)r->n_pages,
+                           strerror(errno));
+    }
+    for (unsigned i = 0; i < dc->n_dtdevs; i++)
+        if (xc_assign_dt_device(b->hv->xc, b->domid, (char *)dc->dtdevs[i]) < 0)
+            return xu_fail(err, "%s: dtdev: cannot assign %s: %s", dc->source, dc->dtdevs[i],
+                           strerror(errno));
+    return 0;
+}
+
+/* xenconsoled writes the pty's name once it serves the console; libxl waits for it too. */
+static int wait_for_console(struct build *b, struct xu_err *err)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "/local/domain/%u/console/tty", b->domid);
+    for (unsigned waited = 0; waited < CONSOLE_WAIT_MS; waited += 10) {
+        char *tty = hv_xs_read(b->hv, path);
+        bool ready = tty && tty[0];
+
+        free(tty);
+        if (ready)
+            return 0;
+        sleep_ms(10);
+    }
+    return xu_fail(err, "xenconsoled did not take the console within %u s (is it running?)",
+                   CONSOLE_WAIT_MS / 1000);
+}
+
+int domain_create(struct hv *hv, const struct domain_config *dc, const char *config_path,
+                  bool paused, uint32_t *domid, struct xu_err *err)
+{
+    struct build b = {.hv = hv, .dc = dc, .vuart_port = -1};
+
+    if (preflight(&b, err) < 0 || new_uuid(&b, err) < 0)
+        return -1;
+    if (make_domain(&b, err) < 0)
+        goto fail;
+    on_failure(&b, undo_xenstore);
+    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, err) < 0 || size_domain(&b, err) < 0 ||
+        build_image(&b, err) < 0 || domxs_built(hv, b.domid, dc, b.store_port, err) < 0)
+        goto fail;
+    if (!xs_introduce_domain(hv->xs, b.domid, GMAP_STORE_PFN, b.store_port)) {
+        xen_fail(&b, err, "xenstored refused to take the domain");
+        goto fail;
+    }
+    /* A fresh log, so the console shows this domain's output and nothing older. */
+    if (conlog_start(dc->name, b.domid, err) < 0 ||
+        domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0 ||
+        pass_through(&b, err) < 0 || wait_for_console(&b, err) < 0)
+        goto fail;
+    if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
+        xen_fail(&b, err, "cannot start the domain");
+        goto fail;
+    }
+    *domid = b.domid;
+    return 0;
+fail:
+    roll_back(&b);
+    if (b.domid)
+        conlog_forget(b.domid);
+    return -1;
+}
+
+int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
+{
+    xc_domaininfo_t info;
+
+    if (domid == 0)
+        return xu_fail(err, "Domain-0 cannot be destroyed");
+    /* Stop it first, so it cannot react to its nodes going away. */
+    xc_domain_pause(hv->xc, domid);
+    domxs_remove(hv, domid);
+    if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH)
+        return xu_fail(err, "cannot destroy domain %u: %s", domid, strerror(errno));
+    conlog_forget(domid);
+    /* Xen frees the memory once the last mapping of it is gone. */
+    for (unsigned waited = 0; waited < DESTROY_WAIT_MS; waited += 10) {
+        if (xc_domain_getinfolist(hv->xc, domid, 1, &info) != 1 || info.domain != domid)
+            return 0;
+        sleep_ms(10);
+    }
+    return xu_fail(err, "domain %u is still dying after %u s (someone holds its memory)", domid,
+                   DESTROY_WAIT_MS / 1000);
+}
+
+/* guest.h keeps its own copy of the guest memory map for the host build; it must be Xen's. */
+_Static_assert(GMAP_GICD_BASE == GUEST_GICD_BASE, "guest.h: GICD");
+_Static_assert(GMAP_GICC_BASE == GUEST_GICC_BASE, "guest.h: GICC");
+_Static_assert(GMAP_GICV3_GICR0_BASE == GUEST_GICV3_GICR0_BASE, "guest.h: GICR0");
+_Static_assert(GMAP_GICV3_GICR0_SIZE == GUEST_GICV3_GICR0_SIZE, "guest.h: GICR0 size");
+_Static_assert(GMAP_PL011_BASE == GUEST_PL011_BASE, "guest.h: PL011");
+_Static_assert(GMAP_GNTTAB_BASE == GUEST_GNTTAB_BASE, "guest.h: grant table");
+_Static_assert(GMAP_GNTTAB_SIZE == GUEST_GNTTAB_SIZE, "guest.h: grant table size");
+_Static_assert(GMAP_MAGIC_BASE == GUEST_MAGIC_BASE, "guest.h: magic pages");
+_Static_assert(GMAP_RAM0_BASE == GUEST_RAM0_BASE && GMAP_RAM0_SIZE == GUEST_RAM0_SIZE,
+               "guest.h: RAM bank 0");
+_Static_assert(GMAP_RAM1_BASE == GUEST_RAM1_BASE && GMAP_RAM1_SIZE == GUEST_RAM1_SIZE,
+               "guest.h: RAM bank 1");
+_Static_assert(GMAP_EVTCHN_PPI == GUEST_EVTCHN_PPI, "guest.h: event channel PPI");
+_Static_assert(GMAP_TIMER_VIRT_PPI == GUEST_TIMER_VIRT_PPI &&
+                   GMAP_TIMER_PHYS_S_PPI == GUEST_TIMER_PHYS_S_PPI &&
+                   GMAP_TIMER_PHYS_NS_PPI == GUEST_TIMER_PHYS_NS_PPI,
+               "guest.h: timer PPIs");
+_Static_assert(GMAP_VPL011_SPI == GUEST_VPL011_SPI, "guest.h: vpl011 SPI");

@@ -1,0 +1,27 @@
+/*
+ * Domain construction on arm64 through Xen's own libraries (libxenctrl and
+ * libxenguest's domain builder), in the order libxl follows. A failure at any
+ * step undoes every earlier one: no domain, no xenstore node, no memory
+ * left behind. Target only.
+ */
+#ifndef XU_CREATE_H
+#define XU_CREATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domcfg.h"
+#include "err.h"
+#include "hv.h"
+
+/*
+ * Builds the domain `dc` describes (read from `config_path`) and starts it,
+ * or leaves it paused. Returns its id in *domid.
+ */
+int domain_create(struct hv *hv, const struct domain_config *dc, const char *config_path,
+                  bool paused, uint32_t *domid, struct xu_err *err);
+
+/* Destroys a domain and waits until Xen has let it go; removes its xenstore nodes. */
+int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err);
+
+#endif

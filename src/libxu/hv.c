@@ -1,0 +1,153 @@
+#include "hv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hv_open(struct hv *hv, struct xu_err *err)
+{
+    memset(hv, 0, sizeof(*hv));
+    /* libxc and libxenguest report through this; xu prints its own messages. */
+    hv->log = (xentoollog_logger *)xtl_createlogger_stdiostream(
+        stderr, getenv("XU_DEBUG") ? XTL_DEBUG : XTL_CRITICAL, 0);
+    hv->xc = xc_interface_open(hv->log, hv->log, 0);
+    if (!hv->xc) {
+        hv_close(hv);
+        return xu_fail(err,
+                       "cannot open the hypervisor interface (is this Dom0, with "
+                       "xen-privcmd loaded?): %s",
+                       strerror(errno));
+    }
+    hv->xs = xs_open(0);
+    if (!hv->xs) {
+        hv_close(hv);
+        return xu_fail(err, "cannot reach xenstored: %s", strerror(errno));
+    }
+    return 0;
+}
+
+void hv_close(struct hv *hv)
+{
+    if (hv->xs)
+        xs_close(hv->xs);
+    if (hv->xc)
+        xc_interface_close(hv->xc);
+    if (hv->log)
+        xtl_logger_destroy(hv->log);
+    memset(hv, 0, sizeof(*hv));
+}
+
+char *hv_xs_read(struct hv *hv, const char *path)
+{
+    unsigned int len;
+
+    return xs_read(hv->xs, XBT_NULL, path, &len);
+}
+
+static void fill(struct hv *hv, const xc_domaininfo_t *x, struct domain_info *d)
+{
+    char path[64], *name;
+
+    memset(d, 0, sizeof(*d));
+    d->domid = x->domain;
+    d->flags = x->flags;
+    d->tot_pages = x->tot_pages;
+    d->outstanding_pages = x->outstanding_pages;
+    d->max_pages = x->max_pages;
+    d->online_vcpus = x->nr_online_vcpus;
+    d->cpu_time_ns = x->cpu_time;
+    d->ssidref = x->ssidref;
+    snprintf(path, sizeof(path), "/local/domain/%u/name", x->domain);
+    name = hv_xs_read(hv, path);
+    if (name) {
+        snprintf(d->name, sizeof(d->name), "%s", name);
+        d->has_name = true;
+        free(name);
+    }
+}
+
+int hv_list(struct hv *hv, struct domain_info *out, size_t max, size_t *n, struct xu_err *err)
+{
+    xc_domaininfo_t batch[64];
+    uint32_t next = 0;
+
+    *n = 0;
+    for (;;) {
+        int got = xc_domain_getinfolist(hv->xc, next, 64, batch);
+
+        if (got < 0)
+            return xu_fail(err, "cannot list domains: %s", strerror(errno));
+        for (int i = 0; i < got; i++) {
+            if (*n == max)
+                return xu_fail(err, "more than %zu domains", max);
+            fill(hv, &batch[i], &out[(*n)++]);
+        }
+        if (got < 64)
+            return 0;
+        next = batch[got - 1].domain + 1;
+    }
+}
+
+int hv_info(struct hv *hv, uint32_t domid, struct domain_info *out, struct xu_err *err)
+{
+    xc_domaininfo_t x;
+
+    if (xc_domain_getinfolist(hv->xc, domid, 1, &x) != 1 || x.domain != domid)
+        return xu_fail(err, "no domain %u", domid);
+    fill(hv, &x, out);
+    return 0;
+}
+
+int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu_err *err)
+{
+    static struct domain_info all[HV_MAX_DOMAINS];
+    const char *p = id_or_name;
+    size_t n;
+
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*id_or_name && !*p) {
+        unsigned long v = strtoul(id_or_name, NULL, 10);
+
+        if (v >= DOMID_FIRST_RESERVED)
+            return xu_fail(err, "%s: not a domain id", id_or_name);
+        *domid = (uint32_t)v;
+        return hv_info(hv, *domid, &all[0], err);
+    }
+    if (hv_list(hv, all, HV_MAX_DOMAINS, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].has_name && strcmp(all[i].name, id_or_name) == 0) {
+            *domid = all[i].domid;
+            return 0;
+        }
+    }
+    return xu_fail(err, "no domain named %s (xu list shows them)", id_or_name);
+}
+
+int hv_xs_write_all(struct hv *hv, const char *const *pairs, struct xu_err *err)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        xs_transaction_t t = xs_transaction_start(hv->xs);
+        const char *const *p = pairs;
+
+        if (t == XBT_NULL)
+            return xu_fail(err, "xenstore: cannot start a transaction: %s", strerror(errno));
+        while (*p && xs_write(hv->xs, t, p[0], p[1], strlen(p[1])))
+            p += 2;
+        if (*p) {
+            int saved = errno;
+
+            xs_transaction_end(hv->xs, t, true);
+            return xu_fail(err, "xenstore: cannot write %s: %s", p[0], strerror(saved));
+        }
+        if (xs_transaction_end(hv->xs, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return xu_fail(err, "xenstore: transaction failed: %s", strerror(errno));
+    }
+    return xu_fail(err, "xenstore: transaction kept conflicting");
+}

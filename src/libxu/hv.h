@@ -1,0 +1,40 @@
+/*
+ * The hypervisor and xenstore as xu uses them: one handle for each, domain
+ * information in the toolstack's terms, and ids or names resolved to ids.
+ * Target only: it links Xen's libraries.
+ */
+#ifndef XU_HV_H
+#define XU_HV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#include "domlist.h"
+#include "err.h"
+
+#define HV_MAX_DOMAINS 256
+
+struct hv {
+    xc_interface *xc;
+    struct xs_handle *xs;
+    xentoollog_logger *log;
+};
+
+int hv_open(struct hv *hv, struct xu_err *err);
+void hv_close(struct hv *hv);
+
+/* All domains, ascending by id, with their names from xenstore. */
+int hv_list(struct hv *hv, struct domain_info *out, size_t max, size_t *n, struct xu_err *err);
+/* One domain; fails with "no domain N" when it does not exist. */
+int hv_info(struct hv *hv, uint32_t domid, struct domain_info *out, struct xu_err *err);
+/* "3" is a domain id, anything else a name. */
+int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu_err *err);
+
+/* A xenstore value as a malloc'ed string, or NULL when the node is absent. */
+char *hv_xs_read(struct hv *hv, const char *path);
+/* Writes each "path", "value" pair of a NULL-terminated list in one transaction. */
+int hv_xs_write_all(struct hv *hv, const char *const *pairs, struct xu_err *err);
+
+#endif

@@ -1,0 +1,137 @@
+/* xu pause, unpause, destroy and shutdown: one domain, by id or name. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "create.h"
+#include "domxs.h"
+
+#define SHUTDOWN_ACK_MS 60000 /* as long as xl waits for a guest to take the request */
+
+static int target(struct hv *hv, const char *arg, const char *verb, uint32_t *domid,
+                  struct xu_err *err)
+{
+    if (hv_resolve(hv, arg, domid, err) < 0)
+        return -1;
+    if (*domid == 0)
+        return xu_fail(err, "Domain-0 cannot be %s from itself", verb);
+    return 0;
+}
+
+int cmd_pause(struct hv *hv, int argc, char **argv, struct xu_err *err)
+{
+    uint32_t domid;
+
+    (void)argc;
+    if (target(hv, argv[0], "paused", &domid, err) < 0)
+        return -1;
+    if (xc_domain_pause(hv->xc, domid) < 0)
+        return xu_fail(err, "cannot pause domain %u: %s", domid, strerror(errno));
+    printf("domain:%u paused\n", domid);
+    return 0;
+}
+
+int cmd_unpause(struct hv *hv, int argc, char **argv, struct xu_err *err)
+{
+    uint32_t domid;
+
+    (void)argc;
+    if (target(hv, argv[0], "unpaused", &domid, err) < 0)
+        return -1;
+    if (xc_domain_unpause(hv->xc, domid) < 0)
+        return xu_fail(err, "cannot unpause domain %u: %s", domid,
+                       errno == EINVAL ? "it is not paused" : strerror(errno));
+    printf("domain:%u unpaused\n", domid);
+    return 0;
+}
+
+int cmd_destroy(struct hv *hv, int argc, char **argv, struct xu_err *err)
+{
+    uint32_t domid;
+
+    (void)argc;
+    if (target(hv, argv[0], "destroyed", &domid, err) < 0 || domain_destroy(hv, domid, err) < 0)
+        return -1;
+    printf("domain:%u destroyed\n", domid);
+    return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Waits until the domain is gone, or has shut down and is to be kept. */
+static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
+{
+    char *action = domxs_xu_read(hv, domid, "on_poweroff");
+    bool keep = action && strcmp(action, "preserve") == 0;
+
+    free(action);
+    for (;;) {
+        struct domain_info info;
+        struct xu_err gone;
+
+        if (hv_info(hv, domid, &info, &gone) < 0)
+            return 0;
+        if (keep && (info.flags & DOMINF_SHUTDOWN))
+            return 0;
+        if ((info.flags & DOMINF_SHUTDOWN) && !(info.flags & DOMINF_DYING) &&
+            domain_shutdown_reason(&info) == SHUTDOWN_REASON_CRASH)
+            return xu_fail(err, "domain %u crashed while shutting down", domid);
+        sleep_ms(100);
+    }
+}
+
+int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
+{
+    const char *who = NULL;
+    bool wait = false;
+    char path[64];
+    uint32_t domid;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-w") == 0)
+            wait = true;
+        else if (argv[i][0] == '-' || who)
+            return usage_error(find_command("shutdown"), err, "unexpected argument");
+        else
+            who = argv[i];
+    }
+    if (!who)
+        return usage_error(find_command("shutdown"), err, "which domain?");
+    if (target(hv, who, "shut down", &domid, err) < 0)
+        return -1;
+    /* A PV-aware guest watches control/shutdown and clears it when it takes the request. */
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    if (!xs_write(hv->xs, XBT_NULL, path, "poweroff", strlen("poweroff")))
+        return xu_fail(err, "cannot ask domain %u to shut down: %s", domid, strerror(errno));
+    for (unsigned waited = 0;; waited += 100) {
+        char *v = hv_xs_read(hv, path);
+        bool taken = !v || !v[0];
+
+        free(v);
+        if (taken)
+            break;
+        if (waited >= SHUTDOWN_ACK_MS)
+            return xu_fail(err,
+                           "domain %u did not take the shutdown request within %u s (no "
+                           "PV control in the guest?); xu destroy ends it",
+                           domid, SHUTDOWN_ACK_MS / 1000);
+        sleep_ms(100);
+    }
+    if (!wait) {
+        printf("domain:%u shutting down\n", domid);
+        return 0;
+    }
+    if (wait_for_end(hv, domid, err) < 0)
+        return -1;
+    printf("domain:%u shut down\n", domid);
+    return 0;
+}
