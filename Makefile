@@ -24,7 +24,9 @@ BOOT_PART_MIB := 512
 DOM0_PART_MIB := 512
 
 MESON_FILES := $(shell find . -name meson.build -not -path './build/*') meson_options.txt
+# libxu's portable part (also in the host tools) and its Xen-facing part (target only).
 LIBXU_SOURCES := $(wildcard src/libxu/*.[ch])
+LIBXU_XEN_SOURCES := $(wildcard src/libxu/xen/*.[ch])
 MKBOOT_SOURCES := $(LIBXU_SOURCES) $(wildcard src/mkboot/*.[ch]) $(MESON_FILES)
 C_SOURCES := $(shell find src tests/unit tests/fuzz -name '*.[ch]') $(MESON_FILES)
 
@@ -53,8 +55,10 @@ $(B)/host/build.ninja: | deps
 	meson setup $(@D)
 
 # Only what mkboot is made of: a unit test's change must not rebuild the images.
+# (ninja does not relink for a Meson file's edit; the touch records that it is current.)
 $(B)/host/mkboot: $(MKBOOT_SOURCES) $(B)/host/build.ninja
 	ninja -C $(B)/host mkboot
+	touch $@
 
 # Everything the fuzz targets reach is instrumented, not only the targets.
 $(B)/fuzz/build.ninja: | deps
@@ -82,7 +86,7 @@ $(B)/aarch64/build.ninja: $(B)/aarch64/sysroot.ini meson/aarch64-linux-gnu.ini
 	    --cross-file $(B)/aarch64/sysroot.ini
 
 # Installing (into a staging root) is what strips Meson's build-tree rpaths.
-TARGET_SOURCES := $(LIBXU_SOURCES) $(wildcard src/xu/*.[ch]) $(MESON_FILES)
+TARGET_SOURCES := $(LIBXU_SOURCES) $(LIBXU_XEN_SOURCES) $(wildcard src/xu/*.[ch]) $(MESON_FILES)
 $(B)/aarch64.stamp: $(TARGET_SOURCES) $(B)/aarch64/build.ninja
 	ninja -C $(B)/aarch64
 	rm -rf $(B)/target-root

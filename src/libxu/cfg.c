@@ -414,7 +414,20 @@ static int parse_setting(struct parser *ps, struct cfg_file *f)
         goto fail;
     }
     append = ps->tok.kind == TOK_APPEND;
-    if (next(ps) < 0 || parse_value(ps, 0, &v) < 0)
+    if (next(ps) < 0)
+        goto fail;
+    if (ps->tok.kind == TOK_IDENT || ps->tok.kind == TOK_NEWLINE || ps->tok.kind == TOK_EOF) {
+        char what[200];
+
+        snprintf(what, sizeof(what),
+                 "%s: expected a value (a \"string\", a number or a [list]), got %s%s%s", key,
+                 ps->tok.kind == TOK_IDENT ? "'" : "",
+                 ps->tok.kind == TOK_IDENT ? ps->tok.text : "nothing",
+                 ps->tok.kind == TOK_IDENT ? "' (quote words)" : "");
+        fail_at(ps, line, what);
+        goto fail;
+    }
+    if (parse_value(ps, 0, &v) < 0)
         goto fail;
     if (ps->tok.kind != TOK_NEWLINE && ps->tok.kind != TOK_SEMI && ps->tok.kind != TOK_EOF) {
         fail_at(ps, ps->tok.line, "expected the end of the line after a value");

@@ -30,9 +30,11 @@ def test_boot_partition_holds_the_boot_files(mdir):
 
 
 def test_dom0_partition_has_its_dom0_folder(mdir):
-    rc, out = sh("mdir", "-b", "-i", os.path.join(mdir, "full.img") + "@@513M", "::/dom0")
+    rc, out = sh("mdir", "-/", "-b", "-i", os.path.join(mdir, "full.img") + "@@513M", "::/dom0")
     assert rc == 0, out
-    assert [os.path.basename(l) for l in out.split()] == ["README.txt"]
+    assert out.split() == ["::/dom0/README.txt", "::/dom0/linux_pv_domu/",
+                           "::/dom0/linux_pv_domu.cfg", "::/dom0/linux_pv_domu/Image",
+                           "::/dom0/linux_pv_domu/initramfs.cpio.gz"]
 
 
 def test_same_inputs_give_the_same_image(mdir):

@@ -10,6 +10,8 @@ import pexpect
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # busybox asks the terminal where its cursor is after each prompt.
 NOISE = re.compile(r"\x1b\[6n|\r")
+# Xen's own messages share the serial line with Dom0's shell.
+XEN_LINE = re.compile(r"\(XEN\) [^\n]*\n")
 PROMPT = r"dom0:[^\r\n]*# "
 
 
@@ -42,6 +44,8 @@ class Machine:
             self.stages[name] = round(time.monotonic() - self.started, 2)
             if name == "dom0_ready":
                 self.stages["dom0_uptime_s"] = float(self.child.match.group(1))
+        # A wide terminal keeps the shell from folding long command lines.
+        self.check("stty cols 1000")
         return self.stages
 
     def expect(self, pattern, timeout=60):
@@ -58,20 +62,35 @@ class Machine:
         """Runs a shell command in Dom0; returns (exit status, output without the echo)."""
         self.serial += 1
         end = f"__pixen_end_{self.serial}__"
-        self.child.sendline(f"{command}; echo {end}$?")
+        self.type_line(f"{command}; echo {end}$?")
         m = self.expect(re.escape(end) + r"(\d+)", timeout=timeout)
-        out = NOISE.sub("", self.child.before)
-        # Drop the echoed command line(s) up to the newline after it.
-        first = out.find(end)
-        out = out[out.find("\n", first) + 1:] if first >= 0 else out
+        out = XEN_LINE.sub("", NOISE.sub("", self.child.before))
+        # Drop the echoed command, which ends in a literal $? (wrapped or not).
+        echoed = out.find("$?\n")
+        out = out[echoed + 3:] if echoed >= 0 else out
         self.expect(PROMPT)
         return int(m.group(1)), out
+
+    def type_line(self, line, chunk=48):
+        """Types a line in chunks: Xen passes serial input to Dom0 through a
+        small ring, and a long line sent at once overflows it."""
+        for i in range(0, len(line), chunk):
+            self.child.send(line[i:i + chunk])
+            if i + chunk < len(line):
+                time.sleep(0.05)
+        self.child.send("\r")
 
     def check(self, command, timeout=60):
         """Runs a command that must succeed; returns its output."""
         status, out = self.run(command, timeout)
         assert status == 0, f"`{command}` exited {status}:\n{out}"
         return out
+
+    def write_file(self, path, text):
+        """Writes `text` to `path` in Dom0, whatever characters it holds."""
+        escaped = "".join(c if c.isalnum() or c in " ._-/=[]," else f"\\{ord(c):03o}"
+                          for c in text)
+        self.check(f"printf '{escaped}' > {path}")
 
     def close(self):
         if self.child.isalive():

@@ -123,7 +123,11 @@ static void test_errors_name_the_line(void **state)
 {
     (void)state;
     expect_error("name = 'a'\nmemory 5\n", "t.cfg:2: expected '=' after 'memory'");
-    expect_error("\n\nname = \n", "t.cfg:3: expected a value: a \"string\", a number or a [list]");
+    expect_error(
+        "\n\nname = \n",
+        "t.cfg:3: name: expected a value (a \"string\", a number or a [list]), got nothing");
+    expect_error("memory = lots\n", "t.cfg:1: memory: expected a value (a \"string\", a number "
+                                    "or a [list]), got 'lots' (quote words)");
     expect_error("name = 'abc\n", "t.cfg:1: string not closed on its line");
     expect_error("Memory = 5\n", "t.cfg:1: unexpected 'M' (keys are lower case)");
     expect_error("memory = 5 6\n", "t.cfg:1: expected the end of the line after a value");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenguest.h>
@@ -90,6 +91,40 @@ static int new_uuid(struct build *b, struct xu_err *err)
     return 0;
 }
 
+static uint64_t file_bytes(const char *path)
+{
+    struct stat st;
+
+    return path[0] && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/*
+ * libxenguest puts the kernel at the start of RAM and the ramdisk and device
+ * tree after it, in the first bank; when they do not fit it only says EINVAL.
+ */
+static int check_fits(const struct domain_config *dc, const struct image_info *image,
+                      struct xu_err *err)
+{
+    const uint64_t mib = 1 << 20, fdt_room = 2 * mib;
+    uint64_t bank0 = dc->memory_mib * mib < GMAP_RAM0_SIZE ? dc->memory_mib * mib : GMAP_RAM0_SIZE;
+    uint64_t kernel = file_bytes(dc->kernel.path), ramdisk = file_bytes(dc->ramdisk.path);
+    uint64_t need;
+
+    if (image->kind == IMAGE_GZIP)
+        return 0; /* its unpacked size is known only once unpacked */
+    need =
+        ((image->text_offset_bytes + kernel + 2 * mib - 1) & ~(2 * mib - 1)) + ramdisk + fdt_room;
+    if (need > bank0)
+        return xu_fail(err,
+                       "%s: memory = %llu MiB cannot hold the kernel (%llu MiB) and "
+                       "ramdisk (%llu MiB); it needs at least %llu MiB",
+                       dc->source, (unsigned long long)dc->memory_mib,
+                       (unsigned long long)((kernel + mib - 1) / mib),
+                       (unsigned long long)((ramdisk + mib - 1) / mib),
+                       (unsigned long long)((need + mib - 1) / mib));
+    return 0;
+}
+
 /* What Xen or this toolstack cannot do with a config, said before anything is made. */
 static int preflight(struct build *b, struct xu_err *err)
 {
@@ -163,7 +198,7 @@ static int preflight(struct build *b, struct xu_err *err)
 
         return xu_fail(err, "%s:%u: kernel: %s", dc->source, dc->kernel.line, why.msg);
     }
-    return 0;
+    return check_fits(dc, &image, err);
 }
 
 static int make_domain(struct build *b, struct xu_err *err)
