@@ -40,6 +40,7 @@ help:
 	@echo "  make help-config  the build options"
 	@echo "  make lock         re-resolve images/packages.list to what the mirror serves now"
 	@echo "  make fuzz         run each fuzz target for FUZZ_SECONDS (default 300)"
+	@echo "  make bench        benchmarks, recorded in bench/RESULTS.md"
 	@echo "  make deps         install the host packages the build needs"
 	@echo "  make clean        remove build/ (downloads stay in $(CACHE))"
 .PHONY: help
@@ -171,6 +172,34 @@ full.img full.img.bmap full.img.gz: %: $(M)/%
 	@echo "pixen: $<"
 .PHONY: full.img full.img.bmap full.img.gz
 
+# --- The test image: full.img whose Dom0 also has Debian's xl --------------
+# The oracle xu's list output is compared with, and the peer of the create
+# benchmark. Never shipped.
+
+T := $(M)/test-xl
+
+$(T)/boot/xen $(T)/boot/Image: $(T)/boot/%: $(M)/boot/%
+	install -D -m 0644 $< $@
+
+$(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
+		images/dom0/initramfs.spec images/dom0/init $(wildcard images/dom0-xl/*)
+	mkdir -p $(@D)
+	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
+	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec --out $@
+
+T_BOOT_FILES := $(T)/boot/xen $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz
+
+$(T)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(T_BOOT_FILES)
+	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg \
+	    --boot-dir $(T)/boot --xen xen -o $@
+
+$(T)/boot/boot.scr: $(T)/boot.cmd
+	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
+	mv $@.tmp $@
+
+$(M)/full-xl.img: $(T_BOOT_FILES) $(T)/boot/boot.scr $(M)/dom0part.stamp images/mkdisk.sh
+	images/mkdisk.sh $@ boot:$(BOOT_PART_MIB):$(T)/boot dom0:$(DOM0_PART_MIB):$(M)/dom0part
+
 # --- Running and testing ---------------------------------------------------
 
 run: $(M)/full.img
@@ -210,9 +239,15 @@ test-build: $(M)/full.img
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build
 
-test-system: $(M)/full.img
-	$(PY) -m pytest -v tests/system --image $(M)/full.img --results $(M)/results
+test-system: $(M)/full.img $(M)/full-xl.img
+	$(PY) -m pytest -v tests/system --image $(M)/full.img --xl-image $(M)/full-xl.img \
+	    --results $(M)/results
 .PHONY: test-system
+
+# Benchmarks: not tests; they record ratios against a peer in bench/RESULTS.md.
+bench: $(M)/full-xl.img
+	$(PY) bench/create.py --image $(M)/full-xl.img --results $(M)/results
+.PHONY: bench
 
 test: check-format test-unit $(B)/aarch64.stamp
 	$(MAKE) fuzz-run FUZZ_SECONDS=10

@@ -32,16 +32,23 @@ def die(msg):
 
 
 class Builder:
-    def __init__(self, roots, spec, stage):
+    def __init__(self, roots, specs, stage):
         self.roots = roots
+        self.specs = specs
+        self.seen = set()  # programs and libraries already in, across specs
         self.sysroot = roots[-1]
-        self.spec = spec
         self.stage = stage
         self.devs = []
         self.kver = None
 
     def where(self, n):
         return f"{self.spec}:{n}"
+
+    def run(self):
+        for spec in self.specs:
+            self.spec = spec
+            self.run_spec(spec)
+        self.finish_modules()
 
     def put(self, src, path, mode=None):
         dst = os.path.join(self.stage, path.lstrip("/"))
@@ -139,10 +146,10 @@ class Builder:
             self.put(os.path.join(src, f), f"/lib/modules/{self.kver}/{f}", 0o644)
         subprocess.run(["depmod", "-b", self.stage, self.kver], check=True)
 
-    def run(self):
-        base = os.path.dirname(self.spec)
-        seen = set()
-        for n, line in enumerate(open(self.spec), 1):
+    def run_spec(self, spec):
+        base = os.path.dirname(spec)
+        seen = self.seen
+        for n, line in enumerate(open(spec), 1):
             w = line.split("#", 1)[0].split()
             if not w:
                 continue
@@ -175,7 +182,6 @@ class Builder:
                 if args[1] not in ("c", "b"):
                     die(f"{self.where(n)}: a device is c or b, not {args[1]}")
                 self.devs.append((args[0].lstrip("/"), args[1], int(args[2]), int(args[3])))
-        self.finish_modules()
 
 
 def cpio_entry(out, name, mode, data=b"", nlink=1, rdev=(0, 0), ino=0, mtime=0):
@@ -224,7 +230,8 @@ def main():
     p.add_argument("--sysroot", required=True, action="append",
                    help="where programs and libraries come from; the first that has one wins, "
                         "the last is Debian's (kernel modules)")
-    p.add_argument("--spec", required=True)
+    p.add_argument("--spec", required=True, action="append",
+                   help="what goes in (repeat to add another spec's files)")
     p.add_argument("--out", required=True, help="the .cpio.gz to write")
     p.add_argument("--list", help="also write the archive's file list here")
     args = p.parse_args()

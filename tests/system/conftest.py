@@ -1,4 +1,7 @@
-"""System tests: a real QEMU boot of full.img, driven over its serial console."""
+"""System tests: real QEMU boots of the images, driven over their serial console.
+
+Each test module gets one boot of its own, torn down before the next module
+boots: two QEMUs at once would only slow each other down on a small host."""
 import os
 
 import pytest
@@ -8,6 +11,8 @@ from console import Machine, write_results
 
 def pytest_addoption(parser):
     parser.addoption("--image", default="build/qemu/full.img", help="the SD-card image to boot")
+    parser.addoption("--xl-image", default="build/qemu/full-xl.img",
+                     help="the test image whose Dom0 also has Debian's xl")
     parser.addoption("--results", default="build/qemu/results",
                      help="folder for console logs and boot-stages.json")
 
@@ -19,15 +24,29 @@ def results_dir(request):
     return path
 
 
-@pytest.fixture(scope="session")
-def machine(request, results_dir):
-    """One boot shared by the tests that only look at the running system."""
-    image = request.config.getoption("--image")
-    assert os.path.exists(image), f"{image}: build it with `make full.img`"
-    m = Machine(image, os.path.join(results_dir, "console-boot.log"))
+def boot(image, results_dir, name):
+    assert os.path.exists(image), f"{image}: build it with make"
+    m = Machine(image, os.path.join(results_dir, f"console-{name}.log"))
     try:
         stages = m.boot()
-        write_results(os.path.join(results_dir, "boot-stages.json"), "boot", stages)
-        yield m
-    finally:
+    except BaseException:
         m.close()
+        raise
+    return m, stages
+
+
+@pytest.fixture(scope="module")
+def machine(request, results_dir):
+    """full.img, booted once for the tests of one module."""
+    m, stages = boot(request.config.getoption("--image"), results_dir, request.module.__name__)
+    write_results(os.path.join(results_dir, "boot-stages.json"), "boot", stages)
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="module")
+def xl_machine(request, results_dir):
+    """The test image, whose Dom0 has Debian's xl beside xu."""
+    m, _ = boot(request.config.getoption("--xl-image"), results_dir, request.module.__name__)
+    yield m
+    m.close()

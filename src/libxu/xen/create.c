@@ -26,6 +26,21 @@
      ((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_LOW_LEVEL << 8) | GMAP_EVTCHN_PPI)
 #define MAX_UNDO 8
 
+/* With XU_TIMING set, each step's time goes to stderr: where does a create spend it? */
+static void step_done(const char *what)
+{
+    static struct timespec last;
+    struct timespec now;
+
+    if (!getenv("XU_TIMING"))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (last.tv_sec)
+        fprintf(stderr, "xu: %-28s %6.3f s\n", what,
+                (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9);
+    last = now;
+}
+
 /* One construction in progress, and how to take back what it has done so far. */
 struct build {
     struct hv *hv;
@@ -445,23 +460,39 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
 {
     struct build b = {.hv = hv, .dc = dc, .vuart_port = -1};
 
+    step_done("start");
     if (preflight(&b, err) < 0 || new_uuid(&b, err) < 0)
         return -1;
+    step_done("checks");
     if (make_domain(&b, err) < 0)
         goto fail;
     on_failure(&b, undo_xenstore);
-    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, err) < 0 || size_domain(&b, err) < 0 ||
-        build_image(&b, err) < 0 || domxs_built(hv, b.domid, dc, b.store_port, err) < 0)
+    step_done("createdomain");
+    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, err) < 0)
+        goto fail;
+    step_done("xenstore tree");
+    if (size_domain(&b, err) < 0)
+        goto fail;
+    step_done("vcpus, memory, channels");
+    if (build_image(&b, err) < 0)
+        goto fail;
+    step_done("image (libxenguest)");
+    if (domxs_built(hv, b.domid, dc, b.store_port, err) < 0)
         goto fail;
     if (!xs_introduce_domain(hv->xs, b.domid, GMAP_STORE_PFN, b.store_port)) {
         xen_fail(&b, err, "xenstored refused to take the domain");
         goto fail;
     }
+    step_done("xenstore, introduction");
     /* A fresh log, so the console shows this domain's output and nothing older. */
     if (conlog_start(dc->name, b.domid, err) < 0 ||
         domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0 ||
-        pass_through(&b, err) < 0 || wait_for_console(&b, err) < 0)
+        pass_through(&b, err) < 0)
         goto fail;
+    step_done("console, passthrough");
+    if (wait_for_console(&b, err) < 0)
+        goto fail;
+    step_done("xenconsoled took it");
     if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
         xen_fail(&b, err, "cannot start the domain");
         goto fail;

@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""xu create against xl create of the same guest, on one boot of the test image.
+
+For each toolstack, RUNS times: the time until the create command returns, and
+until the guest's first console line is in xenconsoled's log; then the
+toolstack's memory in Dom0: the create command's peak resident set, and what
+stays resident per running guest (xl leaves a process behind for each; xu's one
+monitor serves them all). Timed inside Dom0 with /proc/uptime (10 ms steps).
+
+    make bench              (or: bench/create.py --image build/qemu/full-xl.img)
+
+Writes build/qemu/results/bench-create.json and rewrites the create section of
+bench/RESULTS.md. Absolute times on a shared machine are noise; the ratio of
+the two, measured on the same boot, is the result.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests/system"))
+from console import Machine  # noqa: E402
+
+# Runs one create, prints "returned first" in seconds after the start.
+MEASURE = r"""
+tool=$1 cfg=$2 name=$3
+log=/var/log/xen/console/guest-$name.log
+rm -f $log $log.1
+up() { cut -d' ' -f1 /proc/uptime; }
+t0=$(up)
+$tool create $cfg >/tmp/create.out 2>&1 || { cat /tmp/create.out; exit 1; }
+t1=$(up)
+while [ ! -s $log ]; do sleep 0.01; done
+t2=$(up)
+echo "$t0 $t1 $t2"
+"""
+
+# Runs one create in the background and follows its peak RSS (VmHWM, a
+# high-water mark, so sampling now and then loses nothing but the last moments).
+PEAK = r"""
+tool=$1 cfg=$2
+$tool create $cfg >/tmp/create.out 2>&1 &
+pid=$!
+peak=0
+while [ -e /proc/$pid ]; do
+    hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$pid/status 2>/dev/null)
+    [ -n "$hwm" ] && [ "$hwm" -gt "$peak" ] && peak=$hwm
+    usleep 2000
+done
+echo $peak
+"""
+
+
+def measure(m, tool, cfg, name, runs):
+    returned, first = [], []
+    for _ in range(runs):
+        out = m.check(f"sh /tmp/measure.sh {tool} {cfg} {name}", timeout=180).split()
+        t0, t1, t2 = map(float, out)
+        returned.append(t1 - t0)
+        first.append(t2 - t0)
+        m.check(f"{tool} destroy {name}", timeout=60)
+    return returned, first
+
+
+def memory(m, tool, cfg, name):
+    peak = int(m.check(f"sh /tmp/peak.sh {tool} {cfg}", timeout=180).split()[-1])
+    time.sleep(2)
+    # What stays in Dom0 while the guest runs: xl's per-domain process, or xu's monitor.
+    pattern = "xl create" if tool == "xl" else "xu monitor"
+    rss = 0
+    for pid in m.check("pidof xl xu || true").split():
+        cmd = m.check(f"tr '\\0' ' ' < /proc/{pid}/cmdline || true")
+        if pattern in cmd:
+            rss += int(re.search(r"VmRSS:\s+(\d+)", m.check(f"cat /proc/{pid}/status")).group(1))
+    m.check(f"{tool} destroy {name}", timeout=60)
+    return peak, rss
+
+
+def summarize(values):
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
+            "max": round(max(values), 3), "runs": [round(v, 3) for v in values]}
+
+
+def update_results_md(results, path):
+    xu, xl = results["xu"], results["xl"]
+    rows = [
+        ("`create` returns", "returned_s"),
+        ("create → guest's first console line", "first_line_s"),
+    ]
+    lines = ["<!-- create:begin (written by bench/create.py) -->",
+             f"Measured {results['date']} on {results['host']}, {results['runs']} runs each, "
+             "one boot of `build/qemu/full-xl.img`; reproduce with `make bench`.", "",
+             "| | xu (median) | xl (median) | xu / xl |", "|---|---|---|---|"]
+    for label, key in rows:
+        a, b = xu[key]["median"], xl[key]["median"]
+        lines.append(f"| {label} | {a:.2f} s | {b:.2f} s | {a / b:.2f} |")
+    lines.append(f"| peak RSS of the create command | {xu['peak_rss_kib']} KiB | "
+                 f"{xl['peak_rss_kib']} KiB | {xu['peak_rss_kib'] / xl['peak_rss_kib']:.2f} |")
+    lines.append(f"| resident in Dom0 while the guest runs | {xu['resident_kib']} KiB (xu monitor, "
+                 f"for all guests) | {xl['resident_kib']} KiB (one xl process per guest) | "
+                 f"{xu['resident_kib'] / xl['resident_kib']:.2f} |")
+    lines.append("<!-- create:end -->")
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
+    block = "\n".join(lines)
+    if "<!-- create:begin" in text:
+        text = re.sub(r"<!-- create:begin.*?<!-- create:end -->", lambda _: block, text, flags=re.S)
+    else:
+        text += "\n## xu create against xl create\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--image", default=os.path.join(ROOT, "build/qemu/full-xl.img"))
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
+    args = p.parse_args()
+    os.makedirs(args.results, exist_ok=True)
+    m = Machine(args.image, os.path.join(args.results, "console-bench-create.log"))
+    try:
+        m.boot()
+        m.write_file("/tmp/measure.sh", MEASURE)
+        m.write_file("/tmp/peak.sh", PEAK)
+        # xl reads relative kernel paths from its working folder; give it absolute ones.
+        m.check("sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|' /dom0/linux_pv_domu.cfg "
+                "> /tmp/bench.cfg")
+        results = {"date": time.strftime("%Y-%m-%d"), "runs": args.runs,
+                   "host": subprocess.run(["uname", "-m"], capture_output=True,
+                                          text=True).stdout.strip() + ", QEMU TCG"}
+        # Alternate the two, so a slow spell of the host hits both alike.
+        samples = {"xu": ([], []), "xl": ([], [])}
+        for _ in range(args.runs):
+            for tool in ("xu", "xl"):
+                r, f = measure(m, tool, "/tmp/bench.cfg", "linux_pv_domu", 1)
+                samples[tool][0].extend(r)
+                samples[tool][1].extend(f)
+        for tool in ("xu", "xl"):
+            peak, resident = memory(m, tool, "/tmp/bench.cfg", "linux_pv_domu")
+            results[tool] = {"returned_s": summarize(samples[tool][0]),
+                             "first_line_s": summarize(samples[tool][1]),
+                             "peak_rss_kib": peak, "resident_kib": resident}
+    finally:
+        m.close()
+    with open(os.path.join(args.results, "bench-create.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    update_results_md(results, os.path.join(HERE, "RESULTS.md"))
+    for tool in ("xu", "xl"):
+        r = results[tool]
+        print(f"{tool}: returns {r['returned_s']['median']:.2f} s, first line "
+              f"{r['first_line_s']['median']:.2f} s, peak RSS {r['peak_rss_kib']} KiB, "
+              f"resident {r['resident_kib']} KiB")
+
+
+if __name__ == "__main__":
+    main()

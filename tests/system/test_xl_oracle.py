@@ -1,0 +1,52 @@
+"""xu list prints what Debian's xl list prints, for the same domains (xl in the test image)."""
+import re
+
+GUEST = "linux_pv_domu"
+
+
+def xl_config(machine):
+    """The same guest under another name, so xl and xu can each start one."""
+    machine.check(f"sed 's/^name = .*/name = \"xl_guest\"/; s|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|' "
+                  f"/dom0/{GUEST}.cfg > /tmp/xl_guest.cfg")
+    return "/tmp/xl_guest.cfg"
+
+
+def rows_with_times_masked(text):
+    """Dom0's CPU time moves between two commands; keep its column's width, mask its digits."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("Domain-0 "):
+            line = line[:-8] + re.sub(r"[0-9]", "#", line[-8:])
+        out.append(line)
+    return out
+
+
+def test_xu_list_is_byte_identical_to_xl_list(xl_machine):
+    m = xl_machine
+    assert "domain:1 created" in m.check(f"xu create {GUEST} -p", timeout=120)
+    status, out = m.run(f"xl create {xl_config(m)} -p", timeout=120)
+    assert status == 0, out
+    # Paused guests' times stand still, so their rows must match to the byte.
+    xu, xl = m.check("xu list"), m.check("xl list")
+    assert rows_with_times_masked(xu) == rows_with_times_masked(xl), f"xu:\n{xu}\nxl:\n{xl}"
+    assert [l for l in xu.splitlines() if not l.startswith("Domain-0")] == \
+        [l for l in xl.splitlines() if not l.startswith("Domain-0")]
+    for who in ("1", GUEST, "xl_guest", "0"):
+        xu, xl = m.check(f"xu list {who}"), m.check(f"xl list {who}")
+        assert rows_with_times_masked(xu) == rows_with_times_masked(xl), (who, xu, xl)
+
+
+def test_running_guests_list_alike_too(xl_machine):
+    m = xl_machine
+    m.check(f"xu unpause {GUEST}")
+    m.check("xl unpause xl_guest")
+    xu, xl = m.check("xu list"), m.check("xl list")
+    # Times of running guests move; everything else must agree.
+    mask = lambda t: [l[:-8] for l in t.splitlines()]
+    assert mask(xu) == mask(xl), f"xu:\n{xu}\nxl:\n{xl}"
+    m.check(f"xu destroy {GUEST}")
+    m.check("xl destroy xl_guest")
+    # Each tool sees the other's guest gone: only Domain-0 is left in both.
+    for tool in ("xu", "xl"):
+        rows = m.check(f"{tool} list").splitlines()[1:]
+        assert [r.split()[0] for r in rows] == ["Domain-0"], (tool, rows)
