@@ -106,12 +106,12 @@ $(B)/sysroot.stamp: images/packages.lock images/debian.py | deps
 	    --sources $(B)/xen-src
 	touch $@
 
-$(B)/xen/xen: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig
+$(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig
 	images/xen/build.sh $(B)/xen-src images/xen/pixen.kconfig $(B)/xen
 
 # --- The boot partition ----------------------------------------------------
 
-$(M)/boot/xen: $(B)/xen/xen
+$(M)/boot/xen $(M)/boot/xenpolicy: $(M)/boot/%: $(B)/xen/%
 	install -D -m 0644 $< $@
 
 # Dom0's kernel goes uncompressed: Xen's gunzip costs seconds under emulation.
@@ -126,11 +126,12 @@ $(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec --out $@ --list $(M)/dom0-initramfs.txt
 
-BOOT_FILES := $(M)/boot/xen $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz
+BOOT_FILES := $(M)/boot/xen $(M)/boot/xenpolicy $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz
+MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg --xen xen \
+	--xsm-policy xenpolicy
 
 $(M)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(BOOT_FILES)
-	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg \
-	    --boot-dir $(M)/boot --xen xen -o $@
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(M)/boot -o $@
 
 $(M)/boot/boot.scr: $(M)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
@@ -178,7 +179,7 @@ full.img full.img.bmap full.img.gz: %: $(M)/%
 
 T := $(M)/test-xl
 
-$(T)/boot/xen $(T)/boot/Image: $(T)/boot/%: $(M)/boot/%
+$(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image: $(T)/boot/%: $(M)/boot/%
 	install -D -m 0644 $< $@
 
 $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
@@ -187,11 +188,10 @@ $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec --out $@
 
-T_BOOT_FILES := $(T)/boot/xen $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz
+T_BOOT_FILES := $(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz
 
 $(T)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(T_BOOT_FILES)
-	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg \
-	    --boot-dir $(T)/boot --xen xen -o $@
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(T)/boot -o $@
 
 $(T)/boot/boot.scr: $(T)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Builds the Xen hypervisor from Debian's source package, with Debian's patches
-# and Debian's arm64 configuration plus pixen's Kconfig fragment.
+# and Debian's arm64 configuration plus pixen's Kconfig fragment, and Xen's
+# own FLASK policy from the same source.
 #   build.sh SRC_DIR FRAGMENT OUT_DIR
 # SRC_DIR holds the .dsc and the files it names; OUT_DIR gets `xen` (the
-# arm64 Image that u-boot's booti starts) and `xen.config`.
+# arm64 Image that u-boot's booti starts), `xen.config` and `xenpolicy`.
 set -euo pipefail
 
 src_dir=$(realpath "$1") fragment=$(realpath "$2") out_dir=$(realpath -m "$3")
@@ -39,6 +40,12 @@ done < "$fragment"
 [ $status -eq 0 ] || exit 1
 
 make "${make_args[@]}" -j"$(nproc)" >build.log 2>&1 || { tail -30 build.log >&2; exit 1; }
+# The policy Xen enforces with xsm=flask: Xen's reference policy (dom0_t,
+# domU_t, isolated_domU_t, ...), which guests' seclabel names refer to.
+mkdir -p flask
+make -C tools/flask/policy -f Makefile.common FLASK_BUILD_DIR="$PWD/flask" \
+    XEN_FULLVERSION=xen >flask.log 2>&1 || { tail -20 flask.log >&2; exit 1; }
+cp flask/xenpolicy-xen "$out_dir/xenpolicy"
 cp xen/xen "$out_dir/xen.new"
 cp xen/.config "$out_dir/xen.config"
 mv "$out_dir/xen.new" "$out_dir/xen"

@@ -22,12 +22,14 @@ struct options {
     const char *dom0;
     const char *boot_dir;
     const char *xen;
+    const char *xsm_policy;
     const char *out;
 };
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: mkboot --platform FILE --dom0 FILE --boot-dir DIR --xen NAME -o OUT\n"
+    fprintf(to, "usage: mkboot --platform FILE --dom0 FILE --boot-dir DIR --xen NAME\n"
+                "              [--xsm-policy NAME] -o OUT\n"
                 "\n"
                 "Writes the u-boot script (text, for mkimage -T script) that loads Xen and\n"
                 "Dom0 from the boot partition whose files are staged in DIR.\n"
@@ -35,15 +37,20 @@ static void usage(FILE *to)
                 "  --dom0 FILE      Dom0's config (xl.cfg syntax); its files are in DIR\n"
                 "  --boot-dir DIR   the boot partition's files, as they will be on the card\n"
                 "  --xen NAME       Xen's file name in DIR\n"
+                "  --xsm-policy NAME  a FLASK policy in DIR; Xen then runs with xsm=flask\n"
                 "  -o OUT           where to write the script\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"platform", required_argument, NULL, 'p'}, {"dom0", required_argument, NULL, 'd'},
-        {"boot-dir", required_argument, NULL, 'b'}, {"xen", required_argument, NULL, 'x'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"platform", required_argument, NULL, 'p'},
+        {"dom0", required_argument, NULL, 'd'},
+        {"boot-dir", required_argument, NULL, 'b'},
+        {"xen", required_argument, NULL, 'x'},
+        {"xsm-policy", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -60,6 +67,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case 'x':
             o->xen = optarg;
+            break;
+        case 's':
+            o->xsm_policy = optarg;
             break;
         case 'o':
             o->out = optarg;
@@ -125,7 +135,8 @@ static int run(const struct options *o, struct xu_err *err)
     static struct platform platform;
     static struct domain_config dom0;
     static struct boot_plan plan;
-    struct boot_file xen, kernel, ramdisk;
+    struct boot_file xen, kernel, ramdisk, policy;
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
     const char *kernel_name, *ramdisk_name = NULL;
     char path[PATH_MAX + 256], tmp[PATH_MAX + 8];
     FILE *out;
@@ -143,7 +154,15 @@ static int run(const struct options *o, struct xu_err *err)
         (partition_name(dom0.ramdisk.path, o->boot_dir, o->dom0, &ramdisk_name, err) < 0 ||
          probe_file(dom0.ramdisk.path, ramdisk_name, false, &ramdisk, err) < 0))
         return -1;
-    if (plan_boot(&platform, &dom0, &xen, &kernel, ramdisk_name ? &ramdisk : NULL, &plan, err) < 0)
+    if (ramdisk_name)
+        files.ramdisk = &ramdisk;
+    if (o->xsm_policy) {
+        snprintf(path, sizeof(path), "%s/%s", o->boot_dir, o->xsm_policy);
+        if (probe_file(path, o->xsm_policy, false, &policy, err) < 0)
+            return -1;
+        files.xsm_policy = &policy;
+    }
+    if (plan_boot(&platform, &dom0, &files, &plan, err) < 0)
         return -1;
 
     /* Write beside the target and rename, so a failure leaves no half-written script. */

@@ -35,9 +35,10 @@ static int add_module(struct boot_plan *plan, const char *role, const struct boo
 }
 
 int plan_boot(const struct platform *p, const struct domain_config *dom0,
-              const struct boot_file *xen, const struct boot_file *kernel,
-              const struct boot_file *ramdisk, struct boot_plan *plan, struct xu_err *err)
+              const struct boot_files *files, struct boot_plan *plan, struct xu_err *err)
 {
+    const struct boot_file *xen = files->xen, *kernel = files->kernel;
+    const struct boot_file *ramdisk = files->ramdisk;
     int n;
 
     memset(plan, 0, sizeof(*plan));
@@ -72,11 +73,15 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
     if (ramdisk && add_module(plan, "dom0 ramdisk", ramdisk, 0,
                               "\"multiboot,ramdisk\" \"multiboot,module\"", NULL, err) < 0)
         return -1;
+    if (files->xsm_policy && add_module(plan, "xsm policy", files->xsm_policy, 0,
+                                        "\"xen,xsm-policy\" \"multiboot,module\"", NULL, err) < 0)
+        return -1;
 
     n = snprintf(plan->xen_cmdline, sizeof(plan->xen_cmdline),
-                 "%s%sdom0_mem=%lluM,max:%lluM dom0_max_vcpus=%u", p->xen_cmdline,
-                 p->xen_cmdline[0] ? " " : "", (unsigned long long)dom0->memory_mib,
-                 (unsigned long long)dom0->maxmem_mib, dom0->vcpus);
+                 "%s%s%sdom0_mem=%lluM,max:%lluM dom0_max_vcpus=%u", p->xen_cmdline,
+                 p->xen_cmdline[0] ? " " : "", files->xsm_policy ? "xsm=flask " : "",
+                 (unsigned long long)dom0->memory_mib, (unsigned long long)dom0->maxmem_mib,
+                 dom0->vcpus);
     if (n < 0 || (size_t)n >= sizeof(plan->xen_cmdline))
         return xu_fail(err, "%s: Xen's command line is too long", p->source);
     return 0;

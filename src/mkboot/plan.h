@@ -45,9 +45,15 @@ struct boot_plan {
     char xen_cmdline[1024];
 };
 
-/* `xen`, `kernel` and `ramdisk` (NULL for none) describe Dom0's boot files. */
+/* The files boot.scr loads; ramdisk and xsm_policy may be NULL. */
+struct boot_files {
+    const struct boot_file *xen;
+    const struct boot_file *kernel;     /* Dom0's */
+    const struct boot_file *ramdisk;    /* Dom0's */
+    const struct boot_file *xsm_policy; /* a FLASK policy: Xen then runs with xsm=flask */
+};
+
 int plan_boot(const struct platform *p, const struct domain_config *dom0,
-              const struct boot_file *xen, const struct boot_file *kernel,
-              const struct boot_file *ramdisk, struct boot_plan *plan, struct xu_err *err);
+              const struct boot_files *files, struct boot_plan *plan, struct xu_err *err);
 
 #endif

@@ -304,3 +304,32 @@ def test_commands_refuse_what_cannot_be_done(clean):
     create(m, "-p")
     status, out = m.run(f"xu create {GUEST}")
     assert status == 1 and f"a domain named {GUEST} is running already" in out, out
+
+
+def ssid_of(machine, name):
+    stat = machine.check("xstat stat")
+    m = re.search(rf"\({re.escape(name)}\)\n(?:.*\n){{5}}SSID            : (\d+)\n", stat)
+    assert m, stat
+    return int(m.group(1))
+
+
+def test_seclabel_gives_the_guest_its_flask_label(clean):
+    m = clean
+    # Xen loaded the policy from the boot partition, and labels domains with it.
+    assert re.search(r"xsm: Policy len = 0x[0-9a-f]+", m.transcript), "no FLASK policy loaded"
+    assert ssid_of(m, "Domain-0") != 0
+    create(m, "-p")
+    default = ssid_of(m, GUEST)
+    m.check(f"xu destroy {GUEST}")
+    m.check(f"sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|' /dom0/{GUEST}.cfg > /tmp/labelled.cfg")
+    m.check("echo \"seclabel = 'system_u:system_r:isolated_domU_t'\" >> /tmp/labelled.cfg")
+    assert "created" in m.check("xu create -p /tmp/labelled.cfg", timeout=120)
+    assert ssid_of(m, GUEST) not in (0, default)
+    m.check(f"xu destroy {GUEST}")
+    # A label the policy does not know, and one it forbids a guest: it enforces.
+    for label, message in [("system_u:system_r:nosuch_t", "seclabel: FLASK does not know"),
+                           ("system_u:system_r:dom0_t", "Xen refused to create the domain")]:
+        m.check(f"sed -i 's/^seclabel = .*/seclabel = \"{label}\"/' /tmp/labelled.cfg")
+        status, out = m.run("xu create -p /tmp/labelled.cfg", timeout=120)
+        assert status == 1 and message in out, (label, out)
+        assert GUEST not in domains(m)

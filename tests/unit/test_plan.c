@@ -58,7 +58,9 @@ static void test_qemu_placement(void **state)
     struct boot_file ramdisk = file("initrd", 2217967, 0, false);
     struct xu_err err = {{0}};
 
-    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, &ramdisk, &plan, &err), 0);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel, .ramdisk = &ramdisk};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
     assert_int_equal(plan.n_modules, 3);
     /* The first 2 MiB boundary past the firmware's tree and boot.scr. */
     assert_int_equal(plan.modules[0].addr, 0x40400000);
@@ -82,7 +84,9 @@ static void test_xen_running_size_counts(void **state)
     struct boot_file kernel = file("Image", MiB(1), 0, true);
     struct xu_err err = {{0}};
 
-    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), 0);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
     assert_int_equal(plan.modules[0].slot_bytes, MiB(4));
     assert_int_equal(plan.fdt_addr, 0x40800000);
     assert_int_equal(plan.n_modules, 2);
@@ -95,7 +99,9 @@ static void test_files_too_big_for_ram(void **state)
     struct boot_file kernel = file("Image", MiB(2000), 0, true);
     struct xu_err err = {{0}};
 
-    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), -1);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
     assert_string_equal(err.msg, "boot files do not fit in RAM: dom0 kernel (Image): does not "
                                  "fit: needs 2048000 KiB at a 2048 KiB boundary; the largest "
                                  "free 2048 KiB-aligned room in 0x40000000-0xbfffffff is "
@@ -107,14 +113,33 @@ static void test_xen_must_be_placeable_anywhere(void **state)
     (void)state;
     struct boot_file xen = file("xen", MiB(1), MiB(1), false);
     struct boot_file kernel = file("Image", MiB(1), 0, true);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
     struct xu_err err = {{0}};
 
-    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), -1);
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
     assert_string_equal(err.msg, "xen: its Image header does not allow placement anywhere in RAM");
     xen = file("xen", MiB(1), MiB(1), true);
     xen.image.kind = IMAGE_GZIP;
-    assert_int_equal(plan_boot(&platform, &dom0, &xen, &kernel, NULL, &plan, &err), -1);
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
     assert_string_equal(err.msg, "xen: Xen must be an uncompressed arm64 Image for booti");
+}
+
+static void test_a_flask_policy_is_a_module_and_turns_flask_on(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", MiB(1), MiB(1), true);
+    struct boot_file kernel = file("Image", MiB(30), 0, true);
+    struct boot_file policy = file("xenpolicy", 10943, 0, false);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel, .xsm_policy = &policy};
+    struct xu_err err = {{0}};
+
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
+    assert_int_equal(plan.n_modules, 3);
+    assert_string_equal(plan.modules[2].role, "xsm policy");
+    assert_string_equal(plan.modules[2].compatible, "\"xen,xsm-policy\" \"multiboot,module\"");
+    assert_int_equal(plan.modules[2].slot_bytes, MiB(2));
+    assert_string_equal(plan.xen_cmdline,
+                        "console=dtuart xsm=flask dom0_mem=128M,max:128M dom0_max_vcpus=1");
 }
 
 int main(void)
@@ -124,6 +149,7 @@ int main(void)
         cmocka_unit_test_setup(test_xen_running_size_counts, setup),
         cmocka_unit_test_setup(test_files_too_big_for_ram, setup),
         cmocka_unit_test_setup(test_xen_must_be_placeable_anywhere, setup),
+        cmocka_unit_test_setup(test_a_flask_policy_is_a_module_and_turns_flask_on, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,8 +44,9 @@ static char *render(void)
     dom0.memory_mib = dom0.maxmem_mib = 128;
     dom0.vcpus = 1;
     strcpy(dom0.cmdline, "console=hvc0 pixen.note=\"a $b\"");
-    if (plan_boot(&platform, &dom0, &xen, &kernel, &ramdisk, &plan, &err) < 0 ||
-        script_write(&plan, out, &err) < 0)
+    struct boot_files files = {.xen = &xen, .kernel = &kernel, .ramdisk = &ramdisk};
+
+    if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0 || script_write(&plan, out, &err) < 0)
         fail_msg("%s", err.msg);
     fclose(out);
     return text;

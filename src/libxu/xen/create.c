@@ -25,6 +25,9 @@
     (((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI << 56) | \
      ((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_LOW_LEVEL << 8) | GMAP_EVTCHN_PPI)
 #define MAX_UNDO 8
+/* FLASK's initial SID for guests (domU_t in Xen's policy), as libxl gives an unlabelled
+ * one; 0 would make it unlabeled_t, which the policy lets no one create. */
+#define SECINITSID_DOMU 12
 
 /* With XU_TIMING set, each step's time goes to stderr: where does a create spend it? */
 static void step_done(const char *what)
@@ -227,6 +230,7 @@ static int make_domain(struct build *b, struct xu_err *err)
         .max_grant_frames = dc->max_grant_frames,
         .max_maptrack_frames = dc->max_maptrack_frames,
         .grant_opts = XEN_DOMCTL_GRANT_version(1),
+        .ssidref = SECINITSID_DOMU,
     };
     uint32_t domid = 0;
 
@@ -484,12 +488,18 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
         goto fail;
     }
     step_done("xenstore, introduction");
+    /*
+     * Passthrough before the console: once xenconsoled has the console it writes
+     * console/tty on its own time, and a rollback after that could race it into
+     * leaving a node behind.
+     */
+    if (pass_through(&b, err) < 0)
+        goto fail;
     /* A fresh log, so the console shows this domain's output and nothing older. */
     if (conlog_start(dc->name, b.domid, err) < 0 ||
-        domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0 ||
-        pass_through(&b, err) < 0)
+        domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0)
         goto fail;
-    step_done("console, passthrough");
+    step_done("passthrough, console");
     if (wait_for_console(&b, err) < 0)
         goto fail;
     step_done("xenconsoled took it");
