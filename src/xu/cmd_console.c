@@ -25,6 +25,9 @@
 #define DETACH_KEY  0x1d /* Ctrl-] */
 #define TICK_MS     200  /* how often the domain's life is checked */
 #define LOG_WAIT_MS 2000 /* xenconsoled opens the log just after the pty */
+/* Once its input has ended (a pipe, a script), a session ends when the output
+ * has been quiet this long: the guest has answered what it was given. */
+#define QUIET_MS 1000
 
 static volatile sig_atomic_t stop;
 
@@ -73,17 +76,20 @@ static bool write_all(int fd, const char *buf, size_t len)
     return true;
 }
 
-/* Copies what the log has beyond what was shown. */
-static void show_new_output(struct session *s)
+/* Copies what the log has beyond what was shown; says whether there was any. */
+static bool show_new_output(struct session *s)
 {
     char buf[4096];
     ssize_t n;
+    bool any = false;
 
     while ((n = pread(s->log_fd, buf, sizeof(buf), (off_t)s->shown)) > 0) {
         if (!write_all(STDOUT_FILENO, buf, (size_t)n))
-            return;
+            return any;
         s->shown += (uint64_t)n;
+        any = true;
     }
+    return any;
 }
 
 /* Forwards typed bytes to the guest; returns false when Ctrl-] ends the session. */
@@ -162,7 +168,7 @@ static int open_pty(struct session *s, struct xu_err *err)
 
 static void run_session(struct session *s)
 {
-    unsigned since_check = 0;
+    unsigned since_check = 0, quiet = 0;
 
     show_new_output(s);
     while (!stop) {
@@ -178,10 +184,15 @@ static void run_session(struct session *s)
         if (fds[2].revents & POLLIN)
             while (read(s->notify_fd, events, sizeof(events)) > 0)
                 ;
-        show_new_output(s);
+        quiet = show_new_output(s) ? 0 : quiet + TICK_MS;
         if (fds[1].revents & POLLIN)
             drain_pty(s);
-        if (fds[0].revents & (POLLIN | POLLHUP) && !forward_input(s))
+        if (fds[0].revents & (POLLIN | POLLHUP)) {
+            if (!forward_input(s))
+                return;
+            quiet = 0;
+        }
+        if (!s->input_open && quiet >= QUIET_MS)
             return;
         since_check += TICK_MS;
         if ((fds[1].revents & POLLHUP) || since_check >= 1000) {

@@ -24,7 +24,8 @@ static const struct command xu_commands[] = {
      1, 3, 1},
     {"console", cmd_console, "Attach to a domain's console", "ID|NAME",
      "Shows what the domain printed since you last looked, then its live output.\n"
-     "Ctrl-] detaches.",
+     "Ctrl-] detaches. With its input from a pipe or a file, xu console sends it\n"
+     "to the domain and detaches once that has ended and the output is quiet.",
      1, 1, 1},
     {"pause", cmd_pause, "Pause a domain", "ID|NAME", NULL, 1, 1, 1},
     {"unpause", cmd_unpause, "Unpause a domain", "ID|NAME", NULL, 1, 1, 1},

@@ -161,6 +161,19 @@ def test_console_loses_nothing_while_nobody_is_attached(clean):
     assert "line-" not in tail, tail
 
 
+def test_console_on_a_pipe_sends_its_input_and_returns_with_the_answer(clean):
+    m = clean
+    domid = create(m)
+    wait_until_ready(m, domid)
+    # Nothing typed: what is new, then back (the boot, once).
+    first = m.check(f"xu console {GUEST} < /dev/null", timeout=60)
+    assert "Booting Linux" in first and first.rstrip().endswith("Detached from console")
+    assert "Booting Linux" not in m.check(f"xu console {GUEST} < /dev/null", timeout=60)
+    # A command through a pipe: its answer comes back, and so does the prompt.
+    out = m.check(f"echo 'echo piped-$((40 + 2))' | xu console {GUEST} | cat", timeout=60)
+    assert re.search(r"^piped-42\r?$", out, re.M), out
+
+
 def test_pause_stops_the_output_and_unpause_resumes_it(clean):
     m = clean
     domid = create(m)
