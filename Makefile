@@ -106,7 +106,8 @@ $(B)/sysroot.stamp: images/packages.lock images/debian.py | deps
 	    --sources $(B)/xen-src
 	touch $@
 
-$(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig
+$(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig \
+		$(wildcard images/xen/patches/*.patch)
 	images/xen/build.sh $(B)/xen-src images/xen/pixen.kconfig $(B)/xen
 
 # --- The boot partition ----------------------------------------------------

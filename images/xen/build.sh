@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds the Xen hypervisor from Debian's source package, with Debian's patches
-# and Debian's arm64 configuration plus pixen's Kconfig fragment, and Xen's
-# own FLASK policy from the same source.
+# then pixen's (images/xen/patches, each saying why), Debian's arm64
+# configuration plus pixen's Kconfig fragment, and Xen's own FLASK policy
+# from the same source.
 #   build.sh SRC_DIR FRAGMENT OUT_DIR
 # SRC_DIR holds the .dsc and the files it names; OUT_DIR gets `xen` (the
 # arm64 Image that u-boot's booti starts), `xen.config` and `xenpolicy`.
@@ -17,6 +18,10 @@ mkdir -p "$out_dir"
 dpkg-source --no-check -x "$dsc" "$work" >/dev/null
 
 cd "$work"
+for patch in "$(dirname "$fragment")"/patches/*.patch; do
+    [ -e "$patch" ] || continue
+    patch -p1 --quiet --forward < "$patch" || { echo "pixen: $patch does not apply" >&2; exit 1; }
+done
 make_args=(-C xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
            "EXTRA_CFLAGS_XEN_CORE=-ffile-prefix-map=$PWD=. -fdebug-prefix-map=$PWD=.")
 # What Debian's rules do for a reproducible build: the date of the changelog entry.
