@@ -138,6 +138,16 @@ $(M)/boot/boot.scr: $(M)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
 	mv $@.tmp $@
 
+# u-boot's environment, from the platform file, on QEMU's second flash bank
+# (64 MiB, as QEMU's virt machine has them; a sparse file).
+$(M)/uboot-env.bin: $(B)/host/mkboot $(PLATFORM)/platform.cfg
+	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --uboot-env $@
+
+$(M)/uboot-flash.img: $(M)/uboot-env.bin
+	cp $< $@.tmp
+	truncate -s 64M $@.tmp
+	mv $@.tmp $@
+
 # --- The dom0 partition: the domains Dom0 starts on demand -----------------
 
 $(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
@@ -203,9 +213,9 @@ $(M)/full-xl.img: $(T_BOOT_FILES) $(T)/boot/boot.scr $(M)/dom0part.stamp images/
 
 # --- Running and testing ---------------------------------------------------
 
-run: $(M)/full.img
+run: $(M)/full.img $(M)/uboot-flash.img
 	@echo "pixen: booting $<; Ctrl-a three times switches Xen's console input, Ctrl-\\ x leaves QEMU"
-	scripts/qemu $<
+	scripts/qemu --flash $(M)/uboot-flash.img $<
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
@@ -240,14 +250,15 @@ test-build: $(M)/full.img
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build
 
-test-system: $(M)/full.img $(M)/full-xl.img
+test-system: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img
 	$(PY) -m pytest -v tests/system --image $(M)/full.img --xl-image $(M)/full-xl.img \
-	    --results $(M)/results
+	    --flash $(M)/uboot-flash.img --results $(M)/results
 .PHONY: test-system
 
 # Benchmarks: not tests; they record ratios against a peer in bench/RESULTS.md.
-bench: $(M)/full-xl.img
-	$(PY) bench/create.py --image $(M)/full-xl.img --results $(M)/results
+bench: $(M)/full-xl.img $(M)/uboot-flash.img
+	$(PY) bench/create.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
+	    --results $(M)/results
 .PHONY: bench
 
 test: check-format test-unit $(B)/aarch64.stamp

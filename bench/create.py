@@ -7,7 +7,8 @@ toolstack's memory in Dom0: the create command's peak resident set, and what
 stays resident per running guest (xl leaves a process behind for each; xu's one
 monitor serves them all). Timed inside Dom0 with /proc/uptime (10 ms steps).
 
-    make bench              (or: bench/create.py --image build/qemu/full-xl.img)
+    make bench              (or: bench/create.py --image build/qemu/full-xl.img
+                             --flash build/qemu/uboot-flash.img)
 
 Writes build/qemu/results/bench-create.json and rewrites the create section of
 bench/RESULTS.md. Absolute times on a shared machine are noise; the ratio of
@@ -119,11 +120,14 @@ def update_results_md(results, path):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--image", default=os.path.join(ROOT, "build/qemu/full-xl.img"))
+    p.add_argument("--flash", default=os.path.join(ROOT, "build/qemu/uboot-flash.img"),
+                   help="QEMU's second flash bank: u-boot's environment")
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
     args = p.parse_args()
     os.makedirs(args.results, exist_ok=True)
-    m = Machine(args.image, os.path.join(args.results, "console-bench-create.log"))
+    m = Machine(args.image, os.path.join(args.results, "console-bench-create.log"),
+                flash=args.flash)
     try:
         m.boot()
         m.write_file("/tmp/measure.sh", MEASURE)

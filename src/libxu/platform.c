@@ -1,5 +1,6 @@
 #include "platform.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,47 @@ static int copy(const struct cfg_file *f, const struct cfg_setting *s, char *dst
     return 0;
 }
 
+const char *platform_env(const struct platform *p, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < p->n_uboot_env; i++)
+        if (strncmp(p->uboot_env[i], name, len) == 0 && p->uboot_env[i][len] == '=')
+            return p->uboot_env[i] + len + 1;
+    return NULL;
+}
+
+static int parse_env(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
+                     struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (cfg_get_strings(f, s, &items, &n, err) < 0)
+        return -1;
+    if (n > PLATFORM_MAX_ENV)
+        return xu_fail(err, "%s:%u: uboot_env: more than %d variables", f->path, s->line,
+                       PLATFORM_MAX_ENV);
+    for (size_t i = 0; i < n; i++) {
+        const char *text = items[i].text, *eq = strchr(text, '=');
+
+        if (!eq || eq == text || strlen(text) >= PLATFORM_ENV_BYTES)
+            return xu_fail(err, "%s:%u: uboot_env: \"%s\" is not name=value", f->path,
+                           items[i].line, text);
+        for (const char *c = text; c < eq; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_')
+                return xu_fail(err, "%s:%u: uboot_env: \"%.*s\" is not a variable name", f->path,
+                               items[i].line, (int)(eq - text), text);
+        strcpy(p->uboot_env[i], text);
+        p->n_uboot_env = i + 1;
+        for (size_t j = 0; j < i; j++)
+            if (strncmp(p->uboot_env[j], text, (size_t)(eq - text) + 1) == 0)
+                return xu_fail(err, "%s:%u: uboot_env: %.*s is set twice", f->path, items[i].line,
+                               (int)(eq - text), text);
+    }
+    return 0;
+}
+
 static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
                  struct xu_err *err)
 {
@@ -71,6 +113,14 @@ static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct p
     }
     if (strcmp(s->key, "xen_cmdline") == 0)
         return copy(f, s, p->xen_cmdline, sizeof(p->xen_cmdline), err);
+    if (strcmp(s->key, "uboot_env") == 0)
+        return parse_env(f, s, p, err);
+    if (strcmp(s->key, "uboot_env_kib") == 0) {
+        if (cfg_get_u64(f, s, 4, 1024, &v, err) < 0)
+            return -1;
+        p->uboot_env_bytes = v << 10;
+        return 0;
+    }
     if (strcmp(s->key, "reserved") == 0) {
         const struct cfg_value *items;
         size_t n;
@@ -89,6 +139,25 @@ static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct p
     return xu_fail(err, "%s:%u: unknown key '%s'", f->path, s->line, s->key);
 }
 
+/* An address the environment gives u-boot must lie where the placement keeps clear. */
+static int check_env_address(const struct platform *p, const char *name, struct xu_err *err)
+{
+    const char *text = platform_env(p, name);
+    uint64_t addr;
+
+    if (!text)
+        return 0;
+    if (cfg_parse_u64(text, &addr) < 0)
+        return xu_fail(err, "%s: uboot_env: %s=%s is not an address", p->source, name, text);
+    for (size_t i = 0; i < p->n_reserved; i++)
+        if (addr >= p->reserved[i].addr && addr - p->reserved[i].addr < p->reserved[i].size_bytes)
+            return 0;
+    return xu_fail(err,
+                   "%s: uboot_env: %s=%s lies in no reserved region, so boot files could "
+                   "be placed over it",
+                   p->source, name, text);
+}
+
 int platform_load(const char *path, struct platform *p, struct xu_err *err)
 {
     static const char *const required[] = {"name", "ram_base", "ram_mib", "fdt_var", "fdt_max_kib"};
@@ -104,6 +173,12 @@ int platform_load(const char *path, struct platform *p, struct xu_err *err)
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]) && rc == 0; i++)
         if (!cfg_find(&f, required[i]))
             rc = xu_fail(err, "%s: no %s = ...", path, required[i]);
+    if (rc == 0 && p->n_uboot_env && !p->uboot_env_bytes)
+        rc = xu_fail(err, "%s: uboot_env needs uboot_env_kib (u-boot's CONFIG_ENV_SIZE)", path);
+    if (rc == 0)
+        rc = check_env_address(p, "scriptaddr", err);
+    if (rc == 0)
+        rc = check_env_address(p, p->fdt_var, err);
     cfg_free(&f);
     return rc;
 }

@@ -14,6 +14,8 @@
 #include "layout.h"
 
 #define PLATFORM_MAX_RESERVED 16
+#define PLATFORM_MAX_ENV      32
+#define PLATFORM_ENV_BYTES    512 /* one "name=value" */
 
 struct platform {
     char source[PATH_MAX];
@@ -25,7 +27,14 @@ struct platform {
     char fdt_var[32];       /* the u-boot variable that holds the firmware's device tree */
     uint64_t fdt_max_bytes; /* the largest device tree the firmware hands over */
     char xen_cmdline[512];
+    /* u-boot's environment, replacing its built-in one (QEMU: on the second flash bank). */
+    char uboot_env[PLATFORM_MAX_ENV][PLATFORM_ENV_BYTES];
+    size_t n_uboot_env;
+    uint64_t uboot_env_bytes; /* u-boot's CONFIG_ENV_SIZE */
 };
+
+/* The value of `name` in the platform's u-boot environment, or NULL. */
+const char *platform_env(const struct platform *p, const char *name);
 
 int platform_load(const char *path, struct platform *p, struct xu_err *err);
 

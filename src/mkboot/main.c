@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "platform.h"
 #include "script.h"
+#include "ubootenv.h"
 
 struct options {
     const char *platform;
@@ -24,12 +25,14 @@ struct options {
     const char *xen;
     const char *xsm_policy;
     const char *out;
+    const char *uboot_env;
 };
 
 static void usage(FILE *to)
 {
     fprintf(to, "usage: mkboot --platform FILE --dom0 FILE --boot-dir DIR --xen NAME\n"
                 "              [--xsm-policy NAME] -o OUT\n"
+                "       mkboot --platform FILE --uboot-env OUT\n"
                 "\n"
                 "Writes the u-boot script (text, for mkimage -T script) that loads Xen and\n"
                 "Dom0 from the boot partition whose files are staged in DIR.\n"
@@ -38,7 +41,9 @@ static void usage(FILE *to)
                 "  --boot-dir DIR   the boot partition's files, as they will be on the card\n"
                 "  --xen NAME       Xen's file name in DIR\n"
                 "  --xsm-policy NAME  a FLASK policy in DIR; Xen then runs with xsm=flask\n"
-                "  -o OUT           where to write the script\n");
+                "  -o OUT           where to write the script\n"
+                "  --uboot-env OUT  write the platform's u-boot environment as u-boot reads\n"
+                "                   it from flash\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -49,6 +54,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"boot-dir", required_argument, NULL, 'b'},
         {"xen", required_argument, NULL, 'x'},
         {"xsm-policy", required_argument, NULL, 's'},
+        {"uboot-env", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -71,6 +77,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 's':
             o->xsm_policy = optarg;
             break;
+        case 'e':
+            o->uboot_env = optarg;
+            break;
         case 'o':
             o->out = optarg;
             break;
@@ -82,7 +91,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             return -1;
         }
     }
-    if (optind != argc || !o->platform || !o->dom0 || !o->boot_dir || !o->xen || !o->out) {
+    /* Either the boot script, or the environment alone. */
+    bool script = o->dom0 || o->boot_dir || o->xen || o->out;
+    if (optind != argc || !o->platform ||
+        (script && (!o->dom0 || !o->boot_dir || !o->xen || !o->out || o->uboot_env)) ||
+        (!script && !o->uboot_env)) {
         usage(stderr);
         return -1;
     }
@@ -130,6 +143,49 @@ static int partition_name(const char *path, const char *boot_dir, const char *so
     return 0;
 }
 
+/* Writes `path` through a temporary file, so a failure leaves no half-written file. */
+static int write_atomically(const char *path, int (*fill)(FILE *, const void *, struct xu_err *),
+                            const void *arg, struct xu_err *err)
+{
+    char tmp[PATH_MAX + 8];
+    FILE *out;
+    int rc;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    out = fopen(tmp, "w");
+    if (!out)
+        return xu_fail(err, "%s: %s", tmp, strerror(errno));
+    rc = fill(out, arg, err);
+    if (fclose(out) != 0 && rc == 0)
+        rc = xu_fail(err, "%s: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = xu_fail(err, "%s: %s", path, strerror(errno));
+    if (rc < 0)
+        remove(tmp);
+    return rc;
+}
+
+static int fill_script(FILE *out, const void *plan, struct xu_err *err)
+{
+    return script_write(plan, out, err);
+}
+
+static int fill_env(FILE *out, const void *platform, struct xu_err *err)
+{
+    return uboot_env_write(platform, out, err);
+}
+
+static int write_env(const struct options *o, struct xu_err *err)
+{
+    static struct platform platform;
+
+    if (platform_load(o->platform, &platform, err) < 0)
+        return -1;
+    if (!platform.n_uboot_env)
+        return xu_fail(err, "%s: no uboot_env to write", o->platform);
+    return write_atomically(o->uboot_env, fill_env, &platform, err);
+}
+
 static int run(const struct options *o, struct xu_err *err)
 {
     static struct platform platform;
@@ -138,8 +194,7 @@ static int run(const struct options *o, struct xu_err *err)
     struct boot_file xen, kernel, ramdisk, policy;
     struct boot_files files = {.xen = &xen, .kernel = &kernel};
     const char *kernel_name, *ramdisk_name = NULL;
-    char path[PATH_MAX + 256], tmp[PATH_MAX + 8];
-    FILE *out;
+    char path[PATH_MAX + 256];
 
     if (platform_load(o->platform, &platform, err) < 0 ||
         domcfg_load(o->dom0, o->boot_dir, &dom0, err) < 0)
@@ -165,19 +220,7 @@ static int run(const struct options *o, struct xu_err *err)
     if (plan_boot(&platform, &dom0, &files, &plan, err) < 0)
         return -1;
 
-    /* Write beside the target and rename, so a failure leaves no half-written script. */
-    snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
-    out = fopen(tmp, "w");
-    if (!out)
-        return xu_fail(err, "%s: %s", tmp, strerror(errno));
-    int rc = script_write(&plan, out, err);
-    if (fclose(out) != 0 && rc == 0)
-        rc = xu_fail(err, "%s: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, o->out) < 0)
-        rc = xu_fail(err, "%s: %s", o->out, strerror(errno));
-    if (rc < 0)
-        remove(tmp);
-    return rc;
+    return write_atomically(o->out, fill_script, &plan, err);
 }
 
 int main(int argc, char **argv)
@@ -187,7 +230,7 @@ int main(int argc, char **argv)
 
     if (parse_args(argc, argv, &o) < 0)
         return 2;
-    if (run(&o, &err) < 0) {
+    if ((o.uboot_env ? write_env(&o, &err) : run(&o, &err)) < 0) {
         fprintf(stderr, "mkboot: %s\n", err.msg);
         return 1;
     }

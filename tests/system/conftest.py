@@ -13,6 +13,8 @@ def pytest_addoption(parser):
     parser.addoption("--image", default="build/qemu/full.img", help="the SD-card image to boot")
     parser.addoption("--xl-image", default="build/qemu/full-xl.img",
                      help="the test image whose Dom0 also has Debian's xl")
+    parser.addoption("--flash", default="build/qemu/uboot-flash.img",
+                     help="QEMU's second flash bank: u-boot's environment")
     parser.addoption("--results", default="build/qemu/results",
                      help="folder for console logs and boot-stages.json")
 
@@ -24,9 +26,10 @@ def results_dir(request):
     return path
 
 
-def boot(image, results_dir, name):
+def boot(request, image, results_dir, name):
     assert os.path.exists(image), f"{image}: build it with make"
-    m = Machine(image, os.path.join(results_dir, f"console-{name}.log"))
+    m = Machine(image, os.path.join(results_dir, f"console-{name}.log"),
+                flash=request.config.getoption("--flash"))
     try:
         stages = m.boot()
     except BaseException:
@@ -38,7 +41,8 @@ def boot(image, results_dir, name):
 @pytest.fixture(scope="module")
 def machine(request, results_dir):
     """full.img, booted once for the tests of one module."""
-    m, stages = boot(request.config.getoption("--image"), results_dir, request.module.__name__)
+    m, stages = boot(request, request.config.getoption("--image"), results_dir,
+                     request.module.__name__)
     write_results(os.path.join(results_dir, "boot-stages.json"), "boot", stages)
     yield m
     m.close()
@@ -47,6 +51,7 @@ def machine(request, results_dir):
 @pytest.fixture(scope="module")
 def xl_machine(request, results_dir):
     """The test image, whose Dom0 has Debian's xl beside xu."""
-    m, _ = boot(request.config.getoption("--xl-image"), results_dir, request.module.__name__)
+    m, _ = boot(request, request.config.getoption("--xl-image"), results_dir,
+                request.module.__name__)
     yield m
     m.close()

@@ -27,11 +27,12 @@ class Machine:
         ("dom0_prompt", PROMPT),
     ]
 
-    def __init__(self, image, log_path, extra_args=()):
+    def __init__(self, image, log_path, flash=None, extra_args=()):
         self.log = open(log_path, "w")
         self.started = time.monotonic()
+        first = ["--flash", flash] if flash else []
         self.child = pexpect.spawn(
-            os.path.join(ROOT, "scripts/qemu"), [image, "-snapshot", *extra_args],
+            os.path.join(ROOT, "scripts/qemu"), [*first, image, "-snapshot", *extra_args],
             encoding="utf-8", codec_errors="replace", timeout=120, maxread=65536)
         self.child.logfile_read = self.log
         self.stages = {"qemu_start": 0.0}

@@ -31,6 +31,10 @@ static void test_qemu_platform_as_shipped(void **state)
     assert_string_equal(p.fdt_var, "fdt_addr");
     assert_int_equal(p.fdt_max_bytes, 1 << 20);
     assert_string_equal(p.xen_cmdline, "console=dtuart");
+    assert_int_equal(p.uboot_env_bytes, 256 << 10);
+    assert_string_equal(platform_env(&p, "bootdelay"), "0");
+    assert_string_equal(platform_env(&p, "scriptaddr"), "0x40200000");
+    assert_null(platform_env(&p, "boot"));
 }
 
 static void expect_error(const char *text, const char *message_after_path)
@@ -56,6 +60,22 @@ static void test_refusals(void **state)
     expect_error(BASE "fdt_max_kib = 4096\n", ":6: fdt_max_kib: 4096 is out of range [4, 2048]");
     expect_error(BASE "ram = 5\n", ":6: unknown key 'ram'");
     expect_error("name = 'm'\n", ": no ram_base = ...");
+    expect_error(BASE "uboot_env_kib = 16\nuboot_env = [ 'a=1', 'bootdelay' ]\n",
+                 ":7: uboot_env: \"bootdelay\" is not name=value");
+    expect_error(BASE "uboot_env_kib = 16\nuboot_env = [ 'a b=1' ]\n",
+                 ":7: uboot_env: \"a b\" is not a variable name");
+    expect_error(BASE "uboot_env_kib = 16\nuboot_env = [ 'a=1',\n 'a=2' ]\n",
+                 ":8: uboot_env: a is set twice");
+    expect_error(BASE "uboot_env = [ 'a=1' ]\n",
+                 ": uboot_env needs uboot_env_kib (u-boot's CONFIG_ENV_SIZE)");
+    /* boot.scr itself must not be where boot files can go. */
+    expect_error(BASE "uboot_env_kib = 16\nuboot_env = [ 'scriptaddr=0x200000' ]\n",
+                 ": uboot_env: scriptaddr=0x200000 lies in no reserved region, so boot files "
+                 "could be placed over it");
+    expect_error(BASE "reserved = [ '0x0,1M,dt' ]\nuboot_env_kib = 16\n"
+                      "uboot_env = [ 'scriptaddr=0x200000' ]\n",
+                 ": uboot_env: scriptaddr=0x200000 lies in no reserved region, so boot files "
+                 "could be placed over it");
 }
 
 int main(void)
