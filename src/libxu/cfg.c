@@ -385,6 +385,11 @@ static int store(struct parser *ps, struct cfg_file *f, char *key, unsigned line
         s->value = *v;
         return 0;
     }
+    if (f->n_settings == CFG_MAX_SETTINGS) {
+        free(key);
+        value_free(v);
+        return fail_at(ps, line, "more settings than any config needs");
+    }
     struct cfg_setting *grown = realloc(f->settings, (f->n_settings + 1) * sizeof(*grown));
     if (!grown) {
         free(key);
@@ -477,28 +482,40 @@ out:
     return rc;
 }
 
-int cfg_load(const char *path, struct cfg_file *out, struct xu_err *err)
+int cfg_read_text(const char *path, char **text, size_t *len, struct xu_err *err)
 {
     FILE *fp = fopen(path, "rb");
     char *buf;
-    size_t len;
-    int rc;
 
     if (!fp)
         return xu_fail(err, "%s: %s", path, strerror(errno));
-    buf = malloc(CFG_MAX_FILE_BYTES + 1);
+    buf = malloc(CFG_MAX_FILE_BYTES + 2);
     if (!buf) {
         fclose(fp);
         return xu_fail(err, "%s: out of memory", path);
     }
-    len = fread(buf, 1, CFG_MAX_FILE_BYTES + 1, fp);
+    *len = fread(buf, 1, CFG_MAX_FILE_BYTES + 1, fp);
     if (ferror(fp)) {
-        rc = xu_fail(err, "%s: read error", path);
-    } else {
-        rc = cfg_parse(path, buf, len, out, err);
+        fclose(fp);
+        free(buf);
+        return xu_fail(err, "%s: read error", path);
     }
-    free(buf);
     fclose(fp);
+    buf[*len] = '\0';
+    *text = buf;
+    return 0;
+}
+
+int cfg_load(const char *path, struct cfg_file *out, struct xu_err *err)
+{
+    char *text;
+    size_t len;
+    int rc;
+
+    if (cfg_read_text(path, &text, &len, err) < 0)
+        return -1;
+    rc = cfg_parse(path, text, len, out, err);
+    free(text);
     return rc;
 }
 

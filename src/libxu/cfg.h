@@ -15,6 +15,7 @@
 /* Bounds that keep a hostile file from costing more than a sane one. */
 #define CFG_MAX_FILE_BYTES (1u << 20)
 #define CFG_MAX_DEPTH      8
+#define CFG_MAX_SETTINGS   1024 /* keys are looked up one by one; this keeps that cheap */
 
 enum cfg_kind {
     CFG_STRING, /* quoted text, escapes resolved */
@@ -47,6 +48,8 @@ int cfg_parse(const char *path, const char *text, size_t len, struct cfg_file *o
               struct xu_err *err);
 /* Reads and parses a file. */
 int cfg_load(const char *path, struct cfg_file *out, struct xu_err *err);
+/* Reads a config file's text (at most CFG_MAX_FILE_BYTES) into a malloc'ed, NUL-ended buffer. */
+int cfg_read_text(const char *path, char **text, size_t *len, struct xu_err *err);
 void cfg_free(struct cfg_file *file);
 
 const struct cfg_setting *cfg_find(const struct cfg_file *file, const char *key);

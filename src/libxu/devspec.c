@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
@@ -31,6 +32,9 @@ static int parse_hex(const char *text, uint64_t *out)
 int iomem_parse(const char *text, const char *where, struct iomem_range *out, struct xu_err *err)
 {
     char start[32], pages[32], gfn[32] = "";
+
+    while (*text == ' ' || *text == '\t') /* xl reads it with %x, which skips them */
+        text++;
     const char *comma = strchr(text, ','), *at = strchr(text, '@');
     size_t start_len = comma ? (size_t)(comma - text) : 0;
     size_t pages_len = comma ? (at ? (size_t)(at - comma - 1) : strlen(comma + 1)) : 0;
@@ -53,7 +57,7 @@ int iomem_parse(const char *text, const char *where, struct iomem_range *out, st
     if (out->n_pages == 0)
         return xu_fail(err, "%s: iomem: \"%s\" maps no pages", where, text);
     /* Page frames are at most 52 address bits on arm64. */
-    if (out->start_pfn + out->n_pages < out->start_pfn ||
+    if (out->start_pfn + out->n_pages < out->start_pfn || out->gfn + out->n_pages < out->gfn ||
         out->start_pfn + out->n_pages > (1ull << (52 - XEN_PAGE_SHIFT)) ||
         out->gfn + out->n_pages > (1ull << (52 - XEN_PAGE_SHIFT)))
         return xu_fail(err, "%s: iomem: \"%s\" runs past the physical address space", where, text);
@@ -83,15 +87,17 @@ int64_t vdev_to_devid(const char *vdev)
 
 static int parse_mac(const char *text, uint8_t mac[6])
 {
-    unsigned v[6];
-    int used = 0;
-
-    if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-               &used) != 6 ||
-        text[used] != '\0' || strlen(text) != 17)
+    /* Exactly xx:xx:xx:xx:xx:xx, hex digits only (sscanf's %x would take a sign). */
+    if (strlen(text) != 17)
         return -1;
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)v[i];
+    for (int i = 0; i < 6; i++) {
+        int hi = isxdigit((unsigned char)text[3 * i]),
+            lo = isxdigit((unsigned char)text[3 * i + 1]);
+
+        if (!hi || !lo || (i < 5 && text[3 * i + 2] != ':'))
+            return -1;
+        mac[i] = (uint8_t)strtoul((char[]){text[3 * i], text[3 * i + 1], '\0'}, NULL, 16);
+    }
     /* A guest's address must be unicast. */
     return (mac[0] & 1) ? -1 : 0;
 }
@@ -134,8 +140,15 @@ int vif_parse(const char *text, const char *where, struct vif_spec *out, struct 
             key++;
         if (!eq)
             return xu_fail(err, "%s: vif: \"%s\" is not key=value", where, key);
+        /* xl takes "bridge = xenbr0" as readily as "bridge=xenbr0". */
+        for (char *end = eq; end > key && end[-1] == ' ';)
+            *--end = '\0';
         *eq = '\0';
         value = eq + 1;
+        while (*value == ' ')
+            value++;
+        for (char *end = (char *)value + strlen(value); end > value && end[-1] == ' ';)
+            *--end = '\0';
         if (strcmp(key, "mac") == 0) {
             if (parse_mac(value, out->mac) < 0)
                 return xu_fail(err, "%s: vif: mac=%s is not a unicast xx:xx:xx:xx:xx:xx address",
@@ -245,6 +258,16 @@ int disk_parse(const char *text, const char *where, struct disk_spec *out, struc
             const char *key = positional[position];
 
             if (position == 0) {
+                /* The old "phy:/dev/sda,xvda,w" form: the prefix stands for the format,
+                 * which is then not given, so vdev comes next. */
+                static const char *const prefixes[] = {"phy:", "file:", "aio:", "raw:"};
+
+                for (unsigned i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+                    if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0) {
+                        p += strlen(prefixes[i]);
+                        position++;
+                        break;
+                    }
                 if (put(where, "disk", key, p, out->target, sizeof(out->target), err) < 0)
                     return -1;
             } else if (*p && disk_key(where, key, p, out, &access_set, err) < 0) {

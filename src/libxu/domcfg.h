@@ -16,7 +16,7 @@
 #define DOMCFG_NAME_BYTES    64
 #define DOMCFG_CMDLINE_BYTES 1024
 #define DOMCFG_MAX_VCPUS     128
-#define DOMCFG_MAX_MEM_MIB   (1024u * 1024) /* 1 TiB, the top of the guest RAM map */
+#define DOMCFG_MAX_MEM_MIB   (1019u * 1024) /* the guest RAM map's two banks: 3 + 1016 GiB */
 #define DOMCFG_MAX_DTDEVS    16
 #define DOMCFG_MAX_IOMEM     32
 #define DOMCFG_MAX_IRQS      64

@@ -21,13 +21,14 @@ void domlist_row(FILE *out, const struct domain_info *d)
     unsigned long mem_mib =
         (unsigned long)((d->tot_pages + d->outstanding_pages) * PAGE_KIB / 1024);
 
-    /* xl hands a missing name to printf, which glibc prints as (null). */
+    /* xl hands a missing name to printf, which glibc prints as (null); it rounds the CPU time
+     * to a float first, which shows in the last digit after about ten days of it. */
     fprintf(out, "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f\n", d->has_name ? d->name : "(null)",
             (int)d->domid, mem_mib, (int)d->online_vcpus, d->flags & DOMINF_RUNNING ? 'r' : '-',
             d->flags & DOMINF_BLOCKED ? 'b' : '-', d->flags & DOMINF_PAUSED ? 'p' : '-',
             d->flags & DOMINF_SHUTDOWN ? 's' : '-',
             reason < sizeof(reasons) - 1 ? reasons[reason] : '?',
-            d->flags & DOMINF_DYING ? 'd' : '-', (double)d->cpu_time_ns / 1e9);
+            d->flags & DOMINF_DYING ? 'd' : '-', (double)(float)d->cpu_time_ns / 1e9);
 }
 
 void xstat_state(const struct domain_info *d, char out[7])

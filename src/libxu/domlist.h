@@ -20,7 +20,9 @@
 /* Shutdown reasons (SHUTDOWN_* of xen/include/public/sched.h). */
 #define SHUTDOWN_REASON_POWEROFF 0
 #define SHUTDOWN_REASON_REBOOT   1
+#define SHUTDOWN_REASON_SUSPEND  2
 #define SHUTDOWN_REASON_CRASH    3
+#define SHUTDOWN_REASON_WATCHDOG 4
 
 struct domain_info {
     uint32_t domid;

@@ -239,11 +239,17 @@ static void optee(struct writer *w)
     end(w);
 }
 
-/* Copies node `offset` of `src`, its properties and all below it. */
-static void copy_node(struct writer *w, const void *src, int offset)
+#define PARTIAL_MAX_DEPTH 32 /* far deeper than any device's nodes go */
+
+/* Copies node `offset` of `src`, its properties and all below it; stops at the first error. */
+static void copy_node(struct writer *w, const void *src, int offset, unsigned depth)
 {
     int prop, child;
 
+    if (depth > PARTIAL_MAX_DEPTH) {
+        check(w, -FDT_ERR_BADSTRUCTURE);
+        return;
+    }
     begin(w, fdt_get_name(src, offset, NULL));
     fdt_for_each_property_offset(prop, src, offset)
     {
@@ -252,8 +258,20 @@ static void copy_node(struct writer *w, const void *src, int offset)
         const void *value = fdt_getprop_by_offset(src, prop, &name, &len);
 
         check(w, value ? fdt_property(w->fdt, name, value, len) : len);
+        if (w->rc)
+            return;
     }
-    fdt_for_each_subnode(child, src, offset) copy_node(w, src, child);
+    /* Iteration ends with NOTFOUND; anything else is a damaged tree. */
+    if (prop != -FDT_ERR_NOTFOUND)
+        check(w, prop);
+    fdt_for_each_subnode(child, src, offset)
+    {
+        copy_node(w, src, child, depth + 1);
+        if (w->rc)
+            return;
+    }
+    if (child != -FDT_ERR_NOTFOUND)
+        check(w, child);
     end(w);
 }
 
@@ -262,7 +280,8 @@ static int check_partial(const struct guest_fdt_config *c, struct xu_err *err)
     if (c->partial_bytes < sizeof(struct fdt_header) || fdt_magic(c->partial) != FDT_MAGIC)
         return xu_fail(err, "%s: not a device tree blob (no FDT magic); compile it with dtc",
                        c->partial_name);
-    if (fdt_check_header(c->partial) != 0 || fdt_totalsize(c->partial) > c->partial_bytes)
+    if (fdt_check_header(c->partial) != 0 || fdt_totalsize(c->partial) > c->partial_bytes ||
+        fdt_check_full(c->partial, fdt_totalsize(c->partial)) != 0)
         return xu_fail(err, "%s: a damaged or truncated device tree blob", c->partial_name);
     if (fdt_path_offset(c->partial, "/passthrough") < 0)
         return xu_fail(err, "%s: no /passthrough node; the nodes a guest gets go there",
@@ -292,9 +311,9 @@ static int build_once(const struct guest_fdt_config *c, void *fdt, size_t size)
     if (c->partial) {
         int aliases = fdt_path_offset(c->partial, "/aliases");
 
-        copy_node(&w, c->partial, fdt_path_offset(c->partial, "/passthrough"));
-        if (aliases >= 0)
-            copy_node(&w, c->partial, aliases);
+        copy_node(&w, c->partial, fdt_path_offset(c->partial, "/passthrough"), 0);
+        if (aliases >= 0 && w.rc == 0)
+            copy_node(&w, c->partial, aliases, 0);
     }
     end(&w);
     check(&w, fdt_finish(fdt));

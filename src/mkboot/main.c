@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cfg.h"
 #include "domcfg.h"
 #include "err.h"
 #include "image.h"
@@ -92,7 +93,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     /* Either the boot script, or the environment alone. */
-    bool script = o->dom0 || o->boot_dir || o->xen || o->out;
+    bool script = o->dom0 || o->boot_dir || o->xen || o->out || o->xsm_policy;
     if (optind != argc || !o->platform ||
         (script && (!o->dom0 || !o->boot_dir || !o->xen || !o->out || o->uboot_env)) ||
         (!script && !o->uboot_env)) {
@@ -175,6 +176,40 @@ static int fill_env(FILE *out, const void *platform, struct xu_err *err)
     return uboot_env_write(platform, out, err);
 }
 
+/* u-boot runs boot.scr from scriptaddr: it must fit the room kept for it there. */
+static int check_script_room(const struct boot_plan *plan, struct xu_err *err)
+{
+    const struct platform *p = plan->platform;
+    const char *at = platform_env(p, "scriptaddr");
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t addr;
+    FILE *out;
+    int rc;
+
+    if (!at || cfg_parse_u64(at, &addr) < 0)
+        return 0; /* u-boot's own scriptaddr: the platform's reserved list covers it */
+    out = open_memstream(&text, &len);
+    if (!out)
+        return xu_fail(err, "out of memory");
+    rc = script_write(plan, out, err);
+    fclose(out);
+    free(text);
+    if (rc < 0)
+        return -1;
+    for (size_t i = 0; i < p->n_reserved; i++) {
+        const struct region *r = &p->reserved[i];
+
+        if (addr >= r->addr && addr - r->addr < r->size_bytes &&
+            len + SCRIPT_IMAGE_HEADER_BYTES > r->size_bytes - (addr - r->addr))
+            return xu_fail(err,
+                           "boot.scr (%zu bytes) is larger than the room kept for it at "
+                           "scriptaddr (%s)",
+                           len + SCRIPT_IMAGE_HEADER_BYTES, p->source);
+    }
+    return 0;
+}
+
 static int write_env(const struct options *o, struct xu_err *err)
 {
     static struct platform platform;
@@ -217,9 +252,8 @@ static int run(const struct options *o, struct xu_err *err)
             return -1;
         files.xsm_policy = &policy;
     }
-    if (plan_boot(&platform, &dom0, &files, &plan, err) < 0)
+    if (plan_boot(&platform, &dom0, &files, &plan, err) < 0 || check_script_room(&plan, err) < 0)
         return -1;
-
     return write_atomically(o->out, fill_script, &plan, err);
 }
 

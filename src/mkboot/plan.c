@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include "script.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +23,8 @@ static int add_module(struct boot_plan *plan, const char *role, const struct boo
 
     if (plan->n_modules == BOOT_MAX_MODULES)
         return xu_fail(err, "more than %d boot modules", BOOT_MAX_MODULES);
+    if (script_check_file_name(f->name, err) < 0)
+        return -1;
     snprintf(what, sizeof(what), "%s (%s)", role, f->name);
     m->slot_bytes = align_up(need, BOOT_ALIGN_BYTES);
     if (layout_place(&plan->layout, m->slot_bytes, BOOT_ALIGN_BYTES, what, &m->addr, err) < 0)
@@ -55,7 +59,9 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
     if (!xen->image.anywhere)
         return xu_fail(err, "%s: its Image header does not allow placement anywhere in RAM",
                        xen->name);
-    if (add_module(plan, "xen", xen, xen->image.image_size_bytes, NULL, NULL, err) < 0)
+    /* booti starts an "anywhere" image at a 2 MiB boundary plus its text_offset. */
+    if (add_module(plan, "xen", xen, xen->image.text_offset_bytes + xen->image.image_size_bytes,
+                   NULL, NULL, err) < 0)
         return -1;
 
     plan->fdt_bytes = p->fdt_max_bytes + BOOT_FDT_ROOM_BYTES;

@@ -1,5 +1,6 @@
 #include "script.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -9,17 +10,38 @@ int script_quote(const char *text, char *out, size_t size, struct xu_err *err)
 {
     size_t n = 0;
 
+    if (text[0] == '<' || text[0] == '[')
+        return xu_fail(err, "\"%s\": fdt set would read a value starting with %c as numbers", text,
+                       text[0]);
+    out[n++] = '\'';
     for (const char *p = text; *p; p++) {
+        const char *put = *p == '\\' ? "\\\\" : *p == '\'' ? "'\\''" : NULL;
+        size_t len = put ? strlen(put) : 1;
+
         if ((unsigned char)*p < ' ' || *p == 0x7f)
             return xu_fail(err, "\"%s\": a control character cannot go into boot.scr", text);
-        if (n + 3 > size)
+        if (n + len + 2 > size)
             return xu_fail(err, "\"%s\": too long for boot.scr", text);
-        /* Inside hush double quotes these three keep a special meaning. */
-        if (*p == '"' || *p == '\\' || *p == '$')
-            out[n++] = '\\';
-        out[n++] = *p;
+        memcpy(out + n, put ? put : p, len);
+        n += len;
     }
+    out[n++] = '\'';
     out[n] = '\0';
+    return 0;
+}
+
+int script_check_file_name(const char *name, struct xu_err *err)
+{
+    if (!name[0] || name[0] == '/')
+        return xu_fail(err, "\"%s\": not a file name on the boot partition", name);
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._-+/", *p))
+            return xu_fail(err,
+                           "\"%s\": boot files are named with letters, digits and . _ - + "
+                           "/ only",
+                           name);
+    if (strstr(name, "..") || strstr(name, "//"))
+        return xu_fail(err, "\"%s\": not a plain path on the boot partition", name);
     return 0;
 }
 
@@ -64,7 +86,7 @@ static int write_module_node(const struct boot_module *m, unsigned index, FILE *
     if (m->bootargs) {
         if (script_quote(m->bootargs, args, sizeof(args), err) < 0)
             return -1;
-        fprintf(out, "fdt set %s bootargs \"%s\"\n", node, args);
+        fprintf(out, "fdt set %s bootargs %s\n", node, args);
     }
     return 0;
 }
@@ -86,7 +108,7 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     fprintf(out, "\n# Xen's device tree: the firmware's, with room for /chosen\n");
     fprintf(out,
             "if fdt addr ${%s}; then true; else\n"
-            "    echo \"pixen: no firmware device tree at \\${%s}\"; exit; fi\n",
+            "    echo 'pixen: no firmware device tree at ${%s}'; exit; fi\n",
             p->fdt_var, p->fdt_var);
     fprintf(out,
             "if fdt move ${%s} 0x%" PRIx64 " 0x%" PRIx64 "; then true; else\n"
@@ -96,7 +118,7 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     fprintf(out, "fdt addr 0x%" PRIx64 "\n", plan->fdt_addr);
     fprintf(out, "fdt set /chosen \\#address-cells <0x2>\n");
     fprintf(out, "fdt set /chosen \\#size-cells <0x2>\n");
-    fprintf(out, "fdt set /chosen xen,xen-bootargs \"%s\"\n", xen_args);
+    fprintf(out, "fdt set /chosen xen,xen-bootargs %s\n", xen_args);
     for (unsigned i = 1; i < plan->n_modules; i++)
         if (write_module_node(&plan->modules[i], i, out, err) < 0)
             return -1;

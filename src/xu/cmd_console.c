@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -37,14 +39,27 @@ static void on_signal(int sig)
     stop = 1;
 }
 
+#define PENDING_BYTES 4096 /* typed input the guest has not taken yet */
+
 struct session {
     struct hv *hv;
     uint32_t domid;
     int log_fd, pty_fd, notify_fd;
+    char tty_path[64]; /* the pty xenconsoled gave the console */
     uint64_t shown;
-    bool tty, input_open;
+    bool tty, input_open, warned_full;
     struct termios saved;
+    char pending[PENDING_BYTES];
+    size_t n_pending, dropped;
 };
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void say(const struct session *s, const char *text)
 {
@@ -55,19 +70,13 @@ static void say(const struct session *s, const char *text)
     fflush(stdout);
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
+static bool write_out(const char *buf, size_t len)
 {
     while (len) {
-        ssize_t n = write(fd, buf, len);
+        ssize_t n = write(STDOUT_FILENO, buf, len);
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN) {
-            struct pollfd p = {.fd = fd, .events = POLLOUT};
-
-            poll(&p, 1, 100);
-            continue;
-        }
         if (n <= 0)
             return false;
         buf += n;
@@ -84,7 +93,7 @@ static bool show_new_output(struct session *s)
     bool any = false;
 
     while ((n = pread(s->log_fd, buf, sizeof(buf), (off_t)s->shown)) > 0) {
-        if (!write_all(STDOUT_FILENO, buf, (size_t)n))
+        if (!write_out(buf, (size_t)n))
             return any;
         s->shown += (uint64_t)n;
         any = true;
@@ -92,12 +101,13 @@ static bool show_new_output(struct session *s)
     return any;
 }
 
-/* Forwards typed bytes to the guest; returns false when Ctrl-] ends the session. */
-static bool forward_input(struct session *s)
+/* Queues typed bytes for the guest; returns false when Ctrl-] ends the session. */
+static bool read_input(struct session *s)
 {
     char buf[256];
     ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
     char *key;
+    size_t take, room;
 
     if (n <= 0) {
         if (n == 0 || (errno != EINTR && errno != EAGAIN))
@@ -105,16 +115,37 @@ static bool forward_input(struct session *s)
         return true;
     }
     key = memchr(buf, DETACH_KEY, (size_t)n);
-    write_all(s->pty_fd, buf, key ? (size_t)(key - buf) : (size_t)n);
+    take = key ? (size_t)(key - buf) : (size_t)n;
+    /* Never wait on the guest: what it does not take within the buffer is dropped, and said. */
+    room = PENDING_BYTES - s->n_pending;
+    if (take > room) {
+        s->dropped += take - room;
+        take = room;
+    }
+    memcpy(s->pending + s->n_pending, buf, take);
+    s->n_pending += take;
     return key == NULL;
 }
 
-static void drain_pty(struct session *s)
+static void send_pending(struct session *s)
+{
+    ssize_t n = write(s->pty_fd, s->pending, s->n_pending);
+
+    if (n > 0) {
+        memmove(s->pending, s->pending + n, s->n_pending - (size_t)n);
+        s->n_pending -= (size_t)n;
+    }
+}
+
+/* Reads and drops what comes back on the pty; false when it has hung up. */
+static bool drain_pty(struct session *s)
 {
     char buf[4096];
+    ssize_t n;
 
-    while (read(s->pty_fd, buf, sizeof(buf)) > 0)
+    while ((n = read(s->pty_fd, buf, sizeof(buf))) > 0)
         ;
+    return !(n < 0 && errno == EIO);
 }
 
 static bool domain_alive(struct session *s)
@@ -140,68 +171,102 @@ static int open_log(const char *path, struct xu_err *err)
     }
 }
 
-static int open_pty(struct session *s, struct xu_err *err)
+/* Opens the pty xenconsoled names in console/tty; -1 (quietly) if there is none. */
+static int open_pty(struct session *s)
 {
     char path[64], *tty;
+    struct termios t;
 
     snprintf(path, sizeof(path), "/local/domain/%u/console/tty", s->domid);
     tty = hv_xs_read(s->hv, path);
-    if (!tty || !tty[0]) {
-        free(tty);
-        return xu_fail(err, "domain %u has no console served by xenconsoled", s->domid);
-    }
-    s->pty_fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (s->pty_fd < 0) {
-        xu_fail(err, "%s: %s", tty, strerror(errno));
+    if (!tty || !tty[0] || strlen(tty) >= sizeof(s->tty_path)) {
         free(tty);
         return -1;
     }
+    snprintf(s->tty_path, sizeof(s->tty_path), "%s", tty);
+    free(tty);
+    s->pty_fd = open(s->tty_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (s->pty_fd < 0)
+        return -1;
     /* The guest sees exactly the bytes typed: no echo, no line editing on our side. */
-    struct termios t;
     if (tcgetattr(s->pty_fd, &t) == 0) {
         cfmakeraw(&t);
         tcsetattr(s->pty_fd, TCSANOW, &t);
     }
-    free(tty);
     return 0;
+}
+
+/* The log lives on a small RAM file system; when it is full, output stops being kept. */
+static void check_log_space(struct session *s)
+{
+    struct statvfs fs;
+
+    if (!s->warned_full && statvfs(CONLOG_DIR, &fs) == 0 && fs.f_bavail == 0) {
+        say(s, "xu: " CONLOG_DIR " is full: output from here on is not kept");
+        s->warned_full = true;
+    }
 }
 
 static void run_session(struct session *s)
 {
-    unsigned since_check = 0, quiet = 0;
+    uint64_t last_output = now_ms(), last_check = last_output, last_sent = last_output;
 
     show_new_output(s);
+    check_log_space(s);
     while (!stop) {
         struct pollfd fds[3] = {
             {.fd = s->input_open ? STDIN_FILENO : -1, .events = POLLIN},
-            {.fd = s->pty_fd, .events = POLLIN},
+            {.fd = s->pty_fd, .events = POLLIN | (s->n_pending ? POLLOUT : 0)},
             {.fd = s->notify_fd, .events = POLLIN},
         };
         char events[4096];
+        uint64_t now;
 
         if (poll(fds, 3, TICK_MS) < 0 && errno != EINTR)
             break;
+        now = now_ms();
         if (fds[2].revents & POLLIN)
             while (read(s->notify_fd, events, sizeof(events)) > 0)
                 ;
-        quiet = show_new_output(s) ? 0 : quiet + TICK_MS;
-        if (fds[1].revents & POLLIN)
-            drain_pty(s);
+        if (show_new_output(s))
+            last_output = now;
         if (fds[0].revents & (POLLIN | POLLHUP)) {
-            if (!forward_input(s))
+            if (!read_input(s))
                 return;
-            quiet = 0;
+            last_output = now;
         }
-        if (!s->input_open && quiet >= QUIET_MS)
+        if (s->pty_fd >= 0 && (fds[1].revents & POLLOUT)) {
+            size_t before = s->n_pending;
+
+            send_pending(s);
+            if (s->n_pending < before)
+                last_sent = now;
+        } else if (!s->n_pending) {
+            last_sent = now;
+        }
+        /* Input has ended and the guest has stopped taking it: what is left is not sent. */
+        if (!s->input_open && s->n_pending && now - last_sent >= QUIET_MS) {
+            s->dropped += s->n_pending;
+            s->n_pending = 0;
+        }
+        /* A hung-up pty (xenconsoled restarted, say) polls ready for ever: let it go. */
+        if (s->pty_fd >= 0 && ((fds[1].revents & (POLLHUP | POLLERR)) ||
+                               ((fds[1].revents & POLLIN) && !drain_pty(s)))) {
+            close(s->pty_fd);
+            s->pty_fd = -1;
+        }
+        if (!s->input_open && s->n_pending == 0 && now - last_output >= QUIET_MS)
             return;
-        since_check += TICK_MS;
-        if ((fds[1].revents & POLLHUP) || since_check >= 1000) {
-            since_check = 0;
+        if (now - last_check >= 1000) {
+            last_check = now;
             if (!domain_alive(s)) {
                 show_new_output(s);
                 say(s, "The domain has gone");
                 return;
             }
+            if (s->pty_fd < 0)
+                open_pty(s); /* xenconsoled may have given the console a new pty */
+            check_log_space(s);
         }
     }
 }
@@ -222,8 +287,8 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
     if (!info.has_name)
         return xu_fail(err, "domain %u has no name, so xenconsoled keeps no log of it", domid);
     conlog_path(info.name, log, sizeof(log));
-    if (open_pty(&s, err) < 0)
-        return -1;
+    if (open_pty(&s) < 0)
+        return xu_fail(err, "domain %u has no console served by xenconsoled", domid);
     s.log_fd = open_log(log, err);
     if (s.log_fd < 0) {
         close(s.pty_fd);
@@ -260,10 +325,14 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
         conlog_save(domid, s.shown);
         fputs("\nDetached from console\n", stdout);
     }
+    if (s.dropped)
+        fprintf(stderr, "xu: %zu bytes of input were not sent: the domain was not reading them\n",
+                s.dropped);
     fflush(stdout);
     close(s.notify_fd);
     close(s.log_fd);
-    close(s.pty_fd);
+    if (s.pty_fd >= 0)
+        close(s.pty_fd);
     return 0;
 }
 

@@ -67,11 +67,14 @@ static void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
+#define MONITOR_ACT_MS 10000 /* how long a shut-down domain may wait for xu monitor */
+
 /* Waits until the domain is gone, or has shut down and is to be kept. */
 static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
     char *action = domxs_xu_read(hv, domid, "on_poweroff");
     bool keep = action && strcmp(action, "preserve") == 0;
+    unsigned down_ms = 0;
 
     free(action);
     for (;;) {
@@ -80,11 +83,16 @@ static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
 
         if (hv_info(hv, domid, &info, &gone) < 0)
             return 0;
-        if (keep && (info.flags & DOMINF_SHUTDOWN))
-            return 0;
-        if ((info.flags & DOMINF_SHUTDOWN) && !(info.flags & DOMINF_DYING) &&
-            domain_shutdown_reason(&info) == SHUTDOWN_REASON_CRASH)
-            return xu_fail(err, "domain %u crashed while shutting down", domid);
+        if ((info.flags & DOMINF_SHUTDOWN) && !(info.flags & DOMINF_DYING)) {
+            if (keep || domain_shutdown_reason(&info) != SHUTDOWN_REASON_POWEROFF)
+                return 0; /* kept, or rebooting: either way, it has shut down */
+            /* It is down; the monitor destroys it. */
+            if ((down_ms += 100) >= MONITOR_ACT_MS)
+                return xu_fail(err,
+                               "domain %u has shut down, but nothing destroyed it in %u s "
+                               "(is xu monitor running?); xu destroy ends it",
+                               domid, MONITOR_ACT_MS / 1000);
+        }
         sleep_ms(100);
     }
 }

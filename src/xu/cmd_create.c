@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "commands.h"
 #include "create.h"
 #include "domcfg.h"
@@ -16,6 +17,9 @@ int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err)
     char path[PATH_MAX], absolute[PATH_MAX];
     bool paused = false, console = false;
     uint32_t domid;
+    char *text;
+    size_t len;
+    int rc;
 
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-p") == 0)
@@ -30,14 +34,23 @@ int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err)
     if (!target)
         return usage_error(find_command("create"), err, "which domain?");
     if (registry_path(REGISTRY_DIR, target, path, sizeof(path), err) < 0 ||
-        domcfg_load(path, NULL, &dc, err) < 0)
+        cfg_read_text(path, &text, &len, err) < 0)
         return -1;
-    /* The monitor restarts the domain from this file, whatever the working folder then. */
+    /* Relative file names are the config's folder's, whatever the working folder later. */
     if (!realpath(path, absolute))
         snprintf(absolute, sizeof(absolute), "%s", path);
-    if (domain_create(hv, &dc, absolute, paused, &domid, err) < 0)
+    rc = domcfg_parse(path, text, len, NULL, &dc, err);
+    if (rc == 0)
+        rc = domain_create(hv, &dc, absolute, text, len, paused, &domid, err);
+    free(text);
+    if (rc < 0)
         return -1;
     printf("domain:%u created\n", domid);
     fflush(stdout);
-    return console ? console_attach(hv, domid, err) : 0;
+    if (console && console_attach(hv, domid, err) < 0) {
+        struct xu_err why = *err;
+
+        return xu_fail(err, "domain:%u created, but its console: %s", domid, why.msg);
+    }
+    return 0;
 }

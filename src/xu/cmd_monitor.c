@@ -15,6 +15,7 @@
 #include "create.h"
 #include "domcfg.h"
 #include "domxs.h"
+#include "runstate.h"
 
 static struct domain_info domains[HV_MAX_DOMAINS];
 
@@ -34,46 +35,87 @@ static void note(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static void restart(struct hv *hv, const struct domain_info *d, const char *config)
+static void keep(struct hv *hv, const struct domain_info *d)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "/xu/%u/kept", d->domid);
+    xs_write(hv->xs, XBT_NULL, path, "1", 1);
+}
+
+/* Which of the domain's actions a shutdown reason calls for, as xl has them; NULL: none. */
+static const char *action_key(unsigned reason)
+{
+    switch (reason) {
+    case SHUTDOWN_REASON_POWEROFF:
+        return "on_poweroff";
+    case SHUTDOWN_REASON_REBOOT:
+        return "on_reboot";
+    case SHUTDOWN_REASON_SUSPEND:
+        return NULL; /* a suspended domain waits to be resumed */
+    case SHUTDOWN_REASON_WATCHDOG:
+        return "on_watchdog"; /* xl's default for it is destroy; xu has no key for it */
+    default:
+        return "on_crash"; /* a crash, and what xu cannot do: a soft reset */
+    }
+}
+
+#define RESTART_DESTROY_TRIES 6 /* of up to 10 s each: a dying domain may take a while */
+
+/*
+ * Restarts from the config text saved at creation, as xl does: what the file
+ * says now does not matter. The text is checked before the old domain goes,
+ * so a restart that cannot work keeps it rather than losing it.
+ */
+static void restart(struct hv *hv, const struct domain_info *d, const char *config_path)
 {
     static struct domain_config dc;
     struct xu_err err = {{0}};
     uint32_t domid;
+    char *text = NULL;
+    size_t len;
+    int tries = 0;
 
-    if (!config || domain_destroy(hv, d->domid, &err) < 0 ||
-        domcfg_load(config, NULL, &dc, &err) < 0 ||
-        domain_create(hv, &dc, config, false, &domid, &err) < 0) {
-        note("cannot restart %s: %s", d->name, config ? err.msg : "no config recorded");
+    if (!config_path || runstate_load_config(d->domid, &text, &len, &err) < 0 ||
+        domcfg_parse(config_path, text, len, NULL, &dc, &err) < 0) {
+        note("cannot restart %s (domain %u): %s; kept as it is", d->name, d->domid,
+             config_path ? err.msg : "xu has no record of its config");
+        keep(hv, d);
+        free(text);
         return;
     }
-    note("%s restarted as domain %u", d->name, domid);
+    while (domain_destroy(hv, d->domid, &err) < 0) {
+        if (++tries == RESTART_DESTROY_TRIES) {
+            note("cannot restart %s: %s", d->name, err.msg);
+            free(text);
+            return;
+        }
+    }
+    if (domain_create(hv, &dc, config_path, text, len, false, &domid, &err) < 0)
+        note("cannot restart %s: %s", d->name, err.msg);
+    else
+        note("%s restarted as domain %u", d->name, domid);
+    free(text);
 }
 
 static void handle(struct hv *hv, const struct domain_info *d)
 {
-    unsigned reason = domain_shutdown_reason(d);
-    const char *key = reason == SHUTDOWN_REASON_REBOOT     ? "on_reboot"
-                      : reason == SHUTDOWN_REASON_POWEROFF ? "on_poweroff"
-                                                           : "on_crash";
-    char *action = domxs_xu_read(hv, d->domid, key);
-    char *config = domxs_xu_read(hv, d->domid, "config");
-    char *kept = domxs_xu_read(hv, d->domid, "kept");
+    const char *key = action_key(domain_shutdown_reason(d));
+    char *action = NULL, *config, *kept;
     struct xu_err err = {{0}};
 
-    /* Domains xu did not create (no /xu/N) are someone else's business. */
-    if (!action || kept) {
-        free(action);
-        free(config);
-        free(kept);
+    if (!key)
         return;
-    }
-    if (strcmp(action, "restart") == 0) {
+    action = strcmp(key, "on_watchdog") == 0 ? strdup("destroy") : domxs_xu_read(hv, d->domid, key);
+    config = domxs_xu_read(hv, d->domid, "config");
+    kept = domxs_xu_read(hv, d->domid, "kept");
+    /* Domains xu did not create (no /xu/N) are someone else's business. */
+    if (!config || !action || kept) {
+        /* nothing */
+    } else if (strcmp(action, "restart") == 0) {
         restart(hv, d, config);
     } else if (strcmp(action, "preserve") == 0) {
-        char path[64];
-
-        snprintf(path, sizeof(path), "/xu/%u/kept", d->domid);
-        xs_write(hv->xs, XBT_NULL, path, "1", 1);
+        keep(hv, d);
         note("%s (domain %u) stopped (%s); kept", d->name, d->domid, key);
     } else if (domain_destroy(hv, d->domid, &err) < 0) {
         note("cannot destroy %s: %s", d->name, err.msg);

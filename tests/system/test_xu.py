@@ -219,9 +219,13 @@ def test_shutdown_w_ends_the_domain_cleanly(clean):
     assert "destroyed" in m.check("cat /var/log/xu-monitor.log")
 
 
-def test_a_guest_that_reboots_is_started_again(clean):
+def test_a_guest_that_reboots_is_started_again_from_its_config_as_it_was(clean):
     m = clean
-    domid = create(m)
+    # Its config is broken after the create: a restart uses the text it was created from.
+    m.check(f"sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|' /dom0/{GUEST}.cfg > /tmp/restart.cfg")
+    out = m.check("xu create /tmp/restart.cfg", timeout=120)
+    domid = int(re.search(r"domain:(\d+) created", out).group(1))
+    m.check("echo 'memory = lots' >> /tmp/restart.cfg")
     wait_until_ready(m, domid)
     attach(m, domid)
     m.expect(GUEST_PROMPT)
@@ -261,6 +265,27 @@ BROKEN = {
                             "vif = [ 'backend=DomD,bridge=xenbr0' ]\n",
                             "/tmp/broken.cfg:3: vif: the backend domain DomD is not running"),
 }
+
+
+def test_an_interrupted_create_leaves_nothing(warm, clean):
+    m = clean
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    # Interrupted while it loads the kernel, well before it could finish.
+    status, out = m.run(f"xu create {GUEST} & sleep 0.3; kill -INT $!; wait $!", timeout=120)
+    assert status == 1 and "interrupted; nothing was left behind" in out, out
+    assert_same_as(m, "before")
+    assert_memory_back(m, free_before)
+
+
+def test_input_for_a_guest_that_does_not_read_it_does_not_hang_the_console(clean):
+    m = clean
+    domid = create(m, "-p")
+    # A paused guest takes no input; 64 KiB of it cannot all be sent.
+    status, out = m.run(f"head -c 65536 /dev/zero | tr '\\0' x | xu console {domid}",
+                        timeout=60)
+    assert status == 0, out
+    assert "bytes of input were not sent: the domain was not reading them" in out, out
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))

@@ -38,6 +38,13 @@ static void test_iomem(void **state)
     assert_string_equal(err.msg,
                         "f:2: iomem: \"fffffffffff,2\" runs past the physical address space");
     assert_int_equal(iomem_parse("1@2,3", "f:2", &r, &err), -1);
+    /* A GFN that wraps is refused here, not by Xen later. */
+    assert_int_equal(iomem_parse("1,1@ffffffffffffffff", "f:2", &r, &err), -1);
+    assert_string_equal(err.msg, "f:2: iomem: \"1,1@ffffffffffffffff\" runs past the physical "
+                                 "address space");
+    /* Blanks before it, as xl's %x skips them. */
+    assert_int_equal(iomem_parse("  9030,1", "f:2", &r, &err), 0);
+    assert_int_equal(r.start_pfn, 0x9030);
 }
 
 static void test_vdev_numbers_follow_xen_vbd_interface(void **state)
@@ -78,6 +85,12 @@ static void test_vif(void **state)
     assert_string_equal(
         err.msg, "f:3: vif: mac=01:00:27:ff:cb:ce is not a unicast xx:xx:xx:xx:xx:xx address");
     assert_int_equal(vif_parse("mac=08:00:27:ff:cb", "f:3", &v, &err), -1);
+    assert_int_equal(vif_parse("mac=00:-1:00:00:00:00", "f:3", &v, &err), -1);
+    assert_int_equal(vif_parse("mac=00:11:22:33:44:5g", "f:3", &v, &err), -1);
+    /* Blanks around = are xl's too. */
+    assert_int_equal(vif_parse("bridge = xenbr0 , backend= DomD", "f:3", &v, &err), 0);
+    assert_string_equal(v.bridge, "xenbr0");
+    assert_string_equal(v.backend, "DomD");
     assert_int_equal(vif_parse("bridge=xen br0", "f:3", &v, &err), -1);
     assert_string_equal(err.msg, "f:3: vif: bridge=\"xen br0\" is not an interface name");
     assert_int_equal(vif_parse("bridge=averyveryverylongbridgename", "f:3", &v, &err), -1);
@@ -107,6 +120,11 @@ static void test_disk(void **state)
     /* The positional form: target,format,vdev,access. */
     assert_int_equal(disk_parse("/dev/loop0,raw,xvdb,ro", "f:4", &d, &err), 0);
     assert_string_equal(d.target, "/dev/loop0");
+    assert_string_equal(d.vdev, "xvdb");
+    assert_true(d.readonly);
+    /* The old prefix form: phy: stands for the format, so vdev and access follow. */
+    assert_int_equal(disk_parse("phy:/dev/sda,xvdb,r", "f:4", &d, &err), 0);
+    assert_string_equal(d.target, "/dev/sda");
     assert_string_equal(d.vdev, "xvdb");
     assert_true(d.readonly);
     assert_int_equal(disk_parse("/srv/x.img,,xvdc", "f:4", &d, &err), 0);

@@ -148,7 +148,7 @@ static void test_refusals(void **state)
     expect_error(OK "memroy = 5\n", ":3: unknown key 'memroy'");
     expect_error("kernel = 'Image'\n", ": no name = \"...\"");
     expect_error("name = 'g'\n", ": no kernel = \"...\"");
-    expect_error(OK "memory = 0\n", ":3: memory: 0 is out of range [1, 1048576]");
+    expect_error(OK "memory = 0\n", ":3: memory: 0 is out of range [1, 1043456]");
     expect_error(OK "vcpus = '2x'\n", ":3: vcpus: expected a number, got \"2x\"");
     expect_error(OK "memory = 256\nmaxmem = 128\n", ": maxmem (128 MiB) is below memory (256 MiB)");
     expect_error(OK "type = 'hvm'\n", ":3: type: \"hvm\" is not available on Arm; use \"pvh\"");

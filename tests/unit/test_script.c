@@ -74,14 +74,14 @@ static void test_script_loads_each_file_and_boots_xen(void **state)
     assert_has(s, "if fdt move ${fdt_addr} 0x40400000 0x110000; then true; else\n");
     assert_has(s, "fdt addr 0x40400000\n");
     assert_has(s, "fdt set /chosen \\#address-cells <0x2>\n");
-    assert_has(s, "fdt set /chosen xen,xen-bootargs \"console=dtuart dom0_mem=128M,max:128M "
-                  "dom0_max_vcpus=1\"\n");
+    assert_has(s, "fdt set /chosen xen,xen-bootargs 'console=dtuart dom0_mem=128M,max:128M "
+                  "dom0_max_vcpus=1'\n");
     assert_has(s, "fdt mknode /chosen module@40600000\n");
     assert_has(s, "fdt set /chosen/module@40600000 compatible \"multiboot,kernel\" "
                   "\"multiboot,module\"\n");
     assert_has(s, "fdt set /chosen/module@40600000 reg <0x0 0x40600000 0x0 ${pixen_size1}>\n");
-    assert_has(s, "fdt set /chosen/module@40600000 bootargs \"console=hvc0 "
-                  "pixen.note=\\\"a \\$b\\\"\"\n");
+    assert_has(s, "fdt set /chosen/module@40600000 bootargs 'console=hvc0 "
+                  "pixen.note=\"a $b\"'\n");
     assert_has(s, "fdt set /chosen/module@42400000 compatible \"multiboot,ramdisk\" "
                   "\"multiboot,module\"\n");
     assert_has(s, "booti 0x40200000 - 0x40400000\n");
@@ -97,11 +97,34 @@ static void test_quoting(void **state)
     char out[64];
     struct xu_err err = {{0}};
 
+    /* hush's single quotes: nothing expands, \\ stands for \, '\'' for '. */
     assert_int_equal(script_quote("a \"b\" \\c $d", out, sizeof(out), &err), 0);
-    assert_string_equal(out, "a \\\"b\\\" \\\\c \\$d");
+    assert_string_equal(out, "'a \"b\" \\\\c $d'");
+    assert_int_equal(script_quote("it's", out, sizeof(out), &err), 0);
+    assert_string_equal(out, "'it'\\''s'");
     assert_int_equal(script_quote("two\nlines", out, sizeof(out), &err), -1);
     assert_string_equal(err.msg, "\"two\nlines\": a control character cannot go into boot.scr");
+    assert_int_equal(script_quote("<sticky>", out, sizeof(out), &err), -1);
+    assert_string_equal(err.msg, "\"<sticky>\": fdt set would read a value starting with < as "
+                                 "numbers");
     assert_int_equal(script_quote("0123456789012345678901234567890123456789", out, 16, &err), -1);
+}
+
+static void test_file_names_load_can_take_as_they_are(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+
+    assert_int_equal(script_check_file_name("Image", &err), 0);
+    assert_int_equal(script_check_file_name("dom0/initramfs-6.1.cpio.gz", &err), 0);
+    assert_int_equal(script_check_file_name("my Image", &err), -1);
+    assert_string_equal(err.msg, "\"my Image\": boot files are named with letters, digits and . _ "
+                                 "- + / only");
+    assert_int_equal(script_check_file_name("a;reset", &err), -1);
+    assert_int_equal(script_check_file_name("$x", &err), -1);
+    assert_int_equal(script_check_file_name("../Image", &err), -1);
+    assert_string_equal(err.msg, "\"../Image\": not a plain path on the boot partition");
+    assert_int_equal(script_check_file_name("/Image", &err), -1);
 }
 
 int main(void)
@@ -109,6 +132,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_loads_each_file_and_boots_xen),
         cmocka_unit_test(test_quoting),
+        cmocka_unit_test(test_file_names_load_can_take_as_they_are),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,16 @@ int conlog_start(const char *name, uint32_t domid, struct xu_err *err)
     return 0;
 }
 
+void conlog_abandon(const char *name)
+{
+    char log[512], old[520];
+
+    conlog_path(name, log, sizeof(log));
+    snprintf(old, sizeof(old), "%s.1", log);
+    remove(log);
+    rename(old, log);
+}
+
 uint64_t conlog_position(uint32_t domid)
 {
     char path[128];

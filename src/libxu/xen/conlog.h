@@ -21,6 +21,8 @@ void conlog_path(const char *name, char *path, size_t size);
 
 /* Before a new domain's console connects: keep the old log as .1, start from 0. */
 int conlog_start(const char *name, uint32_t domid, struct xu_err *err);
+/* After a failed create: drop the new log and put the previous one back. */
+void conlog_abandon(const char *name);
 /* How much of the log has been shown; 0 if nothing is recorded. */
 uint64_t conlog_position(uint32_t domid);
 void conlog_save(uint32_t domid, uint64_t offset);

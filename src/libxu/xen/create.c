@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libfdt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "guest.h"
 #include "guestfdt.h"
 #include "image.h"
+#include "runstate.h"
 
 #define MAX_EVTCHN_PORT 1023
 #define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
@@ -28,6 +30,42 @@
 /* FLASK's initial SID for guests (domU_t in Xen's policy), as libxl gives an unlabelled
  * one; 0 would make it unlabeled_t, which the policy lets no one create. */
 #define SECINITSID_DOMU 12
+
+/*
+ * A domain half built or half destroyed must not be left behind by Ctrl-C, a
+ * dropped serial line or a kill: while it is made or unmade, these signals
+ * only raise a flag. Create checks it between steps and rolls back; destroy
+ * finishes.
+ */
+static const int held_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_HELD (sizeof(held_signals) / sizeof(held_signals[0]))
+static volatile sig_atomic_t interrupted;
+
+struct held {
+    struct sigaction old[N_HELD];
+};
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void hold_signals(struct held *h)
+{
+    struct sigaction sa = {.sa_handler = on_interrupt};
+
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    for (size_t i = 0; i < N_HELD; i++)
+        sigaction(held_signals[i], &sa, &h->old[i]);
+}
+
+static void release_signals(const struct held *h)
+{
+    for (size_t i = 0; i < N_HELD; i++)
+        sigaction(held_signals[i], &h->old[i], NULL);
+}
 
 /* With XU_TIMING set, each step's time goes to stderr: where does a create spend it? */
 static void step_done(const char *what)
@@ -77,11 +115,6 @@ static void undo_domain(struct build *b)
     domain_destroy(b->hv, b->domid, &ignored);
 }
 
-static void undo_xenstore(struct build *b)
-{
-    domxs_remove(b->hv, b->domid);
-}
-
 static void sleep_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -89,10 +122,19 @@ static void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-/* Reports a failed libxc/libxenguest call with the config that led to it. */
+/*
+ * Reports a failed libxc/libxenguest call with the config that led to it.
+ * libxenguest often fails without setting errno, so callers clear it first and
+ * an unset one is said so, not guessed.
+ */
 static int xen_fail(struct build *b, struct xu_err *err, const char *what)
 {
-    return xu_fail(err, "%s: %s: %s", b->dc->source, what, strerror(errno ? errno : EINVAL));
+    if (!errno)
+        return xu_fail(err,
+                       "%s: %s (libxenguest gave no reason; XU_DEBUG=1 xu create shows "
+                       "its log)",
+                       b->dc->source, what);
+    return xu_fail(err, "%s: %s: %s", b->dc->source, what, strerror(errno));
 }
 
 static int new_uuid(struct build *b, struct xu_err *err)
@@ -174,11 +216,14 @@ static int preflight(struct build *b, struct xu_err *err)
         if (dc->vuart == VUART_SBSA && dc->irqs[i] == GMAP_VPL011_SPI)
             return xu_fail(err, "%s: irqs: %u is the vuart's own interrupt", dc->source,
                            dc->irqs[i]);
-    if (dc->seclabel[0] && xc_flask_getenforce(b->hv->xc) < 0)
-        return xu_fail(err,
-                       "%s: seclabel = \"%s\", but Xen is not running FLASK (boot it with "
-                       "xsm=flask)",
-                       dc->source, dc->seclabel);
+    if (dc->seclabel[0] && xc_flask_getenforce(b->hv->xc) < 0) {
+        if (errno == ENOSYS)
+            return xu_fail(err,
+                           "%s: seclabel = \"%s\", but Xen is not running FLASK (boot "
+                           "it with xsm=flask)",
+                           dc->source, dc->seclabel);
+        return xu_fail(err, "%s: seclabel: cannot ask FLASK: %s", dc->source, strerror(errno));
+    }
     static const enum domain_action supported[] = {ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE};
     const enum domain_action actions[] = {dc->on_poweroff, dc->on_reboot, dc->on_crash};
     for (unsigned i = 0; i < 3; i++) {
@@ -196,9 +241,15 @@ static int preflight(struct build *b, struct xu_err *err)
         const char *backend = dc->n_vifs ? dc->vifs[0].backend : dc->disks[0].backend;
         uint32_t id;
 
-        if (backend[0] && hv_resolve(b->hv, backend, &id, err) < 0)
-            return xu_fail(err, "%s:%u: %s: the backend domain %s is not running", dc->source, line,
-                           dc->n_vifs ? "vif" : "disk", backend);
+        if (backend[0] && hv_resolve(b->hv, backend, &id, err) < 0) {
+            struct xu_err why = *err;
+
+            if (strstr(why.msg, "no domain"))
+                return xu_fail(err, "%s:%u: %s: the backend domain %s is not running", dc->source,
+                               line, dc->n_vifs ? "vif" : "disk", backend);
+            return xu_fail(err, "%s:%u: %s: backend %s: %s", dc->source, line,
+                           dc->n_vifs ? "vif" : "disk", backend, why.msg);
+        }
         return xu_fail(err,
                        "%s:%u: %s: PV devices need a driver domain to serve them, and xu "
                        "cannot wire them yet",
@@ -247,12 +298,15 @@ static int make_domain(struct build *b, struct xu_err *err)
         return xu_fail(err, "%s: seclabel: FLASK does not know \"%s\": %s", dc->source,
                        dc->seclabel, strerror(errno));
     if (xc_domain_create(b->hv->xc, &domid, &cfg) < 0) {
-        if (errno == EINVAL && dc->vcpus > GMAP_MAX_VCPUS_GICV2)
-            return xu_fail(err, "%s: Xen refused the domain (vcpus = %u: a GICv2 host allows %d)",
-                           dc->source, dc->vcpus, GMAP_MAX_VCPUS_GICV2);
+        if (errno == EINVAL && dc->vcpus > GMAP_MAX_VCPUS_GICV2 && dc->gic_version != GIC_V3)
+            return xu_fail(err,
+                           "%s: Xen refused the domain: %s (vcpus = %u, and a GICv2 guest "
+                           "has at most %d)",
+                           dc->source, strerror(errno), dc->vcpus, GMAP_MAX_VCPUS_GICV2);
         return xen_fail(b, err, "Xen refused to create the domain");
     }
     b->domid = domid;
+    /* Destroying also removes the domain's xenstore nodes, once it is gone. */
     on_failure(b, undo_domain);
     /* Xen has resolved "native" to the host's GIC; the guest's tree must say which. */
     b->gic = cfg.arch.gic_version == XEN_DOMCTL_CONFIG_GIC_V3 ? GIC_V3 : GIC_V2;
@@ -332,6 +386,7 @@ static int build_image(struct build *b, struct xu_err *err)
         fc.partial = partial;
         fc.partial_bytes = partial_len;
     }
+    errno = 0;
     dom = xc_dom_allocate(b->hv->xc, NULL, NULL);
     if (!dom) {
         xen_fail(b, err, "cannot start the domain builder");
@@ -353,6 +408,7 @@ static int build_image(struct build *b, struct xu_err *err)
     dom->console_domid = 0;
     dom->xenstore_evtchn = b->store_port;
     dom->xenstore_domid = 0;
+    errno = 0;
     if (xc_dom_boot_xen_init(dom, b->hv->xc, b->domid) != 0 ||
         xc_dom_rambase_init(dom, GMAP_RAM0_BASE) != 0) {
         xen_fail(b, err, "the domain builder failed to start");
@@ -374,6 +430,7 @@ static int build_image(struct build *b, struct xu_err *err)
         xu_fail(err, "%s: %s", dc->source, why.msg);
         goto out;
     }
+    errno = 0;
     if (xc_dom_devicetree_mem(dom, fdt, fdt_totalsize(fdt)) != 0 ||
         xc_dom_mem_init(dom, (unsigned)dc->memory_mib) != 0 || xc_dom_boot_mem_init(dom) != 0) {
         xen_fail(b, err, "cannot populate the guest's memory");
@@ -388,6 +445,7 @@ static int build_image(struct build *b, struct xu_err *err)
                            fc.has_ramdisk ? dom->modules[0].seg.vend : 0, ext,
                            guest_extended_regions(banks, info.gpaddr_bits, ext), err) < 0)
         goto out;
+    errno = 0;
     if (xc_dom_build_image(dom) != 0 || xc_dom_boot_image(dom) != 0 ||
         xc_dom_gnttab_init(dom) != 0) {
         xen_fail(b, err, "cannot load the guest's kernel, ramdisk and device tree");
@@ -459,26 +517,35 @@ static int wait_for_console(struct build *b, struct xu_err *err)
                    CONSOLE_WAIT_MS / 1000);
 }
 
+/* Between steps: an interruption ends the create as a failure would. */
+static int check_interrupt(struct xu_err *err)
+{
+    return interrupted ? xu_fail(err, "interrupted; nothing was left behind") : 0;
+}
+
 int domain_create(struct hv *hv, const struct domain_config *dc, const char *config_path,
-                  bool paused, uint32_t *domid, struct xu_err *err)
+                  const char *config_text, size_t config_len, bool paused, uint32_t *domid,
+                  struct xu_err *err)
 {
     struct build b = {.hv = hv, .dc = dc, .vuart_port = -1};
+    struct held held;
+    bool log_started = false;
 
     step_done("start");
     if (preflight(&b, err) < 0 || new_uuid(&b, err) < 0)
         return -1;
+    hold_signals(&held);
     step_done("checks");
     if (make_domain(&b, err) < 0)
         goto fail;
-    on_failure(&b, undo_xenstore);
     step_done("createdomain");
-    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, err) < 0)
+    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("xenstore tree");
-    if (size_domain(&b, err) < 0)
+    if (size_domain(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("vcpus, memory, channels");
-    if (build_image(&b, err) < 0)
+    if (build_image(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("image (libxenguest)");
     if (domxs_built(hv, b.domid, dc, b.store_port, err) < 0)
@@ -493,49 +560,70 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
      * console/tty on its own time, and a rollback after that could race it into
      * leaving a node behind.
      */
-    if (pass_through(&b, err) < 0)
+    if (pass_through(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     /* A fresh log, so the console shows this domain's output and nothing older. */
-    if (conlog_start(dc->name, b.domid, err) < 0 ||
-        domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0)
+    if (conlog_start(dc->name, b.domid, err) < 0)
+        goto fail;
+    log_started = true;
+    if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0)
         goto fail;
     step_done("passthrough, console");
-    if (wait_for_console(&b, err) < 0)
+    if (wait_for_console(&b, err) < 0 || check_interrupt(err) < 0 ||
+        runstate_save_config(b.domid, config_text, config_len, err) < 0)
         goto fail;
     step_done("xenconsoled took it");
     if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
         xen_fail(&b, err, "cannot start the domain");
         goto fail;
     }
+    release_signals(&held);
     *domid = b.domid;
     return 0;
 fail:
     roll_back(&b);
-    if (b.domid)
-        conlog_forget(b.domid);
+    if (log_started)
+        conlog_abandon(dc->name);
+    release_signals(&held);
     return -1;
 }
 
 int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
     xc_domaininfo_t info;
+    struct held held;
+    int rc = 0;
 
     if (domid == 0)
         return xu_fail(err, "Domain-0 cannot be destroyed");
-    /* Stop it first, so it cannot react to its nodes going away. */
+    hold_signals(&held);
+    /*
+     * Pause, destroy, wait until Xen has let it go, and only then remove its
+     * nodes: a refused destroy keeps its name, and nothing (xenconsoled
+     * writing console/tty, say) can write under a domain that no longer is.
+     */
     xc_domain_pause(hv->xc, domid);
-    domxs_remove(hv, domid);
-    if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH)
-        return xu_fail(err, "cannot destroy domain %u: %s", domid, strerror(errno));
-    conlog_forget(domid);
+    if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH) {
+        rc = xu_fail(err, "cannot destroy domain %u: %s", domid, strerror(errno));
+        goto out;
+    }
     /* Xen frees the memory once the last mapping of it is gone. */
+    rc = xu_fail(err, "domain %u is still dying after %u s (someone holds its memory)", domid,
+                 DESTROY_WAIT_MS / 1000);
     for (unsigned waited = 0; waited < DESTROY_WAIT_MS; waited += 10) {
-        if (xc_domain_getinfolist(hv->xc, domid, 1, &info) != 1 || info.domain != domid)
-            return 0;
+        if (xc_domain_getinfolist(hv->xc, domid, 1, &info) != 1 || info.domain != domid) {
+            rc = 0;
+            break;
+        }
         sleep_ms(10);
     }
-    return xu_fail(err, "domain %u is still dying after %u s (someone holds its memory)", domid,
-                   DESTROY_WAIT_MS / 1000);
+    /* Dying, if not gone: it runs no more, so its nodes can go either way. */
+    domxs_remove(hv, domid);
+    conlog_forget(domid);
+    runstate_forget(domid);
+out:
+    release_signals(&held);
+    return rc;
 }
 
 /* guest.h keeps its own copy of the guest memory map for the host build; it must be Xen's. */

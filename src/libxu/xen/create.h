@@ -8,6 +8,7 @@
 #define XU_CREATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "domcfg.h"
@@ -15,11 +16,14 @@
 #include "hv.h"
 
 /*
- * Builds the domain `dc` describes (read from `config_path`) and starts it,
- * or leaves it paused. Returns its id in *domid.
+ * Builds the domain `dc` describes and starts it, or leaves it paused.
+ * `config_path` and `config_text` are the file it was read from and its text,
+ * kept for a restart. Returns its id in *domid. Interrupting signals are held
+ * meanwhile: one arriving ends the create as a failure does, undone.
  */
 int domain_create(struct hv *hv, const struct domain_config *dc, const char *config_path,
-                  bool paused, uint32_t *domid, struct xu_err *err);
+                  const char *config_text, size_t config_len, bool paused, uint32_t *domid,
+                  struct xu_err *err);
 
 /* Destroys a domain and waits until Xen has let it go; removes its xenstore nodes. */
 int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err);

@@ -15,16 +15,20 @@ int hv_open(struct hv *hv, struct xu_err *err)
         stderr, getenv("XU_DEBUG") ? XTL_DEBUG : XTL_CRITICAL, 0);
     hv->xc = xc_interface_open(hv->log, hv->log, 0);
     if (!hv->xc) {
+        int saved = errno; /* hv_close may change it */
+
         hv_close(hv);
         return xu_fail(err,
                        "cannot open the hypervisor interface (is this Dom0, with "
                        "xen-privcmd loaded?): %s",
-                       strerror(errno));
+                       strerror(saved));
     }
     hv->xs = xs_open(0);
     if (!hv->xs) {
+        int saved = errno;
+
         hv_close(hv);
-        return xu_fail(err, "cannot reach xenstored: %s", strerror(errno));
+        return xu_fail(err, "cannot reach xenstored: %s", strerror(saved));
     }
     return 0;
 }
