@@ -60,13 +60,6 @@ int cmd_destroy(struct hv *hv, int argc, char **argv, struct xu_err *err)
     return 0;
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-
-    nanosleep(&ts, NULL);
-}
-
 #define MONITOR_ACT_MS 10000 /* how long a shut-down domain may wait for xu monitor */
 
 /* Waits until the domain is gone, or has shut down and is to be kept. */
@@ -93,7 +86,7 @@ static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
                                "(is xu monitor running?); xu destroy ends it",
                                domid, MONITOR_ACT_MS / 1000);
         }
-        sleep_ms(100);
+        hv_sleep_ms(100);
     }
 }
 
@@ -132,7 +125,7 @@ int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
                            "domain %u did not take the shutdown request within %u s (no "
                            "PV control in the guest?); xu destroy ends it",
                            domid, SHUTDOWN_ACK_MS / 1000);
-        sleep_ms(100);
+        hv_sleep_ms(100);
     }
     if (!wait) {
         printf("domain:%u shutting down\n", domid);

@@ -115,13 +115,6 @@ static void undo_domain(struct build *b)
     domain_destroy(b->hv, b->domid, &ignored);
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-
-    nanosleep(&ts, NULL);
-}
-
 /*
  * Reports a failed libxc/libxenguest call with the config that led to it.
  * libxenguest often fails without setting errno, so callers clear it first and
@@ -511,7 +504,7 @@ static int wait_for_console(struct build *b, struct xu_err *err)
         free(tty);
         if (ready)
             return 0;
-        sleep_ms(10);
+        hv_sleep_ms(10);
     }
     return xu_fail(err, "xenconsoled did not take the console within %u s (is it running?)",
                    CONSOLE_WAIT_MS / 1000);
@@ -615,7 +608,7 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
             rc = 0;
             break;
         }
-        sleep_ms(10);
+        hv_sleep_ms(10);
     }
     /* Dying, if not gone: it runs no more, so its nodes can go either way. */
     domxs_remove(hv, domid);

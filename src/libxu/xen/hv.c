@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int hv_open(struct hv *hv, struct xu_err *err)
 {
@@ -42,6 +43,13 @@ void hv_close(struct hv *hv)
     if (hv->log)
         xtl_logger_destroy(hv->log);
     memset(hv, 0, sizeof(*hv));
+}
+
+void hv_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
 }
 
 char *hv_xs_read(struct hv *hv, const char *path)

@@ -32,6 +32,9 @@ int hv_info(struct hv *hv, uint32_t domid, struct domain_info *out, struct xu_er
 /* "3" is a domain id, anything else a name. */
 int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu_err *err);
 
+/* Waits between looks at state that Xen, xenstored or xenconsoled change on their own time. */
+void hv_sleep_ms(unsigned ms);
+
 /* A xenstore value as a malloc'ed string, or NULL when the node is absent. */
 char *hv_xs_read(struct hv *hv, const char *path);
 /* Writes each "path", "value" pair of a NULL-terminated list in one transaction. */
