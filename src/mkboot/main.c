@@ -27,12 +27,14 @@ struct options {
     const char *xsm_policy;
     const char *out;
     const char *uboot_env;
+    const char *domains[BOOT_MAX_DOMAINS]; /* boot-time domains' configs, in domain-id order */
+    unsigned n_domains;
 };
 
 static void usage(FILE *to)
 {
     fprintf(to, "usage: mkboot --platform FILE --dom0 FILE --boot-dir DIR --xen NAME\n"
-                "              [--xsm-policy NAME] -o OUT\n"
+                "              [--xsm-policy NAME] [--domain FILE]... -o OUT\n"
                 "       mkboot --platform FILE --uboot-env OUT\n"
                 "\n"
                 "Writes the u-boot script (text, for mkimage -T script) that loads Xen and\n"
@@ -42,6 +44,9 @@ static void usage(FILE *to)
                 "  --boot-dir DIR   the boot partition's files, as they will be on the card\n"
                 "  --xen NAME       Xen's file name in DIR\n"
                 "  --xsm-policy NAME  a FLASK policy in DIR; Xen then runs with xsm=flask\n"
+                "  --domain FILE    a domain Xen starts at boot besides Dom0 (dom0less), from\n"
+                "                   its config on the boot partition; Xen numbers them 1, 2,\n"
+                "                   ... in the order given\n"
                 "  -o OUT           where to write the script\n"
                 "  --uboot-env OUT  write the platform's u-boot environment as u-boot reads\n"
                 "                   it from flash\n");
@@ -56,6 +61,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"xen", required_argument, NULL, 'x'},
         {"xsm-policy", required_argument, NULL, 's'},
         {"uboot-env", required_argument, NULL, 'e'},
+        {"domain", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -81,6 +87,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'e':
             o->uboot_env = optarg;
             break;
+        case 'D':
+            if (o->n_domains == BOOT_MAX_DOMAINS) {
+                fprintf(stderr, "mkboot: more than %d --domain\n", BOOT_MAX_DOMAINS);
+                return -1;
+            }
+            o->domains[o->n_domains++] = optarg;
+            break;
         case 'o':
             o->out = optarg;
             break;
@@ -93,7 +106,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     /* Either the boot script, or the environment alone. */
-    bool script = o->dom0 || o->boot_dir || o->xen || o->out || o->xsm_policy;
+    bool script = o->dom0 || o->boot_dir || o->xen || o->out || o->xsm_policy || o->n_domains;
     if (optind != argc || !o->platform ||
         (script && (!o->dom0 || !o->boot_dir || !o->xen || !o->out || o->uboot_env)) ||
         (!script && !o->uboot_env)) {
@@ -132,7 +145,7 @@ static int probe_file(const char *path, const char *name, bool is_kernel, struct
     return 0;
 }
 
-/* Dom0's files must lie on the boot partition: their names are relative to it. */
+/* Boot-time domains' files must lie on the boot partition: their names are relative to it. */
 static int partition_name(const char *path, const char *boot_dir, const char *source,
                           const char **name, struct xu_err *err)
 {
@@ -221,8 +234,70 @@ static int write_env(const struct options *o, struct xu_err *err)
     return write_atomically(o->uboot_env, fill_env, &platform, err);
 }
 
+/* A domain's kernel and ramdisk, as boot.scr names them. */
+static int probe_domain_files(const struct domain_config *dc, const char *boot_dir,
+                              struct boot_file *kernel, struct boot_file *ramdisk,
+                              bool *has_ramdisk, struct xu_err *err)
+{
+    const char *name;
+
+    if (!dc->kernel.path[0])
+        return xu_fail(err, "%s: no kernel", dc->source);
+    if (partition_name(dc->kernel.path, boot_dir, dc->source, &name, err) < 0 ||
+        probe_file(dc->kernel.path, name, true, kernel, err) < 0)
+        return -1;
+    *has_ramdisk = dc->ramdisk.path[0] != '\0';
+    if (*has_ramdisk && (partition_name(dc->ramdisk.path, boot_dir, dc->source, &name, err) < 0 ||
+                         probe_file(dc->ramdisk.path, name, false, ramdisk, err) < 0))
+        return -1;
+    return 0;
+}
+
+/* What Xen cannot give a domain it builds at boot; refused here, not at boot. */
+static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
+{
+    if (dc->n_vifs || dc->n_disks)
+        return xu_fail(err, "%s:%u: a domain Xen starts at boot gets no PV devices", dc->source,
+                       dc->n_vifs ? dc->vifs[0].line : dc->disks[0].line);
+    if (dc->n_iomem || dc->n_irqs || dc->n_dtdevs || dc->device_tree.path[0])
+        return xu_fail(err, "%s: passthrough for boot-time domains is not supported yet",
+                       dc->source);
+    if (dc->seclabel[0])
+        return xu_fail(err,
+                       "%s: Xen 4.17 labels boot-time domains itself (domU_t); seclabel "
+                       "cannot be honoured",
+                       dc->source);
+    if (!dc->kernel.path[0])
+        return xu_fail(err, "%s: no kernel", dc->source);
+    return 0;
+}
+
+static int load_boot_domains(const struct options *o, struct domain_config *configs,
+                             struct boot_file (*domain_files)[2], struct boot_files *files,
+                             struct xu_err *err)
+{
+    for (unsigned i = 0; i < o->n_domains; i++) {
+        struct boot_domain_files *df = &files->domains[i];
+        bool has_ramdisk;
+
+        if (domcfg_load(o->domains[i], NULL, &configs[i], err) < 0 ||
+            check_boot_domain(&configs[i], err) < 0 ||
+            partition_name(o->domains[i], o->boot_dir, o->domains[i], &df->config_file, err) < 0 ||
+            probe_domain_files(&configs[i], o->boot_dir, &domain_files[i][0], &domain_files[i][1],
+                               &has_ramdisk, err) < 0)
+            return -1;
+        df->config = &configs[i];
+        df->kernel = &domain_files[i][0];
+        df->ramdisk = has_ramdisk ? &domain_files[i][1] : NULL;
+    }
+    files->n_domains = o->n_domains;
+    return 0;
+}
+
 static int run(const struct options *o, struct xu_err *err)
 {
+    static struct domain_config configs[BOOT_MAX_DOMAINS];
+    static struct boot_file domain_files[BOOT_MAX_DOMAINS][2];
     static struct platform platform;
     static struct domain_config dom0;
     static struct boot_plan plan;
@@ -252,6 +327,8 @@ static int run(const struct options *o, struct xu_err *err)
             return -1;
         files.xsm_policy = &policy;
     }
+    if (load_boot_domains(o, configs, domain_files, &files, err) < 0)
+        return -1;
     if (plan_boot(&platform, &dom0, &files, &plan, err) < 0 || check_script_room(&plan, err) < 0)
         return -1;
     return write_atomically(o->out, fill_script, &plan, err);

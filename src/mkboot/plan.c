@@ -2,6 +2,7 @@
 
 #include "script.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,9 +14,9 @@ static int no_room(struct xu_err *err)
 }
 
 /* `running_bytes`: what the image occupies once started in place (Xen only), else 0. */
-static int add_module(struct boot_plan *plan, const char *role, const struct boot_file *f,
-                      uint64_t running_bytes, const char *compatible, const char *bootargs,
-                      struct xu_err *err)
+static int add_module(struct boot_plan *plan, const char *parent, const char *role,
+                      const struct boot_file *f, uint64_t running_bytes, const char *compatible,
+                      const char *bootargs, struct xu_err *err)
 {
     struct boot_module *m = &plan->modules[plan->n_modules];
     uint64_t need = running_bytes > f->size_bytes ? running_bytes : f->size_bytes;
@@ -29,12 +30,61 @@ static int add_module(struct boot_plan *plan, const char *role, const struct boo
     m->slot_bytes = align_up(need, BOOT_ALIGN_BYTES);
     if (layout_place(&plan->layout, m->slot_bytes, BOOT_ALIGN_BYTES, what, &m->addr, err) < 0)
         return no_room(err);
-    m->role = role;
+    snprintf(m->role, sizeof(m->role), "%s", role);
+    m->parent = parent;
     snprintf(m->file, sizeof(m->file), "%s", f->name);
     m->file_bytes = f->size_bytes;
     m->compatible = compatible;
     m->bootargs = bootargs;
     plan->n_modules++;
+    return 0;
+}
+
+/* Xen takes a boot-time domain's name from nowhere: the node name is for people. */
+static int node_name_ok(const char *name)
+{
+    if (!name[0])
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(",._+-", *p))
+            return 0;
+    return 1;
+}
+
+static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f,
+                       struct xu_err *err)
+{
+    const struct domain_config *dc = f->config;
+    struct boot_domain *d = &plan->domains[plan->n_domains];
+    char role[96];
+
+    if (plan->n_domains == BOOT_MAX_DOMAINS)
+        return xu_fail(err, "more than %d boot-time domains", BOOT_MAX_DOMAINS);
+    if (!node_name_ok(dc->name) || strlen(dc->name) > sizeof(d->node) - sizeof("/chosen/"))
+        return xu_fail(err,
+                       "%s: name \"%s\": a boot-time domain's name becomes a device-tree node "
+                       "name: letters, digits and , . _ + - only, up to %zu",
+                       dc->source, dc->name, sizeof(d->node) - sizeof("/chosen/"));
+    for (unsigned i = 0; i < plan->n_domains; i++)
+        if (strcmp(plan->domains[i].config->name, dc->name) == 0)
+            return xu_fail(err, "%s: a boot-time domain named \"%s\" already exists", dc->source,
+                           dc->name);
+    if (script_check_file_name(f->config_file, err) < 0)
+        return -1;
+    d->config = dc;
+    snprintf(d->node, sizeof(d->node), "/chosen/%s", dc->name);
+    snprintf(d->config_file, sizeof(d->config_file), "%s", f->config_file);
+    plan->n_domains++;
+
+    /* Xen copies the kernel and ramdisk out of their modules, as for Dom0. */
+    snprintf(role, sizeof(role), "%s kernel", dc->name);
+    if (add_module(plan, d->node, role, f->kernel, 0, "\"multiboot,kernel\" \"multiboot,module\"",
+                   dc->cmdline[0] ? dc->cmdline : NULL, err) < 0)
+        return -1;
+    snprintf(role, sizeof(role), "%s ramdisk", dc->name);
+    if (f->ramdisk && add_module(plan, d->node, role, f->ramdisk, 0,
+                                 "\"multiboot,ramdisk\" \"multiboot,module\"", NULL, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -60,8 +110,8 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
         return xu_fail(err, "%s: its Image header does not allow placement anywhere in RAM",
                        xen->name);
     /* booti starts an "anywhere" image at a 2 MiB boundary plus its text_offset. */
-    if (add_module(plan, "xen", xen, xen->image.text_offset_bytes + xen->image.image_size_bytes,
-                   NULL, NULL, err) < 0)
+    if (add_module(plan, "/chosen", "xen", xen,
+                   xen->image.text_offset_bytes + xen->image.image_size_bytes, NULL, NULL, err) < 0)
         return -1;
 
     plan->fdt_bytes = p->fdt_max_bytes + BOOT_FDT_ROOM_BYTES;
@@ -73,15 +123,19 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
         return no_room(err);
 
     /* Xen copies Dom0's kernel out of its module, so the file size is all it takes here. */
-    if (add_module(plan, "dom0 kernel", kernel, 0, "\"multiboot,kernel\" \"multiboot,module\"",
-                   dom0->cmdline, err) < 0)
+    if (add_module(plan, "/chosen", "dom0 kernel", kernel, 0,
+                   "\"multiboot,kernel\" \"multiboot,module\"", dom0->cmdline, err) < 0)
         return -1;
-    if (ramdisk && add_module(plan, "dom0 ramdisk", ramdisk, 0,
+    if (ramdisk && add_module(plan, "/chosen", "dom0 ramdisk", ramdisk, 0,
                               "\"multiboot,ramdisk\" \"multiboot,module\"", NULL, err) < 0)
         return -1;
-    if (files->xsm_policy && add_module(plan, "xsm policy", files->xsm_policy, 0,
+    if (files->xsm_policy && add_module(plan, "/chosen", "xsm policy", files->xsm_policy, 0,
                                         "\"xen,xsm-policy\" \"multiboot,module\"", NULL, err) < 0)
         return -1;
+
+    for (unsigned i = 0; i < files->n_domains; i++)
+        if (plan_domain(plan, &files->domains[i], err) < 0)
+            return -1;
 
     n = snprintf(plan->xen_cmdline, sizeof(plan->xen_cmdline),
                  "%s%s%sdom0_mem=%lluM,max:%lluM dom0_max_vcpus=%u", p->xen_cmdline,

@@ -15,8 +15,10 @@
 
 #define BOOT_ALIGN_BYTES     (2u << 20)  /* booti and Xen's modules want 2 MiB */
 #define BOOT_FDT_ROOM_BYTES  (64u << 10) /* what boot.scr adds to the firmware's tree */
-#define BOOT_MAX_MODULES     8
+#define BOOT_MAX_MODULES     16
+#define BOOT_MAX_DOMAINS     4 /* besides Dom0 */
 #define BOOT_FILE_NAME_BYTES 256
+#define BOOT_NODE_BYTES      64
 
 /* A file on the boot partition, as mkboot found it. */
 struct boot_file {
@@ -26,7 +28,8 @@ struct boot_file {
 };
 
 struct boot_module {
-    const char *role; /* "xen", "dom0 kernel", ... */
+    char role[96];      /* "xen", "dom0 kernel", "DomD kernel", ... */
+    const char *parent; /* the device-tree node it goes under: "/chosen" or a domain's */
     char file[BOOT_FILE_NAME_BYTES];
     uint64_t file_bytes;
     uint64_t addr;
@@ -35,14 +38,34 @@ struct boot_module {
     const char *bootargs;   /* NULL if none */
 };
 
+/*
+ * A domain Xen builds at boot besides Dom0 (dom0less): a node under /chosen
+ * holding its modules. Xen gives them domain ids 1, 2, ... in this order.
+ */
+struct boot_domain {
+    const struct domain_config *config;
+    char node[BOOT_NODE_BYTES];             /* the full path, /chosen/NAME */
+    char config_file[BOOT_FILE_NAME_BYTES]; /* its config on the boot partition */
+};
+
 struct boot_plan {
     const struct platform *platform;
     struct layout layout;
     struct boot_module modules[BOOT_MAX_MODULES]; /* [0] is Xen */
     unsigned n_modules;
+    struct boot_domain domains[BOOT_MAX_DOMAINS];
+    unsigned n_domains;
     uint64_t fdt_addr;
     uint64_t fdt_bytes;
     char xen_cmdline[1024];
+};
+
+/* A boot-time domain's files; ramdisk may be NULL. */
+struct boot_domain_files {
+    const struct domain_config *config;
+    const char *config_file; /* its name on the boot partition */
+    const struct boot_file *kernel;
+    const struct boot_file *ramdisk;
 };
 
 /* The files boot.scr loads; ramdisk and xsm_policy may be NULL. */
@@ -51,6 +74,8 @@ struct boot_files {
     const struct boot_file *kernel;     /* Dom0's */
     const struct boot_file *ramdisk;    /* Dom0's */
     const struct boot_file *xsm_policy; /* a FLASK policy: Xen then runs with xsm=flask */
+    struct boot_domain_files domains[BOOT_MAX_DOMAINS];
+    unsigned n_domains;
 };
 
 int plan_boot(const struct platform *p, const struct domain_config *dom0,

@@ -77,9 +77,9 @@ static int write_module_node(const struct boot_module *m, unsigned index, FILE *
 {
     char node[64], args[2048];
 
-    snprintf(node, sizeof(node), "/chosen/module@%" PRIx64, m->addr);
+    snprintf(node, sizeof(node), "%s/module@%" PRIx64, m->parent, m->addr);
     fprintf(out, "\n# %s\n", m->role);
-    fprintf(out, "fdt mknode /chosen module@%" PRIx64 "\n", m->addr);
+    fprintf(out, "fdt mknode %s module@%" PRIx64 "\n", m->parent, m->addr);
     fprintf(out, "fdt set %s compatible %s\n", node, m->compatible);
     fprintf(out, "fdt set %s reg <0x%" PRIx64 " 0x%" PRIx64 " 0x0 ${pixen_size%u}>\n", node,
             m->addr >> 32, m->addr & 0xffffffffu, index);
@@ -88,6 +88,40 @@ static int write_module_node(const struct boot_module *m, unsigned index, FILE *
             return -1;
         fprintf(out, "fdt set %s bootargs %s\n", node, args);
     }
+    return 0;
+}
+
+/*
+ * A domain Xen builds at boot (docs/misc/arm/device-tree/booting.txt): the
+ * node carries its size; its modules follow as children. xen,enhanced gives
+ * it xenstore, which Dom0's `xu attach` connects; pixen,config tells
+ * `xu attach` which config the domain came from.
+ */
+static int write_domain_node(const struct boot_plan *plan, const struct boot_domain *d, FILE *out,
+                             struct xu_err *err)
+{
+    const struct domain_config *dc = d->config;
+    uint64_t kib = dc->memory_mib * 1024;
+    char config[BOOT_FILE_NAME_BYTES + 8];
+
+    if (script_quote(d->config_file, config, sizeof(config), err) < 0)
+        return -1;
+    fprintf(out, "\n# %s, from %s: started by Xen at boot\n", dc->name, d->config_file);
+    fprintf(out, "fdt mknode /chosen %s\n", d->node + strlen("/chosen/"));
+    fprintf(out, "fdt set %s compatible \"xen,domain\"\n", d->node);
+    fprintf(out, "fdt set %s \\#address-cells <0x2>\n", d->node);
+    fprintf(out, "fdt set %s \\#size-cells <0x2>\n", d->node);
+    fprintf(out, "fdt set %s memory <0x%" PRIx64 " 0x%" PRIx64 ">\n", d->node, kib >> 32,
+            kib & 0xffffffffu);
+    fprintf(out, "fdt set %s cpus <0x%x>\n", d->node, dc->vcpus);
+    if (dc->vuart == VUART_SBSA)
+        fprintf(out, "fdt set %s vpl011\n", d->node);
+    fprintf(out, "fdt set %s xen,enhanced \"enabled\"\n", d->node);
+    fprintf(out, "fdt set %s pixen,config %s\n", d->node, config);
+    for (unsigned i = 1; i < plan->n_modules; i++)
+        if (plan->modules[i].parent == d->node &&
+            write_module_node(&plan->modules[i], i, out, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -120,7 +154,11 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     fprintf(out, "fdt set /chosen \\#size-cells <0x2>\n");
     fprintf(out, "fdt set /chosen xen,xen-bootargs %s\n", xen_args);
     for (unsigned i = 1; i < plan->n_modules; i++)
-        if (write_module_node(&plan->modules[i], i, out, err) < 0)
+        if (strcmp(plan->modules[i].parent, "/chosen") == 0 &&
+            write_module_node(&plan->modules[i], i, out, err) < 0)
+            return -1;
+    for (unsigned i = 0; i < plan->n_domains; i++)
+        if (write_domain_node(plan, &plan->domains[i], out, err) < 0)
             return -1;
 
     fprintf(out, "\necho \"pixen: starting Xen\"\n");

@@ -142,6 +142,68 @@ static void test_a_flask_policy_is_a_module_and_turns_flask_on(void **state)
                         "console=dtuart xsm=flask dom0_mem=128M,max:128M dom0_max_vcpus=1");
 }
 
+static struct domain_config domd;
+
+static void domd_config(const char *name)
+{
+    memset(&domd, 0, sizeof(domd));
+    strcpy(domd.source, "boot/domd.cfg");
+    snprintf(domd.name, sizeof(domd.name), "%s", name);
+    domd.memory_mib = domd.maxmem_mib = 256;
+    domd.vcpus = 1;
+    strcpy(domd.cmdline, "console=ttyAMA0");
+}
+
+static void test_a_boot_time_domain_gets_its_node_and_modules(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", MiB(1), MiB(1), true);
+    struct boot_file kernel = file("Image", MiB(30), 0, true);
+    struct boot_file initrd = file("domd-initramfs.cpio.gz", MiB(5), 0, false);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
+    struct xu_err err = {{0}};
+
+    domd_config("DomD");
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &initrd};
+    files.n_domains = 1;
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
+    assert_int_equal(plan.n_domains, 1);
+    assert_string_equal(plan.domains[0].node, "/chosen/DomD");
+    assert_string_equal(plan.domains[0].config_file, "domd.cfg");
+    /* Its kernel is loaded again, after Dom0's: Xen frees each module on its own. */
+    assert_int_equal(plan.n_modules, 4);
+    assert_string_equal(plan.modules[2].role, "DomD kernel");
+    assert_ptr_equal(plan.modules[2].parent, plan.domains[0].node);
+    assert_int_equal(plan.modules[2].addr, plan.modules[1].addr + MiB(30));
+    assert_string_equal(plan.modules[2].bootargs, "console=ttyAMA0");
+    assert_string_equal(plan.modules[3].role, "DomD ramdisk");
+    assert_int_equal(plan.modules[3].slot_bytes, MiB(6));
+    assert_string_equal(plan.modules[1].parent, "/chosen");
+}
+
+static void test_boot_time_domain_names_must_be_node_names_and_unique(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", MiB(1), MiB(1), true);
+    struct boot_file kernel = file("Image", MiB(30), 0, true);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
+    struct xu_err err = {{0}};
+
+    domd_config("Dom D");
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, NULL};
+    files.n_domains = 1;
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
+    assert_string_equal(err.msg, "boot/domd.cfg: name \"Dom D\": a boot-time domain's name "
+                                 "becomes a device-tree node name: letters, digits and , . _ + - "
+                                 "only, up to 55");
+    domd_config("DomD");
+    files.domains[1] = files.domains[0];
+    files.n_domains = 2;
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
+    assert_string_equal(err.msg, "boot/domd.cfg: a boot-time domain named \"DomD\" already "
+                                 "exists");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +212,8 @@ int main(void)
         cmocka_unit_test_setup(test_files_too_big_for_ram, setup),
         cmocka_unit_test_setup(test_xen_must_be_placeable_anywhere, setup),
         cmocka_unit_test_setup(test_a_flask_policy_is_a_module_and_turns_flask_on, setup),
+        cmocka_unit_test_setup(test_a_boot_time_domain_gets_its_node_and_modules, setup),
+        cmocka_unit_test_setup(test_boot_time_domain_names_must_be_node_names_and_unique, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,9 @@ static struct platform platform;
 static struct domain_config dom0;
 static struct boot_plan plan;
 
-static char *render(void)
+static struct domain_config domd;
+
+static char *render_with(unsigned n_domains)
 {
     struct boot_file xen = {.name = "xen", .size_bytes = 983048};
     struct boot_file kernel = {.name = "Image", .size_bytes = MiB(30)};
@@ -46,10 +48,25 @@ static char *render(void)
     strcpy(dom0.cmdline, "console=hvc0 pixen.note=\"a $b\"");
     struct boot_files files = {.xen = &xen, .kernel = &kernel, .ramdisk = &ramdisk};
 
+    memset(&domd, 0, sizeof(domd));
+    strcpy(domd.source, "domd.cfg");
+    strcpy(domd.name, "DomD");
+    domd.memory_mib = domd.maxmem_mib = 256;
+    domd.vcpus = 1;
+    domd.vuart = VUART_SBSA;
+    strcpy(domd.cmdline, "console=ttyAMA0");
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &ramdisk};
+    files.n_domains = n_domains;
+
     if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0 || script_write(&plan, out, &err) < 0)
         fail_msg("%s", err.msg);
     fclose(out);
     return text;
+}
+
+static char *render(void)
+{
+    return render_with(0);
 }
 
 static void assert_has(const char *text, const char *line)
@@ -88,6 +105,34 @@ static void test_script_loads_each_file_and_boots_xen(void **state)
     /* The map in the header names what lies where. */
     assert_has(s, "#   0x040000000    1024 KiB  firmware device tree\n");
     assert_has(s, "#   0x040600000   30720 KiB  dom0 kernel (Image)\n");
+    free(s);
+}
+
+static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void **state)
+{
+    (void)state;
+    char *s = render_with(1);
+
+    assert_has(s, "\n# DomD, from domd.cfg: started by Xen at boot\n"
+                  "fdt mknode /chosen DomD\n"
+                  "fdt set /chosen/DomD compatible \"xen,domain\"\n"
+                  "fdt set /chosen/DomD \\#address-cells <0x2>\n"
+                  "fdt set /chosen/DomD \\#size-cells <0x2>\n"
+                  "fdt set /chosen/DomD memory <0x0 0x40000>\n"
+                  "fdt set /chosen/DomD cpus <0x1>\n"
+                  "fdt set /chosen/DomD vpl011\n"
+                  "fdt set /chosen/DomD xen,enhanced \"enabled\"\n"
+                  "fdt set /chosen/DomD pixen,config 'domd.cfg'\n");
+    assert_has(s, "fdt mknode /chosen/DomD module@42800000\n"
+                  "fdt set /chosen/DomD/module@42800000 compatible \"multiboot,kernel\" "
+                  "\"multiboot,module\"\n"
+                  "fdt set /chosen/DomD/module@42800000 reg <0x0 0x42800000 0x0 ${pixen_size3}>\n"
+                  "fdt set /chosen/DomD/module@42800000 bootargs 'console=ttyAMA0'\n");
+    assert_has(s, "fdt set /chosen/DomD/module@44600000 compatible \"multiboot,ramdisk\" "
+                  "\"multiboot,module\"\n");
+    /* Dom0's modules stay directly under /chosen, before the domain's node. */
+    assert_true(strstr(s, "fdt mknode /chosen module@42400000") <
+                strstr(s, "fdt mknode /chosen DomD"));
     free(s);
 }
 
@@ -131,6 +176,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_loads_each_file_and_boots_xen),
+        cmocka_unit_test(test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules),
         cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_file_names_load_can_take_as_they_are),
     };
