@@ -127,12 +127,24 @@ $(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec --out $@ --list $(M)/dom0-initramfs.txt
 
-BOOT_FILES := $(M)/boot/xen $(M)/boot/xenpolicy $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz
+# DomD, the driver domain Xen starts at boot: its config goes on the boot
+# partition, where Dom0's `xu attach` reads its name.
+$(M)/boot/domd-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
+		images/domd/initramfs.spec images/domd/init
+	mkdir -p $(@D)
+	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
+	    --spec images/domd/initramfs.spec --out $@ --list $(M)/domd-initramfs.txt
+
+$(M)/boot/domd.cfg: $(PLATFORM)/domd.cfg
+	install -D -m 0644 $< $@
+
+BOOT_FILES := $(M)/boot/xen $(M)/boot/xenpolicy $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz \
+	$(M)/boot/domd.cfg $(M)/boot/domd-initramfs.cpio.gz
 MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg --xen xen \
 	--xsm-policy xenpolicy
 
 $(M)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(BOOT_FILES)
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(M)/boot -o $@
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(M)/boot --domain $(M)/boot/domd.cfg -o $@
 
 $(M)/boot/boot.scr: $(M)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
@@ -190,7 +202,8 @@ full.img full.img.bmap full.img.gz: %: $(M)/%
 
 T := $(M)/test-xl
 
-$(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image: $(T)/boot/%: $(M)/boot/%
+$(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/domd.cfg \
+		$(T)/boot/domd-initramfs.cpio.gz: $(T)/boot/%: $(M)/boot/%
 	install -D -m 0644 $< $@
 
 $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
@@ -199,10 +212,11 @@ $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec --out $@
 
-T_BOOT_FILES := $(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz
+T_BOOT_FILES := $(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz \
+	$(T)/boot/domd.cfg $(T)/boot/domd-initramfs.cpio.gz
 
 $(T)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(T_BOOT_FILES)
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(T)/boot -o $@
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(T)/boot --domain $(T)/boot/domd.cfg -o $@
 
 $(T)/boot/boot.scr: $(T)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
@@ -219,7 +233,7 @@ run: $(M)/full.img $(M)/uboot-flash.img
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := cfg image
+FUZZ_TARGETS := bootdoms cfg image
 
 # Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
 fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)

@@ -1,5 +1,7 @@
 #include "guestfdt.h"
 
+#include "fdtcheck.h"
+
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,12 +279,13 @@ static void copy_node(struct writer *w, const void *src, int offset, unsigned de
 
 static int check_partial(const struct guest_fdt_config *c, struct xu_err *err)
 {
+    const char *why;
+
     if (c->partial_bytes < sizeof(struct fdt_header) || fdt_magic(c->partial) != FDT_MAGIC)
         return xu_fail(err, "%s: not a device tree blob (no FDT magic); compile it with dtc",
                        c->partial_name);
-    if (fdt_check_header(c->partial) != 0 || fdt_totalsize(c->partial) > c->partial_bytes ||
-        fdt_check_full(c->partial, fdt_totalsize(c->partial)) != 0)
-        return xu_fail(err, "%s: a damaged or truncated device tree blob", c->partial_name);
+    if (fdt_check_strict(c->partial, c->partial_bytes, &why) < 0)
+        return xu_fail(err, "%s: a damaged device tree blob: %s", c->partial_name, why);
     if (fdt_path_offset(c->partial, "/passthrough") < 0)
         return xu_fail(err, "%s: no /passthrough node; the nodes a guest gets go there",
                        c->partial_name);

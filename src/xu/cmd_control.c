@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "create.h"
 #include "domxs.h"
+#include "pvdev.h"
 
 #define SHUTDOWN_ACK_MS 60000 /* as long as xl waits for a guest to take the request */
 
@@ -51,10 +52,30 @@ int cmd_unpause(struct hv *hv, int argc, char **argv, struct xu_err *err)
 
 int cmd_destroy(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
+    const char *who = NULL;
+    bool force = false;
+    char served[256];
     uint32_t domid;
 
-    (void)argc;
-    if (target(hv, argv[0], "destroyed", &domid, err) < 0 || domain_destroy(hv, domid, err) < 0)
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-f") == 0)
+            force = true;
+        else if (argv[i][0] == '-' || who)
+            return usage_error(find_command("destroy"), err, "unexpected argument");
+        else
+            who = argv[i];
+    }
+    if (!who)
+        return usage_error(find_command("destroy"), err, "missing arguments");
+    if (target(hv, who, "destroyed", &domid, err) < 0)
+        return -1;
+    /* Their disks and network would vanish under them. */
+    if (!force && pvdev_served_domains(hv, domid, served, sizeof(served)) > 0)
+        return xu_fail(err,
+                       "domain %u serves PV devices of domains %s: destroy those first, or "
+                       "force it with xu destroy -f %s",
+                       domid, served, who);
+    if (domain_destroy(hv, domid, err) < 0)
         return -1;
     printf("domain:%u destroyed\n", domid);
     return 0;

@@ -29,6 +29,8 @@ int cmd_pause(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_unpause(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_destroy(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err);
+int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err);
+int cmd_devd(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err);
 

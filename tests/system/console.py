@@ -13,6 +13,10 @@ NOISE = re.compile(r"\x1b\[6n|\r")
 # Xen's own messages share the serial line with Dom0's shell.
 XEN_LINE = re.compile(r"\(XEN\) [^\n]*\n")
 PROMPT = r"dom0:[^\r\n]*# "
+DOMD_PROMPT = r"domd:[^\r\n]*# "
+# Xen prints the output of the domain holding its console input line by line, prefixed.
+XEN_PREFIX = re.compile(r"^\(XEN\) ", re.M)
+SWITCH_INPUT = "\x01\x01\x01"  # Ctrl-a three times
 
 
 class Machine:
@@ -72,13 +76,44 @@ class Machine:
         self.expect(PROMPT)
         return int(m.group(1)), out
 
+    def switch_input(self, to):
+        """Ctrl-a three times, until Xen says the serial input goes to `to` (DOM1, Xen, DOM0)."""
+        for _ in range(3):
+            self.child.send(SWITCH_INPUT)
+            m = self.expect(r"\*\*\* Serial input to (DOM\d+|Xen)")
+            if m.group(1) == to:
+                return
+        raise AssertionError(f"Xen never switched its serial input to {to}")
+
+    def domd_run(self, command, timeout=60):
+        """Runs a shell command on DomD's console (its PL011 on Xen's serial line);
+        returns (exit status, output). Dom0 has the input again afterwards."""
+        self.serial += 1
+        end = f"__pixen_domd_{self.serial}__"
+        self.switch_input("DOM1")
+        try:
+            self.child.send("\r")
+            self.expect(DOMD_PROMPT)
+            # Its UART takes 32 characters at a time.
+            self.type_line(f"{command}; echo {end}$?", chunk=16)
+            m = self.expect(re.escape(end) + r"(\d+)", timeout=timeout)
+            out = XEN_PREFIX.sub("", NOISE.sub("", self.child.before))
+            echoed = out.find("$?\n")
+            out = out[echoed + 3:] if echoed >= 0 else out
+            self.expect(DOMD_PROMPT)
+        finally:
+            self.switch_input("DOM0")
+        self.child.send("\r")
+        self.expect(PROMPT)
+        return int(m.group(1)), out
+
     def type_line(self, line, chunk=48):
         """Types a line in chunks: Xen passes serial input to Dom0 through a
         small ring, and a long line sent at once overflows it."""
         for i in range(0, len(line), chunk):
             self.child.send(line[i:i + chunk])
             if i + chunk < len(line):
-                time.sleep(0.05)
+                time.sleep(0.05 if chunk > 16 else 0.15)
         self.child.send("\r")
 
     def check(self, command, timeout=60):

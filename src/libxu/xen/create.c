@@ -18,6 +18,7 @@
 #include "guest.h"
 #include "guestfdt.h"
 #include "image.h"
+#include "pvdev.h"
 #include "runstate.h"
 
 #define MAX_EVTCHN_PORT 1023
@@ -130,20 +131,6 @@ static int xen_fail(struct build *b, struct xu_err *err, const char *what)
     return xu_fail(err, "%s: %s: %s", b->dc->source, what, strerror(errno));
 }
 
-static int new_uuid(struct build *b, struct xu_err *err)
-{
-    if (getrandom(b->handle, sizeof(b->handle), 0) != (ssize_t)sizeof(b->handle))
-        return xu_fail(err, "no random bytes for the domain's UUID: %s", strerror(errno));
-    b->handle[6] = (uint8_t)((b->handle[6] & 0x0f) | 0x40); /* version 4 */
-    b->handle[8] = (uint8_t)((b->handle[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(b->uuid, sizeof(b->uuid),
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b->handle[0],
-             b->handle[1], b->handle[2], b->handle[3], b->handle[4], b->handle[5], b->handle[6],
-             b->handle[7], b->handle[8], b->handle[9], b->handle[10], b->handle[11], b->handle[12],
-             b->handle[13], b->handle[14], b->handle[15]);
-    return 0;
-}
-
 static uint64_t file_bytes(const char *path)
 {
     struct stat st;
@@ -228,26 +215,9 @@ static int preflight(struct build *b, struct xu_err *err)
             return xu_fail(err, "%s: %s: xu does destroy, restart and preserve", dc->source,
                            domain_action_name(actions[i]));
     }
-    /* The PV devices' backends live in the driver domain, which is not there yet. */
-    if (dc->n_vifs || dc->n_disks) {
-        unsigned line = dc->n_vifs ? dc->vifs[0].line : dc->disks[0].line;
-        const char *backend = dc->n_vifs ? dc->vifs[0].backend : dc->disks[0].backend;
-        uint32_t id;
-
-        if (backend[0] && hv_resolve(b->hv, backend, &id, err) < 0) {
-            struct xu_err why = *err;
-
-            if (strstr(why.msg, "no domain"))
-                return xu_fail(err, "%s:%u: %s: the backend domain %s is not running", dc->source,
-                               line, dc->n_vifs ? "vif" : "disk", backend);
-            return xu_fail(err, "%s:%u: %s: backend %s: %s", dc->source, line,
-                           dc->n_vifs ? "vif" : "disk", backend, why.msg);
-        }
-        return xu_fail(err,
-                       "%s:%u: %s: PV devices need a driver domain to serve them, and xu "
-                       "cannot wire them yet",
-                       dc->source, line, dc->n_vifs ? "vif" : "disk");
-    }
+    /* Their backends must be running driver domains; a name is resolved now. */
+    if (pvdev_check(b->hv, dc, UINT32_MAX, err) < 0)
+        return -1;
     /* xenguest's own complaint about a bad kernel is cryptic; read the header first. */
     fd = open(dc->kernel.path, O_RDONLY);
     if (fd < 0)
@@ -525,7 +495,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     bool log_started = false;
 
     step_done("start");
-    if (preflight(&b, err) < 0 || new_uuid(&b, err) < 0)
+    if (preflight(&b, err) < 0 || hv_new_uuid(b.handle, b.uuid, err) < 0)
         return -1;
     hold_signals(&held);
     step_done("checks");
@@ -548,6 +518,11 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
         goto fail;
     }
     step_done("xenstore, introduction");
+    /* The driver domain's devd has done its part (bridge, loop) before the guest runs. */
+    if (pvdev_add(hv, b.domid, dc, err) < 0 || pvdev_wait_connected(hv, b.domid, dc, err) < 0 ||
+        check_interrupt(err) < 0)
+        goto fail;
+    step_done("PV devices");
     /*
      * Passthrough before the console: once xenconsoled has the console it writes
      * console/tty on its own time, and a rollback after that could race it into
@@ -583,6 +558,7 @@ fail:
 
 int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
+    struct pvdev_backends backends;
     xc_domaininfo_t info;
     struct held held;
     int rc = 0;
@@ -595,6 +571,8 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
      * nodes: a refused destroy keeps its name, and nothing (xenconsoled
      * writing console/tty, say) can write under a domain that no longer is.
      */
+    pvdev_find_backends(hv, domid, &backends);
+    pvdev_offline(hv, &backends);
     xc_domain_pause(hv->xc, domid);
     if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH) {
         rc = xu_fail(err, "cannot destroy domain %u: %s", domid, strerror(errno));
@@ -612,6 +590,8 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
     }
     /* Dying, if not gone: it runs no more, so its nodes can go either way. */
     domxs_remove(hv, domid);
+    /* With the frontends gone, the backends close; the driver domain then lets them go. */
+    pvdev_remove(hv, domid, &backends);
     conlog_forget(domid);
     runstate_forget(domid);
 out:

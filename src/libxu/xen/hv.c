@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 int hv_open(struct hv *hv, struct xu_err *err)
@@ -162,4 +163,17 @@ int hv_xs_write_all(struct hv *hv, const char *const *pairs, struct xu_err *err)
             return xu_fail(err, "xenstore: transaction failed: %s", strerror(errno));
     }
     return xu_fail(err, "xenstore: transaction kept conflicting");
+}
+
+int hv_new_uuid(uint8_t handle[16], char uuid[37], struct xu_err *err)
+{
+    if (getrandom(handle, 16, 0) != 16)
+        return xu_fail(err, "no random bytes for the domain's UUID: %s", strerror(errno));
+    handle[6] = (uint8_t)((handle[6] & 0x0f) | 0x40); /* version 4 */
+    handle[8] = (uint8_t)((handle[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(uuid, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             handle[0], handle[1], handle[2], handle[3], handle[4], handle[5], handle[6], handle[7],
+             handle[8], handle[9], handle[10], handle[11], handle[12], handle[13], handle[14],
+             handle[15]);
+    return 0;
 }

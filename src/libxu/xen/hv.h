@@ -35,6 +35,9 @@ int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu
 /* Waits between looks at state that Xen, xenstored or xenconsoled change on their own time. */
 void hv_sleep_ms(unsigned ms);
 
+/* A new random (version 4) domain handle, and its text form. */
+int hv_new_uuid(uint8_t handle[16], char uuid[37], struct xu_err *err);
+
 /* A xenstore value as a malloc'ed string, or NULL when the node is absent. */
 char *hv_xs_read(struct hv *hv, const char *path);
 /* Writes each "path", "value" pair of a NULL-terminated list in one transaction. */

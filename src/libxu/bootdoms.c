@@ -1,0 +1,68 @@
+#include "bootdoms.h"
+
+#include "fdtcheck.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <string.h>
+
+static int read_node(const void *fdt, int off, const char *source, const char *name,
+                     struct boot_domain_node *d, struct xu_err *err)
+{
+    const char *config;
+    const fdt32_t *cells;
+    int len;
+
+    if (strlen(name) >= sizeof(d->node))
+        return xu_fail(err, "%s: /chosen/%s: name too long", source, name);
+    snprintf(d->node, sizeof(d->node), "%s", name);
+
+    cells = fdt_getprop(fdt, off, "memory", &len);
+    if (!cells || len != 8)
+        return xu_fail(err, "%s: /chosen/%s: no 64-bit memory property", source, name);
+    d->memory_kib = ((uint64_t)fdt32_to_cpu(cells[0]) << 32) | fdt32_to_cpu(cells[1]);
+
+    cells = fdt_getprop(fdt, off, "cpus", &len);
+    if (!cells || len != 4)
+        return xu_fail(err, "%s: /chosen/%s: no cpus property", source, name);
+    d->vcpus = fdt32_to_cpu(cells[0]);
+
+    config = fdt_getprop(fdt, off, "pixen,config", &len);
+    if (!config)
+        return xu_fail(err, "%s: /chosen/%s: no pixen,config: not written by pixen's mkboot",
+                       source, name);
+    if (len < 2 || config[len - 1] != '\0' || (size_t)len > sizeof(d->config_file) ||
+        strlen(config) != (size_t)len - 1)
+        return xu_fail(err, "%s: /chosen/%s: pixen,config is not a file name", source, name);
+    memcpy(d->config_file, config, (size_t)len);
+    return 0;
+}
+
+int bootdoms_read(const void *fdt, size_t fdt_bytes, const char *source,
+                  struct boot_domain_node *out, size_t max, size_t *n, struct xu_err *err)
+{
+    const char *why;
+    int chosen, off;
+
+    *n = 0;
+    if (fdt_check_strict(fdt, fdt_bytes, &why) < 0)
+        return xu_fail(err, "%s: a damaged device tree: %s", source, why);
+    chosen = fdt_path_offset(fdt, "/chosen");
+    if (chosen < 0)
+        return 0;
+    /* Xen builds them in the tree's order and numbers them from 1. */
+    fdt_for_each_subnode(off, fdt, chosen)
+    {
+        const char *name = fdt_get_name(fdt, off, NULL);
+
+        if (fdt_node_check_compatible(fdt, off, "xen,domain") != 0)
+            continue;
+        if (*n == max)
+            return xu_fail(err, "%s: more than %zu boot-time domains", source, max);
+        out[*n].domid = (uint32_t)(*n + 1);
+        if (read_node(fdt, off, source, name ? name : "?", &out[*n], err) < 0)
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * The domains Xen built at boot besides Dom0 (dom0less), as the device tree
+ * Dom0 booted with describes them: each `xen,domain` node under /chosen, in
+ * the order Xen built them, so the k-th has domain id k. mkboot wrote them;
+ * `xu attach` reads them back from /sys/firmware/fdt.
+ */
+#ifndef XU_BOOTDOMS_H
+#define XU_BOOTDOMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define BOOTDOMS_MAX        16
+#define BOOTDOMS_NODE_BYTES 64
+#define BOOTDOMS_FILE_BYTES 256
+
+struct boot_domain_node {
+    uint32_t domid;
+    char node[BOOTDOMS_NODE_BYTES];        /* its name under /chosen */
+    char config_file[BOOTDOMS_FILE_BYTES]; /* pixen,config: relative to the boot partition */
+    uint64_t memory_kib;
+    unsigned vcpus;
+};
+
+/* `source` names the blob in messages. */
+int bootdoms_read(const void *fdt, size_t fdt_bytes, const char *source,
+                  struct boot_domain_node *out, size_t max, size_t *n, struct xu_err *err);
+
+#endif

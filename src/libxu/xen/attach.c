@@ -1,0 +1,133 @@
+#include "attach.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xen/io/xs_wire.h>
+#include <xenforeignmemory.h>
+#include <xenguest.h>
+
+#include "domxs.h"
+#include "guest.h"
+
+static int xen_fail(const struct boot_domain_node *node, struct xu_err *err, const char *what)
+{
+    return xu_fail(err, "domain %u (/chosen/%s): %s: %s", node->domid, node->node, what,
+                   errno ? strerror(errno) : "no reason given");
+}
+
+/* The domain Xen built for this node: refuse to attach a config to something else. */
+static int check_domain(struct hv *hv, const struct boot_domain_node *node,
+                        const struct domain_config *dc, struct xu_err *err)
+{
+    struct domain_info info;
+
+    if (hv_info(hv, node->domid, &info, err) < 0)
+        return xu_fail(err,
+                       "domain %u (/chosen/%s) does not exist: Xen did not build it (its "
+                       "console says why)",
+                       node->domid, node->node);
+    /* An earlier attach may have added the xenstore page. */
+    if (info.max_pages * 4 < node->memory_kib ||
+        info.max_pages * 4 > node->memory_kib + GMAP_PAGE_BYTES / 1024 ||
+        info.online_vcpus != node->vcpus)
+        return xu_fail(err,
+                       "domain %u has %llu KiB and %u vCPUs, not the %llu KiB and %u of "
+                       "/chosen/%s: it is not that domain",
+                       node->domid, (unsigned long long)info.max_pages * 4, info.online_vcpus,
+                       (unsigned long long)node->memory_kib, node->vcpus, node->node);
+    if (dc->memory_mib * 1024 != node->memory_kib || dc->vcpus != node->vcpus)
+        return xu_fail(err,
+                       "%s: memory %llu MiB and vcpus %u differ from what Xen booted /chosen/%s "
+                       "with (%llu KiB, %u): the boot partition changed since boot.scr was made",
+                       dc->source, (unsigned long long)dc->memory_mib, dc->vcpus, node->node,
+                       (unsigned long long)node->memory_kib, node->vcpus);
+    return 0;
+}
+
+/*
+ * The xenstore ring goes where libxl puts it for the domains it builds:
+ * the second magic page. Its `connection` says RECONNECT, so xenstored
+ * signals the domain once it is introduced; Linux then finds the page's
+ * address in HVM_PARAM_STORE_PFN, which Xen left as ~0 for it to wait on.
+ */
+static int make_store_ring(struct hv *hv, const struct boot_domain_node *node, xen_pfn_t pfn,
+                           struct xu_err *err)
+{
+    struct xenstore_domain_interface *ring;
+    xenforeignmemory_handle *fmem;
+    xc_domaininfo_t info;
+    xen_pfn_t gfn = pfn;
+
+    errno = 0;
+    if (xc_domain_getinfolist(hv->xc, node->domid, 1, &info) != 1 ||
+        xc_domain_setmaxmem(hv->xc, node->domid, info.max_pages * 4 + GMAP_PAGE_BYTES / 1024) < 0)
+        return xen_fail(node, err, "cannot make room for the xenstore page");
+    if (xc_domain_populate_physmap_exact(hv->xc, node->domid, 1, 0, 0, &gfn) < 0)
+        return xen_fail(node, err, "cannot give it a xenstore page");
+    fmem = xenforeignmemory_open(NULL, 0);
+    ring = fmem ? xenforeignmemory_map(fmem, node->domid, PROT_READ | PROT_WRITE, 1, &gfn, NULL)
+                : NULL;
+    if (!ring) {
+        xen_fail(node, err, "cannot map its xenstore page");
+        if (fmem)
+            xenforeignmemory_close(fmem);
+        return -1;
+    }
+    memset(ring, 0, GMAP_PAGE_BYTES);
+    ring->connection = XENSTORE_RECONNECT;
+    xenforeignmemory_unmap(fmem, ring, 1);
+    xenforeignmemory_close(fmem);
+    if (xc_dom_gnttab_seed(hv->xc, node->domid, true, (xen_pfn_t)-1, pfn, 0, 0) < 0)
+        return xen_fail(node, err, "cannot grant its xenstore page to xenstored");
+    return 0;
+}
+
+int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
+                       const struct domain_config *dc, const char *config_path, bool *already,
+                       struct xu_err *err)
+{
+    const xen_pfn_t pfn = GMAP_STORE_PFN;
+    uint64_t store_port = 0;
+    uint8_t handle[16];
+    char uuid[37];
+
+    *already = false;
+    if (check_domain(hv, node, dc, err) < 0)
+        return -1;
+    if (xs_is_domain_introduced(hv->xs, node->domid)) {
+        *already = true;
+        return 0;
+    }
+    errno = 0;
+    if (xc_hvm_param_get(hv->xc, node->domid, HVM_PARAM_STORE_EVTCHN, &store_port) < 0)
+        return xen_fail(node, err, "cannot read its xenstore event channel");
+    if (!store_port)
+        return xu_fail(err,
+                       "domain %u (/chosen/%s) has no xenstore event channel: its node lacks "
+                       "xen,enhanced",
+                       node->domid, node->node);
+    if (hv_new_uuid(handle, uuid, err) < 0 || make_store_ring(hv, node, pfn, err) < 0)
+        return -1;
+    errno = 0;
+    if (xc_domain_sethandle(hv->xc, node->domid, handle) < 0)
+        return xen_fail(node, err, "cannot set its handle");
+    if (domxs_create(hv, node->domid, dc, config_path, uuid, err) < 0)
+        goto fail;
+    if (domxs_built(hv, node->domid, dc, (uint32_t)store_port, err) < 0)
+        goto fail;
+    /* Last: the domain may use xenstore the moment this is set and it is signalled. */
+    errno = 0;
+    if (xc_hvm_param_set(hv->xc, node->domid, HVM_PARAM_STORE_PFN, pfn) < 0) {
+        xen_fail(node, err, "cannot tell it where its xenstore page is");
+        goto fail;
+    }
+    if (!xs_introduce_domain(hv->xs, node->domid, pfn, (unsigned)store_port)) {
+        xen_fail(node, err, "xenstored refused to take it");
+        goto fail;
+    }
+    return 0;
+fail:
+    domxs_remove(hv, node->domid);
+    return -1;
+}

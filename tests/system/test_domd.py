@@ -1,0 +1,111 @@
+"""DomD, the driver domain Xen starts at boot: attached by Dom0 under its config's
+name, serving linux_pv_domu's network (bridge xenbr0) and disk (a file in DomD)."""
+import re
+
+import pytest
+
+from test_xu import GUEST, GUEST_PROMPT, assert_same_as, attach, detach, domains, snapshot
+
+DISK = "/srv/xen/linux_pv_domu.img"
+
+
+@pytest.fixture
+def guest(machine):
+    """linux_pv_domu, running; destroyed afterwards."""
+    out = machine.check(f"xu create {GUEST}", timeout=120)
+    domid = int(re.search(r"^domain:(\d+) created$", out, re.M).group(1))
+    yield domid
+    if GUEST in domains(machine):
+        machine.check(f"xu destroy {GUEST}", timeout=60)
+
+
+def in_guest(machine, command, expect, timeout=60):
+    """Runs a command at the guest's shell over xu console; returns what it printed."""
+    attach(machine, GUEST)
+    machine.child.send("\r")
+    machine.expect(GUEST_PROMPT, timeout=90)
+    machine.child.send(command + "\r")
+    m = machine.expect(expect, timeout=timeout)
+    machine.expect(GUEST_PROMPT)
+    detach(machine)
+    return m
+
+
+def test_domd_boots_with_xen_and_dom0_attaches_it_by_name(machine):
+    assert re.search(r"pixen: DomD ready in [0-9.]+ s", machine.transcript)
+    assert "dom0less: attached 1 domains" in machine.transcript
+    rows = machine.check("xu list").splitlines()[1:]
+    assert [r.split()[:4] for r in rows] == [["Domain-0", "0", "128", "1"],
+                                            ["DomD", "1", "256", "1"]], rows
+    # Its backends wait for nothing: devd is connected to xenstore.
+    status, out = machine.domd_run("cat /run/xu/devd.log")
+    assert status == 0 and "xu devd: serving the PV backends of domain 1 (DomD)" in out, out
+
+
+def test_the_guest_pings_domd_over_its_vif(machine, guest):
+    m = in_guest(machine, "ip addr add dev enX0 192.168.0.2/24 && ip link set enX0 up && "
+                 "ping -c 3 192.168.0.1", r"(\d+) packets transmitted, (\d+) packets received")
+    assert m.group(1) == m.group(2) == "3"
+    status, out = machine.domd_run(f"ls /sys/class/net/xenbr0/brif")
+    assert status == 0 and f"vif{guest}.0" in out.split(), out
+
+
+def test_disk_bytes_survive_destroy_and_a_new_create(machine, guest):
+    word = "pixen-disk-check-4711"
+    in_guest(machine, f"ls -l /dev/xvda && echo {word} | dd of=/dev/xvda conv=fsync && echo wrote",
+             r"\nwrote")
+    machine.check(f"xu destroy {GUEST}", timeout=60)
+    machine.check(f"xu create {GUEST}", timeout=120)
+    m = in_guest(machine, "head -c 21 /dev/xvda; echo", r"\n(pixen-[a-z-]+\d+)\r*\n")
+    assert m.group(1) == word
+
+
+def test_destroy_leaves_no_vif_no_loop_device_and_no_nodes(machine, guest):
+    machine.check(f"xu destroy {GUEST}", timeout=60)
+    out = machine.check("xenstore-ls -f /local/domain/1/backend; xenstore-ls -f /local/domain "
+                        f"| grep -c '/device/v' || true")
+    assert f"/{guest}" not in out and out.strip().endswith("0"), out
+    status, out = machine.domd_run("ls /sys/class/net/xenbr0/brif; losetup -a; echo listed")
+    assert status == 0 and out.split() == ["listed"], out
+
+
+BAD_DEVICES = {
+    "a vif on a bridge DomD lacks": (
+        "vif = [ 'backend=DomD,bridge=xenbr9' ]",
+        "/tmp/bad.cfg:11: vif: DomD: bridge xenbr9 does not exist"),
+    "a disk whose file DomD lacks": (
+        "disk = [ 'backend=DomD,vdev=xvda,target=/srv/xen/nosuch.img' ]",
+        "/tmp/bad.cfg:11: disk: DomD: disk target /srv/xen/nosuch.img: No such file or directory"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DEVICES))
+def test_a_bad_device_fails_create_and_leaves_nothing(machine, case):
+    line, message = BAD_DEVICES[case]
+    machine.check(f"sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|; /^vif/d; /^disk/d' "
+                  f"/dom0/{GUEST}.cfg > /tmp/bad.cfg")
+    machine.write_file("/tmp/line", line + "\n")
+    machine.check("cat /tmp/line >> /tmp/bad.cfg")
+    assert machine.check("wc -l < /tmp/bad.cfg").strip() == "11"
+    snapshot(machine, "before")
+    status, out = machine.run("xu create /tmp/bad.cfg", timeout=120)
+    assert status == 1 and message in out, out
+    assert_same_as(machine, "before")
+    status, out = machine.domd_run("ls /sys/class/net/xenbr0/brif; losetup -a; echo listed")
+    assert out.split() == ["listed"], out
+
+
+def test_domd_is_not_destroyed_while_it_serves_unless_forced(machine):
+    domid = int(re.search(r"domain:(\d+) created",
+                          machine.check(f"xu create {GUEST} -p", timeout=120)).group(1))
+    status, out = machine.run("xu destroy DomD")
+    assert status == 1, out
+    assert f"domain 1 serves PV devices of domains {domid}: destroy those first, or force it " \
+           "with xu destroy -f DomD" in out, out
+    assert "DomD" in domains(machine)
+    # Forced, DomD goes; the guest can still be destroyed, and nothing is left.
+    assert machine.check("xu destroy -f DomD", timeout=60).strip() == "domain:1 destroyed"
+    assert machine.check(f"xu destroy {GUEST}", timeout=60).strip() == f"domain:{domid} destroyed"
+    assert list(domains(machine)) == ["Domain-0"]
+    status, out = machine.run("xenstore-ls /local/domain/1")
+    assert status != 0, out
