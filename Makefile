@@ -233,7 +233,7 @@ run: $(M)/full.img $(M)/uboot-flash.img
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := bootdoms cfg image
+FUZZ_TARGETS := bootdoms cfg guestfdt image
 
 # Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
 fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)
@@ -270,7 +270,9 @@ test-system: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img
 .PHONY: test-system
 
 # Benchmarks: not tests; they record ratios against a peer in bench/RESULTS.md.
-bench: $(M)/full-xl.img $(M)/uboot-flash.img
+bench: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img
+	$(PY) bench/domd.py --image $(M)/full.img --flash $(M)/uboot-flash.img \
+	    --results $(M)/results
 	$(PY) bench/create.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
 	    --results $(M)/results
 .PHONY: bench

@@ -28,9 +28,9 @@ ENABLE_WIFI_HELP := Allow wifi in domd
 refuse_rpi5 = the Raspberry Pi 5 images are not built yet; MACHINE=qemu is the only machine so far
 refuse_qemu_ENABLE_SCMI_yes = QEMU's virt machine has no SCMI server in its firmware
 refuse_qemu_ENABLE_WIFI_yes = QEMU's virt machine has no Wi-Fi device to give DomD
-# DomD (the driver domain) is not part of the build yet, so any root device
+# DomD (the driver domain) still runs from an initramfs, so any root device
 # asked for explicitly would be ignored: refuse it instead.
-refuse_DOMD_ROOT_explicit = this build has no driver domain yet, so no DomD root device to choose
+refuse_DOMD_ROOT_explicit = DomD runs from an initramfs in this build; its root device (USB or NVMe behind the PCIe bridge) comes next
 
 define check_option
 $(if $(filter $($(1)),$($(1)_CHOICES)),,\

@@ -24,7 +24,8 @@ def test_boot_partition_holds_the_boot_files(mdir):
     rc, out = sh("mdir", "-b", "-i", f"{img}@@1M", "::")
     assert rc == 0, out
     assert sorted(os.path.basename(l) for l in out.split()) == sorted(
-        ["boot.scr", "xen", "xenpolicy", "Image", "dom0-initramfs.cpio.gz"])
+        ["boot.scr", "xen", "xenpolicy", "Image", "dom0-initramfs.cpio.gz", "domd.cfg",
+         "domd-initramfs.cpio.gz"])
     rc, out = sh("mtype", "-i", f"{img}@@1M", "::boot.scr")
     assert "booti 0x" in out, "boot.scr is not the script mkboot wrote"
 

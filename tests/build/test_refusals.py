@@ -54,6 +54,25 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
     assert f'{dom0}:3: memory: expected a number, got "128M"' in msg, msg
 
 
+@pytest.mark.parametrize("line, message", [
+    ("vif = [ 'bridge=xenbr0' ]", "domd.cfg:14: a domain Xen starts at boot gets no PV devices"),
+    ("name = 'Dom D'", 'domd.cfg: name "Dom D": a boot-time domain\'s name becomes a device-tree '
+                       "node name"),
+    ("memory = 256M", 'domd.cfg:14: memory: expected a number, got "256M"'),
+])
+def test_a_bad_boot_time_domain_config_names_file_and_line(mdir, tmp, line, message):
+    boot = os.path.join(tmp, "boot")
+    shutil.copytree(f"{mdir}/boot", boot)
+    with open(f"{boot}/domd.cfg", "a") as f:
+        f.write(line + "\n")
+    out = os.path.join(tmp, "boot.cmd")
+    rc, msg = sh(MKBOOT, "--platform", "platform/qemu/platform.cfg", "--dom0",
+                 "platform/qemu/dom0.cfg", "--boot-dir", boot, "--xen", "xen",
+                 "--domain", f"{boot}/domd.cfg", "-o", out)
+    assert rc == 1 and message in msg, msg
+    assert not os.path.exists(out)
+
+
 def test_partition_files_that_do_not_fit(tmp):
     big = os.path.join(tmp, "big")
     os.makedirs(big)
