@@ -18,12 +18,66 @@
 #include "devd_hotplug.h"
 
 #define PATH_BYTES 192
+#define MAX_LOOPS  64
+
+/* A loop device devd made, and the backend it serves. */
+struct loop_use {
+    char backend[PATH_BYTES];
+    char loop[32];
+};
 
 struct devd {
     struct xs_handle *xs;
     unsigned domid;
     char backend_dir[64];
+    /*
+     * Also kept here, not only in the backend's pixen-loop: if Dom0 removes a
+     * backend before devd has seen it close, its loop device is still freed.
+     */
+    struct loop_use loops[MAX_LOOPS];
 };
+
+static void remember_loop(struct devd *d, const char *backend, const char *loop)
+{
+    for (unsigned i = 0; i < MAX_LOOPS; i++)
+        if (!d->loops[i].backend[0]) {
+            snprintf(d->loops[i].backend, sizeof(d->loops[i].backend), "%s", backend);
+            snprintf(d->loops[i].loop, sizeof(d->loops[i].loop), "%s", loop);
+            return;
+        }
+}
+
+static void forget_loop(struct devd *d, const char *backend)
+{
+    for (unsigned i = 0; i < MAX_LOOPS; i++)
+        if (strcmp(d->loops[i].backend, backend) == 0)
+            d->loops[i].backend[0] = '\0';
+}
+
+/* Frees the loop devices of backends that vanished without devd seeing them close. */
+static void free_orphan_loops(struct devd *d)
+{
+    for (unsigned i = 0; i < MAX_LOOPS; i++) {
+        struct loop_use *u = &d->loops[i];
+        struct xu_err err = {{0}};
+        unsigned len;
+        char *there;
+
+        if (!u->backend[0])
+            continue;
+        there = xs_read(d->xs, XBT_NULL, u->backend, &len);
+        if (there) {
+            free(there);
+            continue;
+        }
+        if (hotplug_disk_detach(u->loop, &err) < 0)
+            printf("xu devd: %s\n", err.msg);
+        else
+            printf("xu devd: %s freed (its backend was removed)\n", u->loop);
+        u->backend[0] = '\0';
+        fflush(stdout);
+    }
+}
 
 static char *read_key(struct devd *d, const char *dir, const char *key)
 {
@@ -90,8 +144,10 @@ static void set_up_vbd(struct devd *d, const char *dir, unsigned guest)
                                  &err);
     if (rc == 0) {
         /* Recorded before blkback is told, so a restarted devd can still free it. */
-        if (loop[0])
+        if (loop[0]) {
             write_key(d, dir, "pixen-loop", loop);
+            remember_loop(d, dir, loop);
+        }
         write_key(d, dir, "physical-device-path", loop[0] ? loop : target);
         snprintf(num, sizeof(num), "%x:%x", major(dev), minor(dev));
         write_key(d, dir, "physical-device", num);
@@ -123,6 +179,7 @@ static void tear_down(struct devd *d, const char *dir, bool vif, unsigned guest,
         else if (loop)
             printf("xu devd: domain %u's disk %u: %s freed\n", guest, devid, loop);
         free(loop);
+        forget_loop(d, dir);
     }
     snprintf(path, sizeof(path), "%s", dir);
     xs_rm(d->xs, XBT_NULL, path);
@@ -196,6 +253,7 @@ static void scan(struct devd *d)
         }
         free(guests);
     }
+    free_orphan_loops(d);
 }
 
 /*

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_bridge.h>
 #include <linux/loop.h>
 #include <linux/sockios.h>
@@ -129,8 +130,56 @@ static int loop_attach(const char *target, int file, bool readonly, dev_t *dev, 
         loop[0] = '\0';
         return xu_fail(err, "%s: cannot set up %s: %s", target, loop, strerror(saved));
     }
+    /* Its own number, not one worked out: loop.max_part changes the minor. */
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int saved = errno;
+
+        ioctl(fd, LOOP_CLR_FD, 0);
+        close(fd);
+        loop[0] = '\0';
+        return xu_fail(err, "%s: %s: %s", target, loop, strerror(saved));
+    }
     close(fd);
-    *dev = makedev(7, (unsigned)n); /* the loop driver's major */
+    *dev = st.st_rdev;
+    return 0;
+}
+
+/*
+ * Two guests writing one file through two loop devices would each corrupt
+ * the other's view of it: a file may be shared only read-only by all.
+ */
+static int check_not_in_use(const char *target, const struct stat *file, bool readonly,
+                            struct xu_err *err)
+{
+    char path[96], backing[PATH_MAX], ro[4];
+    struct stat st;
+
+    for (int n = 0; n < 256; n++) {
+        FILE *f;
+        bool other_ro = false;
+
+        snprintf(path, sizeof(path), "/sys/block/loop%d/loop/backing_file", n);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        backing[0] = '\0';
+        if (!fgets(backing, sizeof(backing), f))
+            backing[0] = '\0';
+        fclose(f);
+        backing[strcspn(backing, "\n")] = '\0';
+        if (!backing[0] || stat(backing, &st) < 0 || st.st_dev != file->st_dev ||
+            st.st_ino != file->st_ino)
+            continue;
+        snprintf(path, sizeof(path), "/sys/block/loop%d/ro", n);
+        f = fopen(path, "r");
+        if (f) {
+            other_ro = fgets(ro, sizeof(ro), f) && ro[0] == '1';
+            fclose(f);
+        }
+        if (!readonly || !other_ro)
+            return xu_fail(err, "disk target %s is in use already (/dev/loop%d)", target, n);
+    }
     return 0;
 }
 
@@ -149,6 +198,8 @@ int hotplug_disk_attach(const char *target, bool readonly, dev_t *dev, char *loo
     }
     if (!S_ISREG(st.st_mode))
         return xu_fail(err, "disk target %s is neither a file nor a block device", target);
+    if (check_not_in_use(target, &st, readonly, err) < 0)
+        return -1;
     file = open(target, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (file < 0)
         return xu_fail(err, "disk target %s: %s", target, strerror(errno));

@@ -69,6 +69,33 @@ def test_destroy_leaves_no_vif_no_loop_device_and_no_nodes(machine, guest):
     assert status == 0 and out.split() == ["listed"], out
 
 
+def test_a_guest_with_only_a_disk_frees_its_loop_device(machine):
+    # blkback says nothing when its frontend goes; devd must free the loop all the same.
+    machine.check(f"sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|; /^vif/d' "
+                  f"/dom0/{GUEST}.cfg > /tmp/diskonly.cfg")
+    machine.check("xu create /tmp/diskonly.cfg", timeout=120)
+    status, out = machine.domd_run("losetup -a")
+    assert status == 0 and DISK in out, out
+    machine.check(f"xu destroy {GUEST}", timeout=60)
+    status, out = machine.domd_run("losetup -a; echo listed")
+    assert out.split() == ["listed"], out
+
+
+def test_a_disk_file_is_not_given_to_two_guests_to_write(machine):
+    # Paused, the first guest's xenstore nodes hold still while the second is refused.
+    machine.check(f"xu create {GUEST} -p", timeout=120)
+    try:
+        machine.check(f"sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|; /^vif/d; "
+                      f"s/^name = .*/name = \"second\"/' /dom0/{GUEST}.cfg > /tmp/second.cfg")
+        snapshot(machine, "before")
+        status, out = machine.run("xu create /tmp/second.cfg", timeout=120)
+        assert status == 1, out
+        assert f"/tmp/second.cfg:11: disk: DomD: disk target {DISK} is in use already" in out, out
+        assert_same_as(machine, "before")
+    finally:
+        machine.check(f"xu destroy {GUEST}", timeout=60)
+
+
 BAD_DEVICES = {
     "a vif on a bridge DomD lacks": (
         "vif = [ 'backend=DomD,bridge=xenbr9' ]",

@@ -20,21 +20,25 @@ static int xen_fail(const struct boot_domain_node *node, struct xu_err *err, con
 static int check_domain(struct hv *hv, const struct boot_domain_node *node,
                         const struct domain_config *dc, struct xu_err *err)
 {
-    struct domain_info info;
+    xc_domaininfo_t info;
+    uint64_t max_kib;
+    unsigned vcpus;
 
-    if (hv_info(hv, node->domid, &info, err) < 0)
+    if (xc_domain_getinfolist(hv->xc, node->domid, 1, &info) != 1 || info.domain != node->domid)
         return xu_fail(err,
                        "domain %u (/chosen/%s) does not exist: Xen did not build it (its "
                        "console says why)",
                        node->domid, node->node);
+    /* Its kernel brings the other vCPUs up later: count them all, online or not. */
+    vcpus = info.max_vcpu_id + 1;
+    max_kib = (uint64_t)info.max_pages * (GMAP_PAGE_BYTES / 1024);
     /* An earlier attach may have added the xenstore page. */
-    if (info.max_pages * 4 < node->memory_kib ||
-        info.max_pages * 4 > node->memory_kib + GMAP_PAGE_BYTES / 1024 ||
-        info.online_vcpus != node->vcpus)
+    if (max_kib < node->memory_kib || max_kib > node->memory_kib + GMAP_PAGE_BYTES / 1024 ||
+        vcpus != node->vcpus)
         return xu_fail(err,
                        "domain %u has %llu KiB and %u vCPUs, not the %llu KiB and %u of "
                        "/chosen/%s: it is not that domain",
-                       node->domid, (unsigned long long)info.max_pages * 4, info.online_vcpus,
+                       node->domid, (unsigned long long)max_kib, vcpus,
                        (unsigned long long)node->memory_kib, node->vcpus, node->node);
     if (dc->memory_mib * 1024 != node->memory_kib || dc->vcpus != node->vcpus)
         return xu_fail(err,
@@ -56,12 +60,11 @@ static int make_store_ring(struct hv *hv, const struct boot_domain_node *node, x
 {
     struct xenstore_domain_interface *ring;
     xenforeignmemory_handle *fmem;
-    xc_domaininfo_t info;
     xen_pfn_t gfn = pfn;
 
+    /* As a number, not an increment: a second attach after a failed one asks the same. */
     errno = 0;
-    if (xc_domain_getinfolist(hv->xc, node->domid, 1, &info) != 1 ||
-        xc_domain_setmaxmem(hv->xc, node->domid, info.max_pages * 4 + GMAP_PAGE_BYTES / 1024) < 0)
+    if (xc_domain_setmaxmem(hv->xc, node->domid, node->memory_kib + GMAP_PAGE_BYTES / 1024) < 0)
         return xen_fail(node, err, "cannot make room for the xenstore page");
     if (xc_domain_populate_physmap_exact(hv->xc, node->domid, 1, 0, 0, &gfn) < 0)
         return xen_fail(node, err, "cannot give it a xenstore page");
@@ -93,12 +96,12 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
     char uuid[37];
 
     *already = false;
-    if (check_domain(hv, node, dc, err) < 0)
-        return -1;
     if (xs_is_domain_introduced(hv->xs, node->domid)) {
         *already = true;
         return 0;
     }
+    if (check_domain(hv, node, dc, err) < 0)
+        return -1;
     errno = 0;
     if (xc_hvm_param_get(hv->xc, node->domid, HVM_PARAM_STORE_EVTCHN, &store_port) < 0)
         return xen_fail(node, err, "cannot read its xenstore event channel");

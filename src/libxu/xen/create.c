@@ -572,8 +572,8 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
      * writing console/tty, say) can write under a domain that no longer is.
      */
     pvdev_find_backends(hv, domid, &backends);
-    pvdev_offline(hv, &backends);
     xc_domain_pause(hv->xc, domid);
+    pvdev_disconnect(hv, domid, &backends);
     if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH) {
         rc = xu_fail(err, "cannot destroy domain %u: %s", domid, strerror(errno));
         goto out;

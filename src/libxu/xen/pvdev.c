@@ -133,7 +133,7 @@ static void mac_text(const struct vif_spec *v, char out[18])
 static bool fill(struct hv *hv, xs_transaction_t t, const struct domain_config *dc,
                  const struct device *d, unsigned index, uint32_t guest)
 {
-    char be[PATH_BYTES], fe[PATH_BYTES], num[16], beid[16], feid[16], mac[18];
+    char be[PATH_BYTES], fe[PATH_BYTES], num[16], beid[16], feid[16], mac[18], record[64], key[16];
     bool ok;
 
     backend_path(be, d, guest);
@@ -141,12 +141,15 @@ static bool fill(struct hv *hv, xs_transaction_t t, const struct domain_config *
     snprintf(num, sizeof(num), "%u", d->devid);
     snprintf(beid, sizeof(beid), "%u", d->backend);
     snprintf(feid, sizeof(feid), "%u", guest);
+    /* Where destroy finds the backends: Dom0's own record, not the guest's frontend. */
+    snprintf(record, sizeof(record), "/xu/%u/backends", guest);
+    snprintf(key, sizeof(key), "%u", index);
 
-    ok = make_dir(hv, t, fe, guest, d->backend) && put(hv, t, fe, "backend", be) &&
-         put(hv, t, fe, "backend-id", beid) && put(hv, t, fe, "state", "1") &&
-         make_dir(hv, t, be, d->backend, guest) && put(hv, t, be, "frontend", fe) &&
-         put(hv, t, be, "frontend-id", feid) && put(hv, t, be, "online", "1") &&
-         put(hv, t, be, "state", "1");
+    ok = put(hv, t, record, key, be) && make_dir(hv, t, fe, guest, d->backend) &&
+         put(hv, t, fe, "backend", be) && put(hv, t, fe, "backend-id", beid) &&
+         put(hv, t, fe, "state", "1") && make_dir(hv, t, be, d->backend, guest) &&
+         put(hv, t, be, "frontend", fe) && put(hv, t, be, "frontend-id", feid) &&
+         put(hv, t, be, "online", "1") && put(hv, t, be, "state", "1");
     if (!ok)
         return false;
     if (d->kind == VIF) {
@@ -251,39 +254,57 @@ int pvdev_wait_connected(struct hv *hv, uint32_t guest, const struct domain_conf
 
 void pvdev_find_backends(struct hv *hv, uint32_t guest, struct pvdev_backends *out)
 {
+    char dir[PATH_BYTES];
+    unsigned count = 0;
+    char **ids;
+
     out->n = 0;
-    for (unsigned k = 0; k < 2; k++) {
-        char dir[PATH_BYTES];
-        unsigned count = 0;
-        char **ids;
+    snprintf(dir, sizeof(dir), "/xu/%u/backends", guest);
+    ids = xs_directory(hv->xs, XBT_NULL, dir, &count);
+    for (unsigned i = 0; ids && i < count; i++) {
+        char *be = read_at(hv, dir, ids[i]);
+        unsigned backend, of, devid;
+        char kind[4];
+        int end = 0;
 
-        snprintf(dir, sizeof(dir), "/local/domain/%u/device/%s", guest, kind_name[k]);
-        ids = xs_directory(hv->xs, XBT_NULL, dir, &count);
-        for (unsigned i = 0; ids && i < count; i++) {
-            char fe[PATH_BYTES * 2], *be;
-
-            snprintf(fe, sizeof(fe), "%s/%s", dir, ids[i]);
-            be = read_at(hv, fe, "backend");
-            /* Only paths of the shape this toolstack writes: a guest wrote none of it. */
-            if (be && strncmp(be, "/local/domain/", 14) == 0 &&
-                strlen(be) < sizeof(out->paths[0]) &&
-                out->n < sizeof(out->paths) / sizeof(out->paths[0]))
-                snprintf(out->paths[out->n++], sizeof(out->paths[0]), "%s", be);
-            free(be);
-        }
-        free(ids);
+        /* Only the shape pvdev_add writes, for this guest. */
+        if (be &&
+            sscanf(be, "/local/domain/%u/backend/%3[a-z]/%u/%u%n", &backend, kind, &of, &devid,
+                   &end) == 4 &&
+            be[end] == '\0' && of == guest && (!strcmp(kind, "vif") || !strcmp(kind, "vbd")) &&
+            strlen(be) < sizeof(out->paths[0]) &&
+            out->n < sizeof(out->paths) / sizeof(out->paths[0]))
+            snprintf(out->paths[out->n++], sizeof(out->paths[0]), "%s", be);
+        free(be);
     }
+    free(ids);
 }
 
-void pvdev_offline(struct hv *hv, const struct pvdev_backends *b)
+void pvdev_disconnect(struct hv *hv, uint32_t guest, const struct pvdev_backends *b)
 {
+    char path[PATH_BYTES];
+
     for (unsigned i = 0; i < b->n; i++) {
-        char path[PATH_BYTES], *dir = hv_xs_read(hv, b->paths[i]);
+        char *dir = hv_xs_read(hv, b->paths[i]);
 
         /* A backend domain that is gone has no nodes to write, and gets none back. */
         snprintf(path, sizeof(path), "%s/online", b->paths[i]);
         if (dir)
             xs_write(hv->xs, XBT_NULL, path, "0", 1);
+        free(dir);
+    }
+    /* Without their frontends the backends close and unmap the guest's rings at once. */
+    for (unsigned k = 0; k < 2; k++) {
+        snprintf(path, sizeof(path), "/local/domain/%u/device/%s", guest, kind_name[k]);
+        xs_rm(hv->xs, XBT_NULL, path);
+    }
+    /* Closing, as libxl says it: blkback says nothing then, and devd must hear of it. */
+    for (unsigned i = 0; i < b->n; i++) {
+        char *dir = hv_xs_read(hv, b->paths[i]);
+
+        snprintf(path, sizeof(path), "%s/state", b->paths[i]);
+        if (dir)
+            xs_write(hv->xs, XBT_NULL, path, "5", 1);
         free(dir);
     }
 }
@@ -342,8 +363,8 @@ unsigned pvdev_served_domains(struct hv *hv, uint32_t backend, char *out, size_t
                 seen = seen || ids[j] == id; /* a guest with a vif and a disk */
             if (seen || found == HV_MAX_DOMAINS || hv_info(hv, id, &info, &gone) < 0)
                 continue;
-            used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%u",
-                                     found ? ", " : "", id);
+            if (used + 16 < size)
+                used += (size_t)snprintf(out + used, size - used, "%s%u", found ? ", " : "", id);
             ids[found++] = id;
         }
         free(guests);

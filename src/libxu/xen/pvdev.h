@@ -29,16 +29,18 @@ int pvdev_wait_connected(struct hv *hv, uint32_t guest, const struct domain_conf
                          struct xu_err *err);
 
 /*
- * The backend paths of a guest's devices, read from its frontends (before
- * they go with the guest), and their removal: set offline, wait (a while) for
- * the driver domain to undo its hotplug work and drop them, then make sure.
+ * Taking a guest's devices down: the backend paths Dom0 recorded for it, read
+ * before destroy; then each set offline, the frontends removed (so the
+ * backends close and let go of the guest's memory) and the backends told
+ * Closing; after the destroy, a wait (a while) for the driver domain to undo
+ * its hotplug work and drop them, and then whatever is left goes.
  */
 struct pvdev_backends {
     char paths[DOMCFG_MAX_VIFS + DOMCFG_MAX_DISKS][128];
     unsigned n;
 };
 void pvdev_find_backends(struct hv *hv, uint32_t guest, struct pvdev_backends *out);
-void pvdev_offline(struct hv *hv, const struct pvdev_backends *b);
+void pvdev_disconnect(struct hv *hv, uint32_t guest, const struct pvdev_backends *b);
 void pvdev_remove(struct hv *hv, uint32_t guest, const struct pvdev_backends *b);
 
 /*
