@@ -27,6 +27,25 @@ static int read_node(const void *fdt, int off, const char *source, const char *n
         return xu_fail(err, "%s: /chosen/%s: no cpus property", source, name);
     d->vcpus = fdt32_to_cpu(cells[0]);
 
+    d->direct_map = fdt_getprop(fdt, off, "direct-map", NULL) != NULL;
+    /* Banks of two address and two size cells, /chosen's, as mkboot writes them. */
+    d->static_mem_end = 0;
+    cells = fdt_getprop(fdt, off, "xen,static-mem", &len);
+    if (cells) {
+        if (len <= 0 || len % 16)
+            return xu_fail(err, "%s: /chosen/%s: xen,static-mem is not 64-bit address, size pairs",
+                           source, name);
+        for (int i = 0; i < len / 4; i += 4) {
+            uint64_t addr = (uint64_t)fdt32_to_cpu(cells[i]) << 32 | fdt32_to_cpu(cells[i + 1]);
+            uint64_t size = (uint64_t)fdt32_to_cpu(cells[i + 2]) << 32 | fdt32_to_cpu(cells[i + 3]);
+
+            if (addr + size > d->static_mem_end)
+                d->static_mem_end = addr + size;
+        }
+    }
+    if (d->direct_map && !d->static_mem_end)
+        return xu_fail(err, "%s: /chosen/%s: direct-map without xen,static-mem", source, name);
+
     config = fdt_getprop(fdt, off, "pixen,config", &len);
     if (!config)
         return xu_fail(err, "%s: /chosen/%s: no pixen,config: not written by pixen's mkboot",

@@ -7,6 +7,7 @@
 #ifndef XU_BOOTDOMS_H
 #define XU_BOOTDOMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,8 @@ struct boot_domain_node {
     char config_file[BOOTDOMS_FILE_BYTES]; /* pixen,config: relative to the boot partition */
     uint64_t memory_kib;
     unsigned vcpus;
+    bool direct_map;
+    uint64_t static_mem_end; /* the end of its highest xen,static-mem bank; 0 if none */
 };
 
 /* `source` names the blob in messages. */

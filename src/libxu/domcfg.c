@@ -390,6 +390,54 @@ static int key_tee(struct parse_state *st, const struct cfg_setting *s, struct x
     return 0;
 }
 
+/* "ADDR,SIZE" banks of host RAM, page aligned, not overlapping. */
+static int key_static_mem(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_STATIC_MEM, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct mem_bank *b = &st->dc->static_mem[i];
+        char addr[32];
+        const char *comma = strchr(items[i].text, ',');
+        size_t len = comma ? (size_t)(comma - items[i].text) : 0;
+
+        if (!comma || len >= sizeof(addr))
+            return xu_fail(err, "%s: static_mem: \"%s\" is not \"ADDR,SIZE\" (0x60000000,256M)",
+                           where(st, items[i].line), items[i].text);
+        memcpy(addr, items[i].text, len);
+        addr[len] = '\0';
+        if (cfg_parse_u64(addr, &b->addr) < 0 || cfg_parse_size(comma + 1, &b->size_bytes) < 0 ||
+            b->size_bytes == 0 || b->addr % 4096 || b->size_bytes % 4096 ||
+            b->addr + b->size_bytes < b->addr)
+            return xu_fail(err, "%s: static_mem: \"%s\" is not a page-aligned bank \"ADDR,SIZE\"",
+                           where(st, items[i].line), items[i].text);
+        for (size_t j = 0; j < i; j++) {
+            const struct mem_bank *o = &st->dc->static_mem[j];
+
+            if (b->addr < o->addr + o->size_bytes && o->addr < b->addr + b->size_bytes)
+                return xu_fail(err, "%s: static_mem: \"%s\" overlaps an earlier bank",
+                               where(st, items[i].line), items[i].text);
+        }
+    }
+    st->dc->n_static_mem = (unsigned)n;
+    st->dc->static_mem_line = s->line;
+    return 0;
+}
+
+static int key_direct_map(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    uint64_t v;
+
+    if (cfg_get_u64(st->file, s, 0, 1, &v, err) < 0)
+        return -1;
+    st->dc->direct_map = v == 1;
+    st->dc->direct_map_line = s->line;
+    return 0;
+}
+
 static const struct {
     const char *key;
     key_fn fn;
@@ -419,6 +467,8 @@ static const struct {
     {"on_crash", key_on_crash},
     {"vuart", key_vuart},
     {"tee", key_tee},
+    {"static_mem", key_static_mem},
+    {"direct_map", key_direct_map},
 };
 
 /* xl's rule: cmdline, or else "root=<root> <extra>". */
@@ -474,6 +524,19 @@ static int finish(struct parse_state *st, struct xu_err *err)
     if (dc->maxmem_mib < dc->memory_mib)
         return xu_fail(err, "%s: maxmem (%llu MiB) is below memory (%llu MiB)", st->file->path,
                        (unsigned long long)dc->maxmem_mib, (unsigned long long)dc->memory_mib);
+    if (dc->n_static_mem) {
+        uint64_t total = 0;
+
+        for (unsigned i = 0; i < dc->n_static_mem; i++)
+            total += dc->static_mem[i].size_bytes;
+        if (total != dc->memory_mib << 20)
+            return xu_fail(err, "%s: static_mem: the banks hold %llu KiB, but memory is %llu MiB",
+                           where(st, dc->static_mem_line), (unsigned long long)(total >> 10),
+                           (unsigned long long)dc->memory_mib);
+    }
+    if (dc->direct_map && !dc->n_static_mem)
+        return xu_fail(err, "%s: direct_map needs static_mem: a 1:1 domain owns fixed host RAM",
+                       where(st, dc->direct_map_line));
     if (build_cmdline(st, err) < 0 || check_readable(st, "kernel", &dc->kernel, err) < 0 ||
         check_readable(st, "ramdisk", &dc->ramdisk, err) < 0 ||
         check_readable(st, "device_tree", &dc->device_tree, err) < 0)

@@ -7,22 +7,24 @@
 #define XU_DOMCFG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "devspec.h"
 #include "err.h"
 
-#define DOMCFG_NAME_BYTES    64
-#define DOMCFG_CMDLINE_BYTES 1024
-#define DOMCFG_MAX_VCPUS     128
-#define DOMCFG_MAX_MEM_MIB   (1019u * 1024) /* the guest RAM map's two banks: 3 + 1016 GiB */
-#define DOMCFG_MAX_DTDEVS    16
-#define DOMCFG_MAX_IOMEM     32
-#define DOMCFG_MAX_IRQS      64
-#define DOMCFG_MAX_VIFS      8
-#define DOMCFG_MAX_DISKS     8
-#define DOMCFG_DTPATH_BYTES  256
+#define DOMCFG_NAME_BYTES     64
+#define DOMCFG_CMDLINE_BYTES  1024
+#define DOMCFG_MAX_VCPUS      128
+#define DOMCFG_MAX_MEM_MIB    (1019u * 1024) /* the guest RAM map's two banks: 3 + 1016 GiB */
+#define DOMCFG_MAX_DTDEVS     16
+#define DOMCFG_MAX_IOMEM      32
+#define DOMCFG_MAX_IRQS       64
+#define DOMCFG_MAX_VIFS       8
+#define DOMCFG_MAX_DISKS      8
+#define DOMCFG_DTPATH_BYTES   256
+#define DOMCFG_MAX_STATIC_MEM 4
 /* Interrupts a guest may own: SPIs, INTID 32 up to the GIC's limit of 1019. */
 #define DOMCFG_FIRST_SPI 32
 #define DOMCFG_LAST_SPI  1019
@@ -39,6 +41,12 @@ enum domain_action {
     ACTION_COREDUMP_DESTROY,
     ACTION_COREDUMP_RESTART,
     ACTION_SOFT_RESET,
+};
+
+/* A bank of host RAM a boot-time domain owns (static_mem). */
+struct mem_bank {
+    uint64_t addr;
+    uint64_t size_bytes;
 };
 
 /* A file the config names, with the line that names it (for later messages). */
@@ -76,6 +84,13 @@ struct domain_config {
     enum domain_action on_poweroff, on_reboot, on_crash;
     enum vuart_type vuart;
     enum tee_type tee;
+
+    /* pixen's keys for domains Xen starts at boot (not xl.cfg's). */
+    struct mem_bank static_mem[DOMCFG_MAX_STATIC_MEM]; /* xen,static-mem */
+    unsigned n_static_mem;
+    unsigned static_mem_line;
+    bool direct_map; /* guest addresses = host addresses (1:1), for DMA without an IOMMU */
+    unsigned direct_map_line;
 };
 
 /*

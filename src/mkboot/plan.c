@@ -72,6 +72,22 @@ static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f
     if (script_check_file_name(f->config_file, err) < 0)
         return -1;
     d->config = dc;
+    if (dc->direct_map) {
+        uint64_t total = 0;
+        int n;
+
+        for (unsigned i = 0; i < dc->n_static_mem; i++)
+            total += dc->static_mem[i].size_bytes;
+        if (total <= 2 * BOOT_DIRECT_MAP_KEEP_BYTES)
+            return xu_fail(err, "%s: static_mem: too little for a 1:1 domain", dc->source);
+        n = snprintf(d->bootargs, sizeof(d->bootargs), "%s%smem=%lluK", dc->cmdline,
+                     dc->cmdline[0] ? " " : "",
+                     (unsigned long long)((total - BOOT_DIRECT_MAP_KEEP_BYTES) >> 10));
+        if (n < 0 || (size_t)n >= sizeof(d->bootargs))
+            return xu_fail(err, "%s: cmdline too long", dc->source);
+    } else {
+        snprintf(d->bootargs, sizeof(d->bootargs), "%s", dc->cmdline);
+    }
     snprintf(d->node, sizeof(d->node), "/chosen/%s", dc->name);
     snprintf(d->config_file, sizeof(d->config_file), "%s", f->config_file);
     plan->n_domains++;
@@ -79,7 +95,7 @@ static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f
     /* Xen copies the kernel and ramdisk out of their modules, as for Dom0. */
     snprintf(role, sizeof(role), "%s kernel", dc->name);
     if (add_module(plan, d->node, role, f->kernel, 0, "\"multiboot,kernel\" \"multiboot,module\"",
-                   dc->cmdline[0] ? dc->cmdline : NULL, err) < 0)
+                   d->bootargs[0] ? d->bootargs : NULL, err) < 0)
         return -1;
     snprintf(role, sizeof(role), "%s ramdisk", dc->name);
     if (f->ramdisk && add_module(plan, d->node, role, f->ramdisk, 0,
@@ -102,6 +118,29 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
         if (layout_reserve(&plan->layout, p->reserved[i].addr, p->reserved[i].size_bytes,
                            p->reserved[i].what, err) < 0)
             return -1;
+
+    /* Boot-time domains' own RAM first: Xen gives it to them, so no file may go there. */
+    for (unsigned i = 0; i < files->n_domains; i++) {
+        const struct domain_config *dc = files->domains[i].config;
+
+        for (unsigned j = 0; j < dc->n_static_mem; j++) {
+            const struct mem_bank *b = &dc->static_mem[j];
+            char what[LAYOUT_WHAT_BYTES];
+
+            if (b->addr < p->ram_base_addr ||
+                b->addr + b->size_bytes > p->ram_base_addr + p->ram_size_bytes)
+                return xu_fail(err, "%s:%u: static_mem: 0x%llx-0x%llx lies outside RAM (%s)",
+                               dc->source, dc->static_mem_line, (unsigned long long)b->addr,
+                               (unsigned long long)(b->addr + b->size_bytes - 1), p->source);
+            snprintf(what, sizeof(what), "%s's static memory", dc->name);
+            if (layout_reserve(&plan->layout, b->addr, b->size_bytes, what, err) < 0) {
+                struct xu_err why = *err;
+
+                return xu_fail(err, "%s:%u: static_mem: %s", dc->source, dc->static_mem_line,
+                               why.msg);
+            }
+        }
+    }
 
     if (xen->image.kind != IMAGE_ARM64)
         return xu_fail(err, "%s: Xen must be an uncompressed arm64 Image for booti", xen->name);

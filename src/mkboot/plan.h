@@ -44,9 +44,18 @@ struct boot_module {
  */
 struct boot_domain {
     const struct domain_config *config;
-    char node[BOOT_NODE_BYTES];             /* the full path, /chosen/NAME */
-    char config_file[BOOT_FILE_NAME_BYTES]; /* its config on the boot partition */
+    char node[BOOT_NODE_BYTES];               /* the full path, /chosen/NAME */
+    char config_file[BOOT_FILE_NAME_BYTES];   /* its config on the boot partition */
+    char bootargs[DOMCFG_CMDLINE_BYTES + 32]; /* its command line, with what mkboot adds */
 };
+
+/*
+ * What a 1:1 (direct_map) domain's kernel must leave alone at the top of its
+ * static memory: Dom0's xu attach puts its xenstore page there, since Xen
+ * 4.17 cannot add a page to a 1:1 domain. mkboot keeps the kernel out with
+ * mem=.
+ */
+#define BOOT_DIRECT_MAP_KEEP_BYTES (2u << 20)
 
 struct boot_plan {
     const struct platform *platform;

@@ -116,6 +116,17 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
     fprintf(out, "fdt set %s cpus <0x%x>\n", d->node, dc->vcpus);
     if (dc->vuart == VUART_SBSA)
         fprintf(out, "fdt set %s vpl011\n", d->node);
+    if (dc->n_static_mem) {
+        /* In /chosen's cells: two each, as boot.scr sets them. */
+        fprintf(out, "fdt set %s xen,static-mem <", d->node);
+        for (unsigned i = 0; i < dc->n_static_mem; i++)
+            fprintf(out, "%s0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64, i ? " " : "",
+                    dc->static_mem[i].addr >> 32, dc->static_mem[i].addr & 0xffffffffu,
+                    dc->static_mem[i].size_bytes >> 32, dc->static_mem[i].size_bytes & 0xffffffffu);
+        fprintf(out, ">\n");
+    }
+    if (dc->direct_map)
+        fprintf(out, "fdt set %s direct-map\n", d->node);
     fprintf(out, "fdt set %s xen,enhanced \"enabled\"\n", d->node);
     fprintf(out, "fdt set %s pixen,config %s\n", d->node, config);
     for (unsigned i = 1; i < plan->n_modules; i++)

@@ -55,14 +55,18 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("vif = [ 'bridge=xenbr0' ]", "domd.cfg:14: a domain Xen starts at boot gets no PV devices"),
+    ("vif = [ 'bridge=xenbr0' ]", "domd.cfg:LINE: a domain Xen starts at boot gets no PV devices"),
     ("name = 'Dom D'", 'domd.cfg: name "Dom D": a boot-time domain\'s name becomes a device-tree '
                        "node name"),
-    ("memory = 256M", 'domd.cfg:14: memory: expected a number, got "256M"'),
+    ("memory = 256M", 'domd.cfg:LINE: memory: expected a number, got "256M"'),
+    ("static_mem = [ '0xbe000000,256M' ]", "domd.cfg:LINE: static_mem: 0xbe000000-0xcdffffff lies "
+                                           "outside RAM (platform/qemu/platform.cfg)"),
 ])
 def test_a_bad_boot_time_domain_config_names_file_and_line(mdir, tmp, line, message):
     boot = os.path.join(tmp, "boot")
     shutil.copytree(f"{mdir}/boot", boot)
+    with open(f"{boot}/domd.cfg") as f:
+        message = message.replace("LINE", str(len(f.readlines()) + 1))
     with open(f"{boot}/domd.cfg", "a") as f:
         f.write(line + "\n")
     out = os.path.join(tmp, "boot.cmd")

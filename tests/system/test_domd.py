@@ -38,8 +38,13 @@ def test_domd_boots_with_xen_and_dom0_attaches_it_by_name(machine):
     assert [r.split()[:4] for r in rows] == [["Domain-0", "0", "128", "1"],
                                             ["DomD", "1", "256", "1"]], rows
     # Its backends wait for nothing: devd is connected to xenstore.
-    status, out = machine.domd_run("cat /run/xu/devd.log")
+    status, out = machine.domd_run("cat /run/xu/devd.log; grep 'System RAM' /proc/iomem")
     assert status == 0 and "xu devd: serving the PV backends of domain 1 (DomD)" in out, out
+    # 1:1: its RAM is the host's bank at 0x60000000, less the top 2 MiB its
+    # kernel leaves for the xenstore page, which is the bank's last page.
+    assert re.search(r"^60000000-6fdfffff : System RAM", out, re.M), out
+    ring = int(machine.check("xenstore-read /local/domain/1/store/ring-ref"))
+    assert ring == 0x6ffff, hex(ring)
 
 
 def test_the_guest_pings_domd_over_its_vif(machine, guest):

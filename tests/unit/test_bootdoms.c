@@ -61,6 +61,31 @@ static void test_domains_are_numbered_in_tree_order(void **state)
     assert_int_equal(nodes[1].vcpus, 2);
 }
 
+static void test_a_1to1_domain_and_the_end_of_its_static_memory(void **state)
+{
+    (void)state;
+    fdt32_t banks[8] = {cpu_to_fdt32(0),        cpu_to_fdt32(0x70000000), cpu_to_fdt32(0),
+                        cpu_to_fdt32(0x100000), cpu_to_fdt32(0),          cpu_to_fdt32(0x60000000),
+                        cpu_to_fdt32(0),        cpu_to_fdt32(0x100000)};
+    struct boot_domain_node nodes[4];
+    struct xu_err err = {{0}};
+    size_t n;
+    int off;
+
+    build(1, "domd.cfg", 2);
+    assert_int_equal(fdt_open_into(blob, blob, sizeof(blob)), 0);
+    off = fdt_path_offset(blob, "/chosen/DomD");
+    assert_int_equal(fdt_setprop(blob, off, "xen,static-mem", banks, sizeof(banks)), 0);
+    assert_int_equal(fdt_setprop_empty(blob, off, "direct-map"), 0);
+    assert_int_equal(bootdoms_read(blob, sizeof(blob), "fdt", nodes, 4, &n, &err), 0);
+    assert_true(nodes[0].direct_map);
+    assert_int_equal(nodes[0].static_mem_end, 0x70100000);
+    assert_int_equal(fdt_setprop(blob, off, "xen,static-mem", banks, 12), 0);
+    assert_int_equal(bootdoms_read(blob, sizeof(blob), "fdt", nodes, 4, &n, &err), -1);
+    assert_string_equal(err.msg, "fdt: /chosen/DomD: xen,static-mem is not 64-bit address, size "
+                                 "pairs");
+}
+
 static void test_no_domains_is_no_error(void **state)
 {
     (void)state;
@@ -111,6 +136,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_domains_are_numbered_in_tree_order),
+        cmocka_unit_test(test_a_1to1_domain_and_the_end_of_its_static_memory),
         cmocka_unit_test(test_no_domains_is_no_error),
         cmocka_unit_test(test_what_mkboot_did_not_write_is_refused),
     };

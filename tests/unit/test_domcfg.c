@@ -199,9 +199,32 @@ static void test_files_must_be_readable(void **state)
     assert_string_equal(err.msg, expected);
 }
 
+static void test_static_memory_for_boot_time_domains(void **state)
+{
+    (void)state;
+    load_ok(OK "memory = 256\nstatic_mem = [ '0x60000000,128M', '0x70000000,0x8000000' ]\n"
+               "direct_map = 1\n");
+    assert_int_equal(dc.n_static_mem, 2);
+    assert_int_equal(dc.static_mem[0].addr, 0x60000000);
+    assert_int_equal(dc.static_mem[0].size_bytes, 128u << 20);
+    assert_int_equal(dc.static_mem[1].addr, 0x70000000);
+    assert_true(dc.direct_map);
+    expect_error(OK "memory = 256\nstatic_mem = [ '0x60000000,128M' ]\n",
+                 ":4: static_mem: the banks hold 131072 KiB, but memory is 256 MiB");
+    expect_error(OK "memory = 256\nstatic_mem = [ '0x60000000,128M', '0x67000000,128M' ]\n",
+                 ":4: static_mem: \"0x67000000,128M\" overlaps an earlier bank");
+    expect_error(OK "static_mem = [ '0x60000800,32M' ]\n",
+                 ":3: static_mem: \"0x60000800,32M\" is not a page-aligned bank \"ADDR,SIZE\"");
+    expect_error(OK "static_mem = [ '0x60000000' ]\n",
+                 ":3: static_mem: \"0x60000000\" is not \"ADDR,SIZE\" (0x60000000,256M)");
+    expect_error(OK "direct_map = 1\n",
+                 ":3: direct_map needs static_mem: a 1:1 domain owns fixed host RAM");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_static_memory_for_boot_time_domains, make_files),
         cmocka_unit_test(test_files_resolve_against_the_config_or_a_given_folder),
         cmocka_unit_test(test_defaults_are_libxl_s),
         cmocka_unit_test(test_the_original_guests),

@@ -181,6 +181,32 @@ static void test_a_boot_time_domain_gets_its_node_and_modules(void **state)
     assert_string_equal(plan.modules[1].parent, "/chosen");
 }
 
+static void test_a_1to1_domain_keeps_files_off_its_memory_and_its_top_from_its_kernel(void **state)
+{
+    (void)state;
+    struct boot_file xen = file("xen", MiB(1), MiB(1), true);
+    struct boot_file kernel = file("Image", MiB(30), 0, true);
+    struct boot_files files = {.xen = &xen, .kernel = &kernel};
+    struct xu_err err = {{0}};
+
+    domd_config("DomD");
+    /* Right where the first files would go otherwise. */
+    domd.static_mem[0] = (struct mem_bank){0x40400000, MiB(256)};
+    domd.n_static_mem = 1;
+    domd.direct_map = true;
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, NULL};
+    files.n_domains = 1;
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
+    assert_int_equal(plan.modules[0].addr, 0x40400000 + MiB(256));
+    for (unsigned i = 0; i < plan.n_modules; i++)
+        assert_true(plan.modules[i].addr >= 0x40400000 + MiB(256));
+    assert_string_equal(plan.modules[2].bootargs, "console=ttyAMA0 mem=260096K");
+    domd.static_mem[0] = (struct mem_bank){0xb8000000, MiB(256)};
+    assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
+    assert_string_equal(err.msg, "boot/domd.cfg:0: static_mem: 0xb8000000-0xc7ffffff lies "
+                                 "outside RAM (platform.cfg)");
+}
+
 static void test_boot_time_domain_names_must_be_node_names_and_unique(void **state)
 {
     (void)state;
@@ -214,6 +240,8 @@ int main(void)
         cmocka_unit_test_setup(test_a_flask_policy_is_a_module_and_turns_flask_on, setup),
         cmocka_unit_test_setup(test_a_boot_time_domain_gets_its_node_and_modules, setup),
         cmocka_unit_test_setup(test_boot_time_domain_names_must_be_node_names_and_unique, setup),
+        cmocka_unit_test_setup(
+            test_a_1to1_domain_keeps_files_off_its_memory_and_its_top_from_its_kernel, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

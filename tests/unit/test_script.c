@@ -48,7 +48,8 @@ static char *render_with(unsigned n_domains)
     strcpy(dom0.cmdline, "console=hvc0 pixen.note=\"a $b\"");
     struct boot_files files = {.xen = &xen, .kernel = &kernel, .ramdisk = &ramdisk};
 
-    memset(&domd, 0, sizeof(domd));
+    if (!n_domains)
+        memset(&domd, 0, sizeof(domd));
     strcpy(domd.source, "domd.cfg");
     strcpy(domd.name, "DomD");
     domd.memory_mib = domd.maxmem_mib = 256;
@@ -130,6 +131,15 @@ static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void *
                   "fdt set /chosen/DomD/module@42800000 bootargs 'console=ttyAMA0'\n");
     assert_has(s, "fdt set /chosen/DomD/module@44600000 compatible \"multiboot,ramdisk\" "
                   "\"multiboot,module\"\n");
+    free(s);
+    domd.static_mem[0] = (struct mem_bank){0x60000000, MiB(256)};
+    domd.n_static_mem = 1;
+    domd.direct_map = true;
+    s = render_with(1);
+    assert_has(s, "fdt set /chosen/DomD vpl011\n"
+                  "fdt set /chosen/DomD xen,static-mem <0x0 0x60000000 0x0 0x10000000>\n"
+                  "fdt set /chosen/DomD direct-map\n");
+    assert_has(s, "bootargs 'console=ttyAMA0 mem=260096K'\n");
     /* Dom0's modules stay directly under /chosen, before the domain's node. */
     assert_true(strstr(s, "fdt mknode /chosen module@42400000") <
                 strstr(s, "fdt mknode /chosen DomD"));

@@ -62,12 +62,15 @@ static int make_store_ring(struct hv *hv, const struct boot_domain_node *node, x
     xenforeignmemory_handle *fmem;
     xen_pfn_t gfn = pfn;
 
-    /* As a number, not an increment: a second attach after a failed one asks the same. */
+    /* A 1:1 domain's page is its own RAM already (see store_pfn). */
     errno = 0;
-    if (xc_domain_setmaxmem(hv->xc, node->domid, node->memory_kib + GMAP_PAGE_BYTES / 1024) < 0)
-        return xen_fail(node, err, "cannot make room for the xenstore page");
-    if (xc_domain_populate_physmap_exact(hv->xc, node->domid, 1, 0, 0, &gfn) < 0)
-        return xen_fail(node, err, "cannot give it a xenstore page");
+    if (!node->direct_map) {
+        /* As a number, not an increment: a second attach after a failed one asks the same. */
+        if (xc_domain_setmaxmem(hv->xc, node->domid, node->memory_kib + GMAP_PAGE_BYTES / 1024) < 0)
+            return xen_fail(node, err, "cannot make room for the xenstore page");
+        if (xc_domain_populate_physmap_exact(hv->xc, node->domid, 1, 0, 0, &gfn) < 0)
+            return xen_fail(node, err, "cannot give it a xenstore page");
+    }
     fmem = xenforeignmemory_open(NULL, 0);
     ring = fmem ? xenforeignmemory_map(fmem, node->domid, PROT_READ | PROT_WRITE, 1, &gfn, NULL)
                 : NULL;
@@ -86,11 +89,24 @@ static int make_store_ring(struct hv *hv, const struct boot_domain_node *node, x
     return 0;
 }
 
+/*
+ * Where the xenstore page goes. Xen 4.17 can add a page to a 1:1 domain only
+ * where guest and host addresses agree, which no free page does; so a 1:1
+ * domain's page is the top page of its own static memory, which mkboot's
+ * mem= keeps its kernel away from.
+ */
+static xen_pfn_t store_pfn(const struct boot_domain_node *node)
+{
+    if (node->direct_map)
+        return (xen_pfn_t)(node->static_mem_end >> GMAP_PAGE_SHIFT) - 1;
+    return GMAP_STORE_PFN;
+}
+
 int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
                        const struct domain_config *dc, const char *config_path, bool *already,
                        struct xu_err *err)
 {
-    const xen_pfn_t pfn = GMAP_STORE_PFN;
+    const xen_pfn_t pfn = store_pfn(node);
     uint64_t store_port = 0;
     uint8_t handle[16];
     char uuid[37];
@@ -117,7 +133,7 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
         return xen_fail(node, err, "cannot set its handle");
     if (domxs_create(hv, node->domid, dc, config_path, uuid, err) < 0)
         goto fail;
-    if (domxs_built(hv, node->domid, dc, (uint32_t)store_port, err) < 0)
+    if (domxs_built(hv, node->domid, dc, (uint32_t)store_port, pfn, err) < 0)
         goto fail;
     /* Last: the domain may use xenstore the moment this is set and it is signalled. */
     errno = 0;

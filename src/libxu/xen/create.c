@@ -215,6 +215,11 @@ static int preflight(struct build *b, struct xu_err *err)
             return xu_fail(err, "%s: %s: xu does destroy, restart and preserve", dc->source,
                            domain_action_name(actions[i]));
     }
+    /* Xen 4.17 gives fixed host RAM to the domains it builds at boot only. */
+    if (dc->n_static_mem || dc->direct_map)
+        return xu_fail(err, "%s:%u: %s: only domains Xen starts at boot have static memory",
+                       dc->source, dc->n_static_mem ? dc->static_mem_line : dc->direct_map_line,
+                       dc->n_static_mem ? "static_mem" : "direct_map");
     /* Their backends must be running driver domains; a name is resolved now. */
     if (pvdev_check(b->hv, dc, UINT32_MAX, err) < 0)
         return -1;
@@ -511,7 +516,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (build_image(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("image (libxenguest)");
-    if (domxs_built(hv, b.domid, dc, b.store_port, err) < 0)
+    if (domxs_built(hv, b.domid, dc, b.store_port, GMAP_STORE_PFN, err) < 0)
         goto fail;
     if (!xs_introduce_domain(hv->xs, b.domid, GMAP_STORE_PFN, b.store_port)) {
         xen_fail(&b, err, "xenstored refused to take the domain");

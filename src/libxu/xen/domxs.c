@@ -145,6 +145,7 @@ int domxs_create(struct hv *hv, uint32_t domid, const struct domain_config *dc,
 struct built_args {
     const struct domain_config *dc;
     uint32_t store_port;
+    uint64_t store_pfn;
 };
 
 static void fill_built(struct writer *w, const void *arg)
@@ -159,16 +160,16 @@ static void fill_built(struct writer *w, const void *arg)
     VALUE(w, "0", "/local/domain/%u/memory/videoram", id);
     snprintf(num, sizeof(num), "%" PRIu32, a->store_port);
     VALUE(w, num, "/local/domain/%u/store/port", id);
-    snprintf(num, sizeof(num), "%llu", (unsigned long long)GMAP_STORE_PFN);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)a->store_pfn);
     VALUE(w, num, "/local/domain/%u/store/ring-ref", id);
     for (unsigned i = 0; i < a->dc->vcpus; i++)
         VALUE(w, "online", "/local/domain/%u/cpu/%u/availability", id, i);
 }
 
 int domxs_built(struct hv *hv, uint32_t domid, const struct domain_config *dc, uint32_t store_port,
-                struct xu_err *err)
+                uint64_t store_pfn, struct xu_err *err)
 {
-    struct built_args a = {dc, store_port};
+    struct built_args a = {dc, store_port, store_pfn};
     struct timeval now;
     char vm_key[PATH_BYTES], start[40], *vm;
     const char *pairs[3];
