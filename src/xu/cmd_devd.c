@@ -7,6 +7,7 @@
  * backend goes offline and closes, devd undoes its work and removes it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,9 @@
 #include "commands.h"
 #include "devd_hotplug.h"
 
-#define PATH_BYTES 192
-#define MAX_LOOPS  64
+#define PATH_BYTES      192
+#define MAX_LOOPS       64
+#define PENDING_POLL_MS 50
 
 /* A loop device devd made, and the backend it serves. */
 struct loop_use {
@@ -35,6 +37,8 @@ struct devd {
      * backend before devd has seen it close, its loop device is still freed.
      */
     struct loop_use loops[MAX_LOOPS];
+    /* A backend waits for its kernel device to go: look again soon, event or not. */
+    bool pending;
 };
 
 static void remember_loop(struct devd *d, const char *backend, const char *loop)
@@ -186,8 +190,23 @@ static void tear_down(struct devd *d, const char *dir, bool vif, unsigned guest,
     fflush(stdout);
 }
 
-/* A backend is done with once Dom0 took it offline and it has closed, or its guest is gone. */
-static bool finished(struct devd *d, const char *dir)
+/* Whether netback's or blkback's device for it is still there (it may still write its state). */
+static bool kernel_device_present(bool vif, unsigned guest, unsigned devid)
+{
+    char path[96];
+
+    /* The device's own folder, which goes after its driver's remove (the bus link goes before). */
+    snprintf(path, sizeof(path), "/sys/devices/%s-%u-%u", vif ? "vif" : "vbd", guest, devid);
+    return access(path, F_OK) == 0;
+}
+
+/*
+ * A backend is done with once Dom0 took it offline and it has closed, or its
+ * guest is gone, and the kernel has let go of it: removed any earlier, its
+ * driver's last state write would fail ("13 writing new state") and leave an
+ * error node behind.
+ */
+static bool finished(struct devd *d, const char *dir, bool vif, unsigned guest, unsigned devid)
 {
     char *online = read_key(d, dir, "online"), *state = read_key(d, dir, "state");
     char *frontend = read_key(d, dir, "frontend"), *fe_state = NULL;
@@ -200,6 +219,10 @@ static bool finished(struct devd *d, const char *dir)
     }
     done =
         (!online || strcmp(online, "0") == 0) && ((state && strcmp(state, "6") == 0) || !fe_state);
+    if (done && kernel_device_present(vif, guest, devid)) {
+        done = false;
+        d->pending = true;
+    }
     free(online);
     free(state);
     free(frontend);
@@ -212,7 +235,7 @@ static void serve_device(struct devd *d, bool vif, unsigned guest, unsigned devi
     char dir[PATH_BYTES], *online, *status;
 
     snprintf(dir, sizeof(dir), "%s/%s/%u/%u", d->backend_dir, vif ? "vif" : "vbd", guest, devid);
-    if (finished(d, dir)) {
+    if (finished(d, dir, vif, guest, devid)) {
         tear_down(d, dir, vif, guest, devid);
         return;
     }
@@ -311,11 +334,16 @@ int cmd_devd(struct hv *unused, int argc, char **argv, struct xu_err *err)
     fflush(stdout);
     free(name);
     for (;;) {
-        char **event = xs_read_watch(d.xs, &n);
+        struct pollfd pfd = {.fd = xs_fileno(d.xs), .events = POLLIN};
 
-        if (!event)
-            return xu_fail(err, "devd: lost xenstore: %s", strerror(errno));
-        free(event);
+        if (!d.pending || poll(&pfd, 1, PENDING_POLL_MS) > 0) {
+            char **event = xs_read_watch(d.xs, &n);
+
+            if (!event)
+                return xu_fail(err, "devd: lost xenstore: %s", strerror(errno));
+            free(event);
+        }
+        d.pending = false;
         scan(&d);
     }
 }
