@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 from console import Machine  # noqa: E402
+from results_md import replace_section  # noqa: E402
 
 # Runs one create, prints "returned first" in seconds after the start.
 MEASURE = r"""
@@ -107,14 +108,7 @@ def update_results_md(results, path):
                  f"for all guests) | {xl['resident_kib']} KiB (one xl process per guest) | "
                  f"{xu['resident_kib'] / xl['resident_kib']:.2f} |")
     lines.append("<!-- create:end -->")
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
-    block = "\n".join(lines)
-    if "<!-- create:begin" in text:
-        text = re.sub(r"<!-- create:begin.*?<!-- create:end -->", lambda _: block, text, flags=re.S)
-    else:
-        text += "\n## xu create against xl create\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
+    replace_section(path, "create", "xu create against xl create", "\n".join(lines))
 
 
 def main():

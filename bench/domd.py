@@ -18,7 +18,6 @@ bench/RESULTS.md. Absolute times are noise; the ratios are the result.
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 from console import PROMPT, Machine  # noqa: E402
+from results_md import replace_section  # noqa: E402
 
 # QEMU start → each of these, in whatever order they come.
 MARKS = {
@@ -110,14 +110,7 @@ def main():
         "without (peer) | ratio |", "|---|---|---|---|",
         f"| median | {a:.2f} s | {b:.2f} s | {a / b:.2f} |",
         "<!-- domd:end -->"])
-    path = os.path.join(HERE, "RESULTS.md")
-    text = open(path).read()
-    if "<!-- domd:begin" in text:
-        text = re.sub(r"<!-- domd:begin.*?<!-- domd:end -->", lambda _: block, text, flags=re.S)
-    else:
-        text += "\n## DomD\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
+    replace_section(os.path.join(HERE, "RESULTS.md"), "domd", "DomD", block)
     print(block)
 
 

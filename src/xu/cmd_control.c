@@ -52,19 +52,13 @@ int cmd_unpause(struct hv *hv, int argc, char **argv, struct xu_err *err)
 
 int cmd_destroy(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
-    const char *who = NULL;
+    const char *who;
     bool force = false;
     char served[256];
     uint32_t domid;
 
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-f") == 0)
-            force = true;
-        else if (argv[i][0] == '-' || who)
-            return usage_error(find_command("destroy"), err, "unexpected argument");
-        else
-            who = argv[i];
-    }
+    if (command_args("destroy", argc, argv, "f", &force, &who, err) < 0)
+        return -1;
     if (!who)
         return usage_error(find_command("destroy"), err, "missing arguments");
     if (target(hv, who, "destroyed", &domid, err) < 0)
@@ -113,19 +107,13 @@ static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
 
 int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
-    const char *who = NULL;
+    const char *who;
     bool wait = false;
     char path[64];
     uint32_t domid;
 
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-w") == 0)
-            wait = true;
-        else if (argv[i][0] == '-' || who)
-            return usage_error(find_command("shutdown"), err, "unexpected argument");
-        else
-            who = argv[i];
-    }
+    if (command_args("shutdown", argc, argv, "w", &wait, &who, err) < 0)
+        return -1;
     if (!who)
         return usage_error(find_command("shutdown"), err, "which domain?");
     if (target(hv, who, "shut down", &domid, err) < 0)

@@ -15,22 +15,15 @@ int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err)
     static struct domain_config dc;
     const char *target = NULL;
     char path[PATH_MAX], absolute[PATH_MAX];
-    bool paused = false, console = false;
+    enum { PAUSED, CONSOLE };
+    bool set[2] = {false, false}; /* -p, -c */
     uint32_t domid;
     char *text;
     size_t len;
     int rc;
 
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-p") == 0)
-            paused = true;
-        else if (strcmp(argv[i], "-c") == 0)
-            console = true;
-        else if (argv[i][0] == '-' || target)
-            return usage_error(find_command("create"), err, "unexpected argument");
-        else
-            target = argv[i];
-    }
+    if (command_args("create", argc, argv, "pc", set, &target, err) < 0)
+        return -1;
     if (!target)
         return usage_error(find_command("create"), err, "which domain?");
     if (registry_path(REGISTRY_DIR, target, path, sizeof(path), err) < 0 ||
@@ -41,13 +34,13 @@ int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err)
         snprintf(absolute, sizeof(absolute), "%s", path);
     rc = domcfg_parse(path, text, len, NULL, &dc, err);
     if (rc == 0)
-        rc = domain_create(hv, &dc, absolute, text, len, paused, &domid, err);
+        rc = domain_create(hv, &dc, absolute, text, len, set[PAUSED], &domid, err);
     free(text);
     if (rc < 0)
         return -1;
     printf("domain:%u created\n", domid);
     fflush(stdout);
-    if (console && console_attach(hv, domid, err) < 0) {
+    if (set[CONSOLE] && console_attach(hv, domid, err) < 0) {
         struct xu_err why = *err;
 
         return xu_fail(err, "domain:%u created, but its console: %s", domid, why.msg);

@@ -2,6 +2,7 @@
 #ifndef XU_COMMANDS_H
 #define XU_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -16,6 +17,14 @@ struct command {
     int min_args, max_args;
     int needs_hv; /* 0 for commands that work without Xen (help, config_list) */
 };
+
+/*
+ * The arguments of a command that takes one domain (or config) and
+ * single-letter flags: each "-X" whose X is flags[i] sets set[i]; anything
+ * else unexpected is a usage error. *target is NULL if none was given.
+ */
+int command_args(const char *name, int argc, char **argv, const char *flags, bool *set,
+                 const char **target, struct xu_err *err);
 
 /* Sets err to a usage message for `cmd`; returns -1. */
 int usage_error(const struct command *cmd, struct xu_err *err, const char *why);

@@ -1,5 +1,7 @@
 #include "devd_hotplug.h"
 
+#include "hv.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,17 +15,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #define VIF_WAIT_MS 3000
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
 
 static int is_bridge(const char *name)
 {
@@ -75,7 +69,7 @@ int hotplug_vif_join(const char *ifname, const char *bridge, struct xu_err *err)
         if (waited >= VIF_WAIT_MS)
             return xu_fail(err, "netback made no interface %s within %u s", ifname,
                            VIF_WAIT_MS / 1000);
-        sleep_ms(10);
+        hv_sleep_ms(10);
         waited += 10;
     }
     if (bridge_ioctl(ifname, bridge, SIOCBRADDIF, err) < 0)

@@ -83,6 +83,24 @@ int usage_error(const struct command *cmd, struct xu_err *err, const char *why)
     return xu_fail(err, "%s: %s\nusage: %s %s %s", cmd->name, why, program, cmd->name, cmd->usage);
 }
 
+int command_args(const char *name, int argc, char **argv, const char *flags, bool *set,
+                 const char **target, struct xu_err *err)
+{
+    *target = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *flag =
+            argv[i][0] == '-' && argv[i][1] && !argv[i][2] ? strchr(flags, argv[i][1]) : NULL;
+
+        if (flag)
+            set[flag - flags] = true;
+        else if (argv[i][0] == '-' || *target)
+            return usage_error(find_command(name), err, "unexpected argument");
+        else
+            *target = argv[i];
+    }
+    return 0;
+}
+
 static void print_commands(FILE *out)
 {
     fprintf(out, "usage: %s COMMAND [ARGS]\n\n", program);

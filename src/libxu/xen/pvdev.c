@@ -280,33 +280,33 @@ void pvdev_find_backends(struct hv *hv, uint32_t guest, struct pvdev_backends *o
     free(ids);
 }
 
-void pvdev_disconnect(struct hv *hv, uint32_t guest, const struct pvdev_backends *b)
+/* A backend domain that is gone has no nodes to write, and gets none back. */
+static void set_in_backends(struct hv *hv, const struct pvdev_backends *b, const char *key,
+                            const char *value)
 {
-    char path[PATH_BYTES];
-
     for (unsigned i = 0; i < b->n; i++) {
         char *dir = hv_xs_read(hv, b->paths[i]);
+        char path[PATH_BYTES];
 
-        /* A backend domain that is gone has no nodes to write, and gets none back. */
-        snprintf(path, sizeof(path), "%s/online", b->paths[i]);
+        snprintf(path, sizeof(path), "%s/%s", b->paths[i], key);
         if (dir)
-            xs_write(hv->xs, XBT_NULL, path, "0", 1);
+            xs_write(hv->xs, XBT_NULL, path, value, strlen(value));
         free(dir);
     }
+}
+
+void pvdev_disconnect(struct hv *hv, uint32_t guest, const struct pvdev_backends *b)
+{
+    set_in_backends(hv, b, "online", "0");
     /* Without their frontends the backends close and unmap the guest's rings at once. */
     for (unsigned k = 0; k < 2; k++) {
+        char path[PATH_BYTES];
+
         snprintf(path, sizeof(path), "/local/domain/%u/device/%s", guest, kind_name[k]);
         xs_rm(hv->xs, XBT_NULL, path);
     }
     /* Closing, as libxl says it: blkback says nothing then, and devd must hear of it. */
-    for (unsigned i = 0; i < b->n; i++) {
-        char *dir = hv_xs_read(hv, b->paths[i]);
-
-        snprintf(path, sizeof(path), "%s/state", b->paths[i]);
-        if (dir)
-            xs_write(hv->xs, XBT_NULL, path, "5", 1);
-        free(dir);
-    }
+    set_in_backends(hv, b, "state", "5");
 }
 
 void pvdev_remove(struct hv *hv, uint32_t guest, const struct pvdev_backends *b)
