@@ -270,6 +270,10 @@ BROKEN = {
     "vif without backend": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n"
                             "vif = [ 'backend=DomE,bridge=xenbr0' ]\n",
                             "/tmp/broken.cfg:3: vif: the backend domain DomE is not running"),
+    "static memory": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\nmemory = 64\n"
+                      "static_mem = [ '0x60000000,64M' ]\n",
+                      "/tmp/broken.cfg:4: static_mem: only domains Xen starts at boot have "
+                      "static memory"),
     "vif served by Dom0": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n"
                            "vif = [ 'bridge=xenbr0' ]\n",
                            "/tmp/broken.cfg:3: vif: Dom0 serves no PV devices in pixen; name the "
