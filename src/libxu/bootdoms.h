@@ -16,6 +16,13 @@
 #define BOOTDOMS_MAX        16
 #define BOOTDOMS_NODE_BYTES 64
 #define BOOTDOMS_FILE_BYTES 256
+/*
+ * What a 1:1 (direct-map) domain's kernel leaves alone at the top of its
+ * static memory: Dom0's xu attach puts its xenstore page there, since Xen
+ * 4.17 cannot add a page to a 1:1 domain. mkboot keeps the kernel out with
+ * mem=, and xu attach sets the domain's balloon target to match.
+ */
+#define BOOTDOMS_DIRECT_MAP_KEEP_BYTES (2u << 20)
 
 struct boot_domain_node {
     uint32_t domid;

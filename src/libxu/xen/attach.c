@@ -107,7 +107,7 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
                        struct xu_err *err)
 {
     const xen_pfn_t pfn = store_pfn(node);
-    uint64_t store_port = 0;
+    uint64_t store_port = 0, target_kib;
     uint8_t handle[16];
     char uuid[37];
 
@@ -133,7 +133,16 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
         return xen_fail(node, err, "cannot set its handle");
     if (domxs_create(hv, node->domid, dc, config_path, uuid, err) < 0)
         goto fail;
-    if (domxs_built(hv, node->domid, dc, (uint32_t)store_port, pfn, err) < 0)
+    /*
+     * A 1:1 domain's kernel has its memory less the top it was kept from
+     * (mem=): a higher balloon target would have it hot-add memory, which
+     * Linux 6.1 fails at with a warning, holding up the grant mappings its
+     * backends need meanwhile.
+     */
+    target_kib = node->memory_kib;
+    if (node->direct_map)
+        target_kib -= BOOTDOMS_DIRECT_MAP_KEEP_BYTES >> 10;
+    if (domxs_built(hv, node->domid, dc, (uint32_t)store_port, pfn, target_kib, err) < 0)
         goto fail;
     /* Last: the domain may use xenstore the moment this is set and it is signalled. */
     errno = 0;

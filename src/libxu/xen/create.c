@@ -516,7 +516,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (build_image(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("image (libxenguest)");
-    if (domxs_built(hv, b.domid, dc, b.store_port, GMAP_STORE_PFN, err) < 0)
+    if (domxs_built(hv, b.domid, dc, b.store_port, GMAP_STORE_PFN, dc->memory_mib << 10, err) < 0)
         goto fail;
     if (!xs_introduce_domain(hv->xs, b.domid, GMAP_STORE_PFN, b.store_port)) {
         xen_fail(&b, err, "xenstored refused to take the domain");

@@ -146,6 +146,7 @@ struct built_args {
     const struct domain_config *dc;
     uint32_t store_port;
     uint64_t store_pfn;
+    uint64_t target_kib;
 };
 
 static void fill_built(struct writer *w, const void *arg)
@@ -156,6 +157,7 @@ static void fill_built(struct writer *w, const void *arg)
 
     snprintf(num, sizeof(num), "%" PRIu64, a->dc->memory_mib << 10);
     VALUE(w, num, "/local/domain/%u/memory/static-max", id);
+    snprintf(num, sizeof(num), "%" PRIu64, a->target_kib);
     VALUE(w, num, "/local/domain/%u/memory/target", id);
     VALUE(w, "0", "/local/domain/%u/memory/videoram", id);
     snprintf(num, sizeof(num), "%" PRIu32, a->store_port);
@@ -167,9 +169,9 @@ static void fill_built(struct writer *w, const void *arg)
 }
 
 int domxs_built(struct hv *hv, uint32_t domid, const struct domain_config *dc, uint32_t store_port,
-                uint64_t store_pfn, struct xu_err *err)
+                uint64_t store_pfn, uint64_t target_kib, struct xu_err *err)
 {
-    struct built_args a = {dc, store_port, store_pfn};
+    struct built_args a = {dc, store_port, store_pfn, target_kib};
     struct timeval now;
     char vm_key[PATH_BYTES], start[40], *vm;
     const char *pairs[3];

@@ -17,9 +17,13 @@
 /* /local/domain/N, /vm/UUID and /xu/N, with their permissions: made right after creation. */
 int domxs_create(struct hv *hv, uint32_t domid, const struct domain_config *dc,
                  const char *config_path, const char *uuid, struct xu_err *err);
-/* Memory, vCPUs and the store ring (its page and event channel): once the image is built. */
+/*
+ * Memory, vCPUs and the store ring (its page and event channel): once the
+ * image is built. target_kib: the memory the domain's kernel has; its
+ * balloon driver works towards it.
+ */
 int domxs_built(struct hv *hv, uint32_t domid, const struct domain_config *dc, uint32_t store_port,
-                uint64_t store_pfn, struct xu_err *err);
+                uint64_t store_pfn, uint64_t target_kib, struct xu_err *err);
 /* The console (and vuart) nodes that xenconsoled serves. */
 int domxs_console(struct hv *hv, uint32_t domid, uint32_t console_port, int vuart_port,
                   struct xu_err *err);
