@@ -37,6 +37,7 @@ help:
 	@echo "  make test         build and pass every test (unit, fuzz, system)"
 	@echo "  make full.img     the SD-card image ($(M)/full.img)"
 	@echo "  make full.img.bmap full.img.gz"
+	@echo "  make rootfs.img   DomD's root file system disk ($(M)/rootfs.img); rootfs.img.gz"
 	@echo "  make help-config  the build options"
 	@echo "  make lock         re-resolve images/packages.list to what the mirror serves now"
 	@echo "  make fuzz         run each fuzz target for FUZZ_SECONDS (default 300)"
@@ -128,23 +129,34 @@ $(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 	    --spec images/dom0/initramfs.spec --out $@ --list $(M)/dom0-initramfs.txt
 
 # DomD, the driver domain Xen starts at boot: its config goes on the boot
-# partition, where Dom0's `xu attach` reads its name.
+# partition, where Dom0's `xu attach` reads its name. Its initramfs only
+# finds its root file system, rootfs.img, on the disk it owns.
 $(M)/boot/domd-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
 		images/domd/initramfs.spec images/domd/init
 	mkdir -p $(@D)
-	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
-	    --spec images/domd/initramfs.spec --out $@ --list $(M)/domd-initramfs.txt
+	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec images/domd/initramfs.spec \
+	    --out $@ --list $(M)/domd-initramfs.txt
 
 $(M)/boot/domd.cfg: $(PLATFORM)/domd.cfg
 	install -D -m 0644 $< $@
 
 BOOT_FILES := $(M)/boot/xen $(M)/boot/xenpolicy $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz \
 	$(M)/boot/domd.cfg $(M)/boot/domd-initramfs.cpio.gz
-MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg --xen xen \
-	--xsm-policy xenpolicy
 
-$(M)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(BOOT_FILES)
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(M)/boot --domain $(M)/boot/domd.cfg -o $@
+# The device tree the firmware hands u-boot: mkboot reads DomD's devices
+# (dtdev) from it. On QEMU, QEMU's own, for the machine scripts/qemu starts.
+$(M)/host.dtb: scripts/qemu
+	mkdir -p $(@D)
+	scripts/qemu --dumpdtb $@.tmp 2>/dev/null
+	mv $@.tmp $@
+
+MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg --xen xen \
+	--xsm-policy xenpolicy --host-dtb $(M)/host.dtb
+
+# mkboot also writes DomD's partial device tree, beside its config.
+$(M)/boot.cmd $(M)/boot/domd-passthrough.dtb &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
+		$(PLATFORM)/dom0.cfg $(BOOT_FILES) $(M)/host.dtb
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(M)/boot --domain $(M)/boot/domd.cfg -o $(M)/boot.cmd
 
 $(M)/boot/boot.scr: $(M)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
@@ -192,9 +204,28 @@ $(M)/full.img.gz: $(M)/full.img
 	gzip -n -c $< > $@.tmp
 	mv $@.tmp $@
 
-full.img full.img.bmap full.img.gz: %: $(M)/%
+# --- DomD's disk: rootfs.img, ext4 in a GPT, as the original's ------------
+
+# With the disk linux_pv_domu's config names (sparse: it costs nothing until written).
+$(M)/domd-rootfs.stamp: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
+		$(wildcard images/domd-rootfs/*)
+	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
+	    --spec images/domd-rootfs/rootfs.spec --out-dir $(M)/domd-rootfs
+	truncate -s 64M $(M)/domd-rootfs/srv/xen/linux_pv_domu.img
+	touch $@
+
+ROOTFS_PART_MIB := 256
+
+$(M)/rootfs.img: $(M)/domd-rootfs.stamp images/mkdisk.sh
+	images/mkdisk.sh $@ domd-rootfs:$(ROOTFS_PART_MIB):$(M)/domd-rootfs:ext4
+
+$(M)/rootfs.img.gz: $(M)/rootfs.img
+	gzip -n -c $< > $@.tmp
+	mv $@.tmp $@
+
+full.img full.img.bmap full.img.gz rootfs.img rootfs.img.gz: %: $(M)/%
 	@echo "pixen: $<"
-.PHONY: full.img full.img.bmap full.img.gz
+.PHONY: full.img full.img.bmap full.img.gz rootfs.img rootfs.img.gz
 
 # --- The test image: full.img whose Dom0 also has Debian's xl --------------
 # The oracle xu's list output is compared with, and the peer of the create
@@ -215,8 +246,9 @@ $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 T_BOOT_FILES := $(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz \
 	$(T)/boot/domd.cfg $(T)/boot/domd-initramfs.cpio.gz
 
-$(T)/boot.cmd: $(B)/host/mkboot $(PLATFORM)/platform.cfg $(PLATFORM)/dom0.cfg $(T_BOOT_FILES)
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(T)/boot --domain $(T)/boot/domd.cfg -o $@
+$(T)/boot.cmd $(T)/boot/domd-passthrough.dtb &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
+		$(PLATFORM)/dom0.cfg $(T_BOOT_FILES) $(M)/host.dtb
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(T)/boot --domain $(T)/boot/domd.cfg -o $(T)/boot.cmd
 
 $(T)/boot/boot.scr: $(T)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
@@ -227,13 +259,15 @@ $(M)/full-xl.img: $(T_BOOT_FILES) $(T)/boot/boot.scr $(M)/dom0part.stamp images/
 
 # --- Running and testing ---------------------------------------------------
 
-run: $(M)/full.img $(M)/uboot-flash.img
+# DomD's disk is attached as DOMD_ROOT says; its uplink is QEMU's user network.
+run: $(M)/full.img $(M)/uboot-flash.img $(M)/rootfs.img
 	@echo "pixen: booting $<; Ctrl-a three times switches Xen's console input, Ctrl-\\ x leaves QEMU"
-	scripts/qemu --flash $(M)/uboot-flash.img $<
+	scripts/qemu --flash $(M)/uboot-flash.img --rootfs $(M)/rootfs.img --domd-root $(DOMD_ROOT) \
+	    --uplink "" $<
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := bootdoms cfg guestfdt image
+FUZZ_TARGETS := bootdoms cfg guestfdt image passthrough
 
 # Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
 fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)
@@ -260,21 +294,21 @@ test-unit: $(B)/host/build.ninja
 	meson test -C $(B)/host --print-errorlogs
 .PHONY: test-unit
 
-test-build: $(M)/full.img
+test-build: $(M)/full.img $(M)/rootfs.img
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build
 
-test-system: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img
+test-system: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img $(M)/rootfs.img
 	$(PY) -m pytest -v tests/system --image $(M)/full.img --xl-image $(M)/full-xl.img \
-	    --flash $(M)/uboot-flash.img --results $(M)/results
+	    --flash $(M)/uboot-flash.img --rootfs $(M)/rootfs.img --results $(M)/results
 .PHONY: test-system
 
 # Benchmarks: not tests; they record ratios against a peer in bench/RESULTS.md.
-bench: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img
+bench: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img $(M)/rootfs.img
 	$(PY) bench/domd.py --image $(M)/full.img --flash $(M)/uboot-flash.img \
-	    --results $(M)/results
+	    --rootfs $(M)/rootfs.img --results $(M)/results
 	$(PY) bench/create.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
-	    --results $(M)/results
+	    --rootfs $(M)/rootfs.img --results $(M)/results
 .PHONY: bench
 
 test: check-format test-unit $(B)/aarch64.stamp

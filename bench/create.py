@@ -117,11 +117,13 @@ def main():
     p.add_argument("--flash", default=os.path.join(ROOT, "build/qemu/uboot-flash.img"),
                    help="QEMU's second flash bank: u-boot's environment")
     p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--rootfs", default=os.path.join(ROOT, "build/qemu/rootfs.img"),
+                   help="DomD's disk")
     p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
     args = p.parse_args()
     os.makedirs(args.results, exist_ok=True)
     m = Machine(args.image, os.path.join(args.results, "console-bench-create.log"),
-                flash=args.flash)
+                flash=args.flash, rootfs=args.rootfs, domd_root="nvme")
     try:
         m.boot()
         m.write_file("/tmp/measure.sh", MEASURE)

@@ -69,13 +69,15 @@ def main():
     p.add_argument("--flash", default=os.path.join(ROOT, "build/qemu/uboot-flash.img"))
     p.add_argument("--boots", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--rootfs", default=os.path.join(ROOT, "build/qemu/rootfs.img"),
+                   help="DomD's disk")
     p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
     args = p.parse_args()
     os.makedirs(args.results, exist_ok=True)
     boots, with_pv, without_pv = [], [], []
     for n in range(args.boots):
         m = Machine(args.image, os.path.join(args.results, f"console-bench-domd-{n}.log"),
-                    flash=args.flash)
+                    flash=args.flash, rootfs=args.rootfs, domd_root="nvme")
         try:
             boots.append(boot_marks(m))
             if n + 1 < args.boots:

@@ -1,9 +1,11 @@
 #!/bin/bash
-# Assembles an SD-card image without root privileges: a GPT whose partitions
-# are FAT file systems filled from folders.
-#   mkdisk.sh OUT NAME:MIB:DIR [NAME:MIB:DIR ...]
-# Partition N gets GPT name NAME, MIB MiB, and DIR's files. Partitions start on
-# 1 MiB boundaries. The image appears at OUT only once it is whole.
+# Assembles a disk image without root privileges: a GPT whose partitions are
+# file systems filled from folders.
+#   mkdisk.sh OUT NAME:MIB:DIR[:FS] [NAME:MIB:DIR[:FS] ...]
+# Partition N gets GPT name NAME, MIB MiB, and DIR's files, in a file system
+# FS: vfat (the default; u-boot reads it) or ext4 (every file owned by root,
+# whoever builds). Partitions start on 1 MiB boundaries. The image appears at
+# OUT only once it is whole.
 # SOURCE_DATE_EPOCH sets every time stamp, so the same inputs give the same bytes.
 set -euo pipefail
 
@@ -20,8 +22,9 @@ die() {
 
 total_mib=2 # the GPT at the front, its backup at the end
 for spec in "$@"; do
-    IFS=: read -r name mib dir <<<"$spec"
+    IFS=: read -r name mib dir fs <<<"$spec"
     [ -d "$dir" ] || die "partition $name: no folder $dir"
+    case "${fs:-vfat}" in vfat | ext4) ;; *) die "partition $name: no file system $fs" ;; esac
     total_mib=$((total_mib + mib))
 done
 
@@ -32,8 +35,10 @@ sgdisk_args=(-Z -U 7a1f5e00-0000-4000-8000-706978656e00)
 start_mib=1
 index=1
 for spec in "$@"; do
-    IFS=: read -r name mib dir <<<"$spec"
-    sgdisk_args+=(-n "$index:$((start_mib * 2048)):+${mib}M" -c "$index:$name" -t "$index:0700"
+    IFS=: read -r name mib dir fs <<<"$spec"
+    type=0700 # Microsoft basic data, as a FAT partition is
+    [ "${fs:-vfat}" = ext4 ] && type=8300 # Linux file system
+    sgdisk_args+=(-n "$index:$((start_mib * 2048)):+${mib}M" -c "$index:$name" -t "$index:$type"
                   -u "$index:7a1f5e00-0000-4000-8000-706978656e$(printf %02x "$index")")
     start_mib=$((start_mib + mib))
     index=$((index + 1))
@@ -42,10 +47,33 @@ done
 sgdisk_args+=(-A 1:set:2)
 sgdisk "${sgdisk_args[@]}" "$img" >/dev/null
 
+# ext4 in place from a folder: mkfs.ext4 -d copies owners as it finds them,
+# so fakeroot makes them root's; the fixed UUID, hash seed and clock keep the
+# bytes the same from build to build.
+format_ext4() {
+    local name=$1 mib=$2 dir=$3 start_mib=$4 index=$5
+    local uuid staged="$work/stage$index"
+    uuid=7a1f5e00-0000-4000-8000-706978656e$(printf %02x $((index + 0x80)))
+    mkdir -p "$staged"
+    cp -a "$dir/." "$staged/"
+    find "$staged" -exec touch -h -d "@$epoch" {} +
+    E2FSPROGS_FAKE_TIME=$epoch fakeroot -- sh -c '
+        chown -R 0:0 "$1" &&
+        mkfs.ext4 -q -F -L "$2" -U "$3" -E "offset=$4,hash_seed=$3" -d "$1" "$5" "$6"
+    ' format "$staged" "$name" "$uuid" $((start_mib << 20)) "$img" "${mib}M" 2>"$work/mkfs.err" ||
+        die "partition $name: $(cat "$work/mkfs.err")"
+}
+
 start_mib=1
 index=1
 for spec in "$@"; do
-    IFS=: read -r name mib dir <<<"$spec"
+    IFS=: read -r name mib dir fs <<<"$spec"
+    if [ "${fs:-vfat}" = ext4 ]; then
+        format_ext4 "$name" "$mib" "$dir" "$start_mib" "$index"
+        start_mib=$((start_mib + mib))
+        index=$((index + 1))
+        continue
+    fi
     label=$(echo "$name" | tr '[:lower:]' '[:upper:]')
     # Format in place; --invariant fixes the serial number and time stamps mkfs would pick.
     # (It warns that the file is larger than the partition; that is the point of --offset.)

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Builds an initramfs (newc cpio, gzip) from a spec, taking programs, their
-libraries and kernel modules from an arm64 sysroot of Debian packages.
+libraries and kernel modules from an arm64 sysroot of Debian packages; or,
+with --out-dir, the same tree as a folder (a root file system to format).
 
 Spec lines (`#` starts a comment; paths are inside the initramfs):
   elf PATH                 a program from a sysroot, with its interpreter and libraries
@@ -232,10 +233,28 @@ def main():
                         "the last is Debian's (kernel modules)")
     p.add_argument("--spec", required=True, action="append",
                    help="what goes in (repeat to add another spec's files)")
-    p.add_argument("--out", required=True, help="the .cpio.gz to write")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", help="the .cpio.gz to write")
+    out.add_argument("--out-dir", help="a folder to fill instead (made anew)")
     p.add_argument("--list", help="also write the archive's file list here")
     args = p.parse_args()
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    if args.out_dir:
+        tmp = args.out_dir + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        try:
+            b = Builder(args.sysroot, args.spec, tmp)
+            b.run()
+            if b.devs:
+                die(f"{args.spec[-1]}: device nodes (dev) go into a cpio only; "
+                    "a root file system gets them from devtmpfs")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(args.out_dir, ignore_errors=True)
+        os.replace(tmp, args.out_dir)
+        return
     with tempfile.TemporaryDirectory() as stage:
         b = Builder(args.sysroot, args.spec, stage)
         b.run()

@@ -28,9 +28,6 @@ ENABLE_WIFI_HELP := Allow wifi in domd
 refuse_rpi5 = the Raspberry Pi 5 images are not built yet; MACHINE=qemu is the only machine so far
 refuse_qemu_ENABLE_SCMI_yes = QEMU's virt machine has no SCMI server in its firmware
 refuse_qemu_ENABLE_WIFI_yes = QEMU's virt machine has no Wi-Fi device to give DomD
-# DomD (the driver domain) still runs from an initramfs, so any root device
-# asked for explicitly would be ignored: refuse it instead.
-refuse_DOMD_ROOT_explicit = DomD runs from an initramfs in this build; its root device (USB or NVMe behind the PCIe bridge) comes next
 
 define check_option
 $(if $(filter $($(1)),$($(1)_CHOICES)),,\
@@ -43,9 +40,6 @@ ifneq ($(refuse_$(MACHINE)),)
 endif
 $(foreach o,$(OPTIONS),$(if $(refuse_$(MACHINE)_$(o)_$($(o))),\
   $(error $(o)=$($(o)): $(refuse_$(MACHINE)_$(o)_$($(o))))))
-ifneq ($(filter command line environment,$(origin DOMD_ROOT)),)
-  $(error DOMD_ROOT=$(DOMD_ROOT): $(refuse_DOMD_ROOT_explicit))
-endif
 
 comma := ,
 empty :=
@@ -63,7 +57,6 @@ help-config:
 	@echo
 	@echo "Not available yet:"
 	@echo "  MACHINE=rpi5            $(refuse_rpi5)"
-	@echo "  DOMD_ROOT=...           $(refuse_DOMD_ROOT_explicit)"
 	@echo "  ENABLE_SCMI=yes         on qemu: $(refuse_qemu_ENABLE_SCMI_yes)"
 	@echo "  ENABLE_WIFI=yes         on qemu: $(refuse_qemu_ENABLE_WIFI_yes)"
 .PHONY: help-config

@@ -206,6 +206,7 @@ static int key_dtdev(struct parse_state *st, const struct cfg_setting *s, struct
             return xu_fail(err, "%s: dtdev: \"%s\" is not a device-tree path like /soc/dma@0",
                            where(st, items[i].line), path);
         strcpy(st->dc->dtdevs[i], path);
+        st->dc->dtdev_lines[i] = items[i].line;
     }
     st->dc->n_dtdevs = (unsigned)n;
     return 0;

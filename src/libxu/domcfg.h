@@ -67,6 +67,7 @@ struct domain_config {
     char cmdline[DOMCFG_CMDLINE_BYTES];
 
     char dtdevs[DOMCFG_MAX_DTDEVS][DOMCFG_DTPATH_BYTES]; /* host device-tree paths */
+    unsigned dtdev_lines[DOMCFG_MAX_DTDEVS];
     unsigned n_dtdevs;
     struct iomem_range iomem[DOMCFG_MAX_IOMEM];
     unsigned n_iomem;

@@ -14,6 +14,7 @@
 #include "domcfg.h"
 #include "err.h"
 #include "image.h"
+#include "passthrough.h"
 #include "plan.h"
 #include "platform.h"
 #include "script.h"
@@ -27,6 +28,7 @@ struct options {
     const char *xsm_policy;
     const char *out;
     const char *uboot_env;
+    const char *host_dtb;
     const char *domains[BOOT_MAX_DOMAINS]; /* boot-time domains' configs, in domain-id order */
     unsigned n_domains;
 };
@@ -34,7 +36,7 @@ struct options {
 static void usage(FILE *to)
 {
     fprintf(to, "usage: mkboot --platform FILE --dom0 FILE --boot-dir DIR --xen NAME\n"
-                "              [--xsm-policy NAME] [--domain FILE]... -o OUT\n"
+                "              [--xsm-policy NAME] [--domain FILE]... [--host-dtb FILE] -o OUT\n"
                 "       mkboot --platform FILE --uboot-env OUT\n"
                 "\n"
                 "Writes the u-boot script (text, for mkimage -T script) that loads Xen and\n"
@@ -47,6 +49,10 @@ static void usage(FILE *to)
                 "  --domain FILE    a domain Xen starts at boot besides Dom0 (dom0less), from\n"
                 "                   its config on the boot partition; Xen numbers them 1, 2,\n"
                 "                   ... in the order given\n"
+                "  --host-dtb FILE  the device tree the firmware hands u-boot; needed when a\n"
+                "                   --domain takes host devices (dtdev): mkboot then writes\n"
+                "                   its partial device tree, NAME-passthrough.dtb, next to\n"
+                "                   its config NAME.cfg\n"
                 "  -o OUT           where to write the script\n"
                 "  --uboot-env OUT  write the platform's u-boot environment as u-boot reads\n"
                 "                   it from flash\n");
@@ -62,6 +68,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"xsm-policy", required_argument, NULL, 's'},
         {"uboot-env", required_argument, NULL, 'e'},
         {"domain", required_argument, NULL, 'D'},
+        {"host-dtb", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -94,6 +101,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             }
             o->domains[o->n_domains++] = optarg;
             break;
+        case 'H':
+            o->host_dtb = optarg;
+            break;
         case 'o':
             o->out = optarg;
             break;
@@ -106,7 +116,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     /* Either the boot script, or the environment alone. */
-    bool script = o->dom0 || o->boot_dir || o->xen || o->out || o->xsm_policy || o->n_domains;
+    bool script =
+        o->dom0 || o->boot_dir || o->xen || o->out || o->xsm_policy || o->n_domains || o->host_dtb;
     if (optind != argc || !o->platform ||
         (script && (!o->dom0 || !o->boot_dir || !o->xen || !o->out || o->uboot_env)) ||
         (!script && !o->uboot_env)) {
@@ -259,8 +270,10 @@ static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
     if (dc->n_vifs || dc->n_disks)
         return xu_fail(err, "%s:%u: a domain Xen starts at boot gets no PV devices", dc->source,
                        dc->n_vifs ? dc->vifs[0].line : dc->disks[0].line);
-    if (dc->n_iomem || dc->n_irqs || dc->n_dtdevs || dc->device_tree.path[0])
-        return xu_fail(err, "%s: passthrough for boot-time domains is not supported yet",
+    if (dc->n_iomem || dc->n_irqs)
+        return xu_fail(err,
+                       "%s: iomem and irqs are for domains xu creates; give a boot-time domain "
+                       "host devices with dtdev",
                        dc->source);
     if (dc->seclabel[0])
         return xu_fail(err,
@@ -272,9 +285,83 @@ static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
     return 0;
 }
 
-static int load_boot_domains(const struct options *o, struct domain_config *configs,
-                             struct boot_file (*domain_files)[2], struct boot_files *files,
-                             struct xu_err *err)
+/* A boot-time domain's partial device tree, when mkboot writes it from the host's. */
+struct partial_dt {
+    char path[PATH_MAX + 32]; /* where it goes, in the boot folder */
+    void *blob;
+    size_t bytes;
+};
+
+/* The host tree, read whole: the firmware's, as boot.scr will find it. */
+static int load_host_dtb(const char *path, void **blob, size_t *bytes, struct xu_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    long size;
+
+    if (!f)
+        return xu_fail(err, "%s: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+        size > BOOT_HOST_DTB_MAX_BYTES) {
+        fclose(f);
+        return xu_fail(err, "%s: not a device tree (larger than %u bytes, or unreadable)", path,
+                       BOOT_HOST_DTB_MAX_BYTES);
+    }
+    *blob = malloc(size ? (size_t)size : 1);
+    if (!*blob || fread(*blob, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f);
+        return xu_fail(err, "%s: cannot read it", path);
+    }
+    fclose(f);
+    *bytes = (size_t)size;
+    return 0;
+}
+
+/*
+ * dtdev: the host devices a boot-time domain takes. Its partial device tree
+ * is the config's device_tree if it names one, else the one mkboot writes.
+ */
+static int plan_domain_devices(const struct options *o, const void *host, size_t host_bytes,
+                               const char *config_file, const struct domain_config *dc,
+                               struct pt_plan *pt, struct partial_dt *partial,
+                               struct boot_file *dt_file, struct xu_err *err)
+{
+    const char *name;
+
+    if (dc->device_tree.path[0])
+        return partition_name(dc->device_tree.path, o->boot_dir, dc->source, &name, err) < 0 ||
+                       probe_file(dc->device_tree.path, name, false, dt_file, err) < 0
+                   ? -1
+                   : 0;
+    if (!host)
+        return xu_fail(err,
+                       "%s:%u: dtdev: mkboot needs the host device tree (--host-dtb) to "
+                       "write %s's partial device tree",
+                       dc->source, dc->dtdev_lines[0], dc->name);
+    if (pt_plan_devices(host, host_bytes, o->host_dtb, dc, pt, err) < 0 ||
+        pt_partial_fdt(host, pt, dc, &partial->blob, &partial->bytes, err) < 0)
+        return -1;
+    if (partial->bytes > BOOT_PARTIAL_FDT_MAX_BYTES)
+        return xu_fail(err,
+                       "%s: %s's partial device tree takes %zu bytes; Xen 4.17 builds a "
+                       "boot-time domain's whole tree in 4 KiB, so at most %u can be its",
+                       dc->source, dc->name, partial->bytes, BOOT_PARTIAL_FDT_MAX_BYTES);
+    /* NAME.cfg gets NAME-passthrough.dtb beside it. */
+    size_t stem = strlen(config_file);
+    if (stem > 4 && strcmp(config_file + stem - 4, ".cfg") == 0)
+        stem -= 4;
+    memset(dt_file, 0, sizeof(*dt_file));
+    if (snprintf(dt_file->name, sizeof(dt_file->name), "%.*s-passthrough.dtb", (int)stem,
+                 config_file) >= (int)sizeof(dt_file->name))
+        return xu_fail(err, "%s: name too long", config_file);
+    dt_file->size_bytes = partial->bytes;
+    snprintf(partial->path, sizeof(partial->path), "%s/%s", o->boot_dir, dt_file->name);
+    return 0;
+}
+
+static int load_boot_domains(const struct options *o, const void *host, size_t host_bytes,
+                             struct domain_config *configs, struct boot_file (*domain_files)[3],
+                             struct pt_plan *pts, struct partial_dt *partials,
+                             struct boot_files *files, struct xu_err *err)
 {
     for (unsigned i = 0; i < o->n_domains; i++) {
         struct boot_domain_files *df = &files->domains[i];
@@ -289,15 +376,33 @@ static int load_boot_domains(const struct options *o, struct domain_config *conf
         df->config = &configs[i];
         df->kernel = &domain_files[i][0];
         df->ramdisk = has_ramdisk ? &domain_files[i][1] : NULL;
+        if (configs[i].n_dtdevs || configs[i].device_tree.path[0]) {
+            if (plan_domain_devices(o, host, host_bytes, df->config_file, &configs[i], &pts[i],
+                                    &partials[i], &domain_files[i][2], err) < 0)
+                return -1;
+            df->device_tree = &domain_files[i][2];
+            df->passthrough = configs[i].n_dtdevs ? &pts[i] : NULL;
+        }
     }
     files->n_domains = o->n_domains;
+    return 0;
+}
+
+static int fill_blob(FILE *out, const void *partial, struct xu_err *err)
+{
+    const struct partial_dt *p = partial;
+
+    if (fwrite(p->blob, 1, p->bytes, out) != p->bytes)
+        return xu_fail(err, "%s: write error", p->path);
     return 0;
 }
 
 static int run(const struct options *o, struct xu_err *err)
 {
     static struct domain_config configs[BOOT_MAX_DOMAINS];
-    static struct boot_file domain_files[BOOT_MAX_DOMAINS][2];
+    static struct boot_file domain_files[BOOT_MAX_DOMAINS][3];
+    static struct pt_plan pts[BOOT_MAX_DOMAINS];
+    static struct partial_dt partials[BOOT_MAX_DOMAINS];
     static struct platform platform;
     static struct domain_config dom0;
     static struct boot_plan plan;
@@ -305,6 +410,9 @@ static int run(const struct options *o, struct xu_err *err)
     struct boot_files files = {.xen = &xen, .kernel = &kernel};
     const char *kernel_name, *ramdisk_name = NULL;
     char path[PATH_MAX + 256];
+    void *host = NULL;
+    size_t host_bytes = 0;
+    int rc = -1;
 
     if (platform_load(o->platform, &platform, err) < 0 ||
         domcfg_load(o->dom0, o->boot_dir, &dom0, err) < 0)
@@ -327,11 +435,23 @@ static int run(const struct options *o, struct xu_err *err)
             return -1;
         files.xsm_policy = &policy;
     }
-    if (load_boot_domains(o, configs, domain_files, &files, err) < 0)
-        return -1;
-    if (plan_boot(&platform, &dom0, &files, &plan, err) < 0 || check_script_room(&plan, err) < 0)
-        return -1;
-    return write_atomically(o->out, fill_script, &plan, err);
+    if (o->host_dtb && load_host_dtb(o->host_dtb, &host, &host_bytes, err) < 0)
+        goto out;
+    if (load_boot_domains(o, host, host_bytes, configs, domain_files, pts, partials, &files, err) <
+            0 ||
+        plan_boot(&platform, &dom0, &files, &plan, err) < 0 || check_script_room(&plan, err) < 0)
+        goto out;
+    /* Everything is checked: the partial trees, then the script that loads them. */
+    for (unsigned i = 0; i < o->n_domains; i++)
+        if (partials[i].blob &&
+            write_atomically(partials[i].path, fill_blob, &partials[i], err) < 0)
+            goto out;
+    rc = write_atomically(o->out, fill_script, &plan, err);
+out:
+    for (unsigned i = 0; i < o->n_domains; i++)
+        free(partials[i].blob);
+    free(host);
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -90,6 +90,7 @@ static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f
     }
     snprintf(d->node, sizeof(d->node), "/chosen/%s", dc->name);
     snprintf(d->config_file, sizeof(d->config_file), "%s", f->config_file);
+    d->passthrough = f->passthrough;
     plan->n_domains++;
 
     /* Xen copies the kernel and ramdisk out of their modules, as for Dom0. */
@@ -100,6 +101,12 @@ static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f
     snprintf(role, sizeof(role), "%s ramdisk", dc->name);
     if (f->ramdisk && add_module(plan, d->node, role, f->ramdisk, 0,
                                  "\"multiboot,ramdisk\" \"multiboot,module\"", NULL, err) < 0)
+        return -1;
+    /* Xen copies its /passthrough into the domain's tree, and maps and routes what it names. */
+    snprintf(role, sizeof(role), "%s device tree", dc->name);
+    if (f->device_tree &&
+        add_module(plan, d->node, role, f->device_tree, 0,
+                   "\"multiboot,device-tree\" \"multiboot,module\"", NULL, err) < 0)
         return -1;
     return 0;
 }

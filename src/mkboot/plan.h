@@ -7,18 +7,27 @@
 
 #include <stdint.h>
 
+#include "bootdoms.h"
 #include "domcfg.h"
 #include "err.h"
 #include "image.h"
 #include "layout.h"
+#include "passthrough.h"
 #include "platform.h"
 
-#define BOOT_ALIGN_BYTES     (2u << 20)  /* booti and Xen's modules want 2 MiB */
-#define BOOT_FDT_ROOM_BYTES  (64u << 10) /* what boot.scr adds to the firmware's tree */
-#define BOOT_MAX_MODULES     16
-#define BOOT_MAX_DOMAINS     4 /* besides Dom0 */
-#define BOOT_FILE_NAME_BYTES 256
-#define BOOT_NODE_BYTES      64
+#define BOOT_ALIGN_BYTES        (2u << 20)  /* booti and Xen's modules want 2 MiB */
+#define BOOT_FDT_ROOM_BYTES     (64u << 10) /* what boot.scr adds to the firmware's tree */
+#define BOOT_MAX_MODULES        16
+#define BOOT_MAX_DOMAINS        4 /* besides Dom0 */
+#define BOOT_FILE_NAME_BYTES    256
+#define BOOT_NODE_BYTES         64
+#define BOOT_HOST_DTB_MAX_BYTES (2u << 20) /* Xen's limit for the tree it boots with */
+/*
+ * Xen 4.17 writes a boot-time domain's device tree into 4 KiB
+ * (DOMU_DTB_SIZE): its own nodes take about half (measured on DomD), the
+ * partial tree's /passthrough must fit in the rest.
+ */
+#define BOOT_PARTIAL_FDT_MAX_BYTES 2048u
 
 /* A file on the boot partition, as mkboot found it. */
 struct boot_file {
@@ -47,15 +56,10 @@ struct boot_domain {
     char node[BOOT_NODE_BYTES];               /* the full path, /chosen/NAME */
     char config_file[BOOT_FILE_NAME_BYTES];   /* its config on the boot partition */
     char bootargs[DOMCFG_CMDLINE_BYTES + 32]; /* its command line, with what mkboot adds */
+    const struct pt_plan *passthrough;        /* the host devices it takes; NULL if none */
 };
 
-/*
- * What a 1:1 (direct_map) domain's kernel must leave alone at the top of its
- * static memory: Dom0's xu attach puts its xenstore page there, since Xen
- * 4.17 cannot add a page to a 1:1 domain. mkboot keeps the kernel out with
- * mem=.
- */
-#define BOOT_DIRECT_MAP_KEEP_BYTES (2u << 20)
+#define BOOT_DIRECT_MAP_KEEP_BYTES BOOTDOMS_DIRECT_MAP_KEEP_BYTES
 
 struct boot_plan {
     const struct platform *platform;
@@ -69,12 +73,14 @@ struct boot_plan {
     char xen_cmdline[1024];
 };
 
-/* A boot-time domain's files; ramdisk may be NULL. */
+/* A boot-time domain's files; ramdisk, device_tree and passthrough may be NULL. */
 struct boot_domain_files {
     const struct domain_config *config;
     const char *config_file; /* its name on the boot partition */
     const struct boot_file *kernel;
     const struct boot_file *ramdisk;
+    const struct boot_file *device_tree; /* the partial device tree for its dtdev */
+    const struct pt_plan *passthrough;
 };
 
 /* The files boot.scr loads; ramdisk and xsm_policy may be NULL. */

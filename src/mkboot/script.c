@@ -136,6 +136,53 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
     return 0;
 }
 
+/* A device-tree path goes into boot.scr bare: only what node names are made of. */
+static int check_dt_path(const char *path, struct xu_err *err)
+{
+    for (const char *p = path; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(",._+-@/", *p))
+            return xu_fail(err,
+                           "\"%s\": a device-tree path in boot.scr may hold letters, digits "
+                           "and , . _ + - @ / only",
+                           path);
+    return 0;
+}
+
+/*
+ * The host devices a boot-time domain takes: xen,passthrough keeps them from
+ * Dom0; Xen routes to the domain only the interrupts the host node lists, so
+ * a PCIe bridge's INTx (in its interrupt-map) are listed there too.
+ */
+static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_err *err)
+{
+    const struct pt_plan *pt = d->passthrough;
+
+    for (unsigned i = 0; pt && i < pt->n_devices; i++) {
+        const struct pt_device *dev = &pt->devices[i];
+
+        if (check_dt_path(dev->path, err) < 0 || check_dt_path(dev->gic_path, err) < 0)
+            return -1;
+        fprintf(out, "\n# %s takes %s (dtdev in %s)\n", d->config->name, dev->path, d->config_file);
+        fprintf(out,
+                "if fdt set %s xen,passthrough; then true; else\n"
+                "    echo \"pixen: the firmware device tree has no %s for %s\"; exit; fi\n",
+                dev->path, dev->path, d->config->name);
+        if (!dev->irqs_from_map)
+            continue;
+        fprintf(out,
+                "if fdt get value pixen_gic %s phandle; then true; else\n"
+                "    echo \"pixen: the firmware device tree has no GIC at %s\"; exit; fi\n",
+                dev->gic_path, dev->gic_path);
+        fprintf(out, "fdt set %s interrupt-parent <${pixen_gic}>\n", dev->path);
+        fprintf(out, "fdt set %s interrupts <", dev->path);
+        for (unsigned j = 0; j < dev->n_irqs; j++)
+            fprintf(out, "%s0x%x 0x%x 0x%x", j ? " " : "", dev->irqs[j].cells[0],
+                    dev->irqs[j].cells[1], dev->irqs[j].cells[2]);
+        fprintf(out, ">\n");
+    }
+    return 0;
+}
+
 int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
 {
     const struct platform *p = plan->platform;
@@ -161,6 +208,9 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
             " bytes (fdt_max_kib)\"; exit; fi\n",
             p->fdt_var, plan->fdt_addr, plan->fdt_bytes, p->fdt_max_bytes);
     fprintf(out, "fdt addr 0x%" PRIx64 "\n", plan->fdt_addr);
+    for (unsigned i = 0; i < plan->n_domains; i++)
+        if (write_passthrough(&plan->domains[i], out, err) < 0)
+            return -1;
     fprintf(out, "fdt set /chosen \\#address-cells <0x2>\n");
     fprintf(out, "fdt set /chosen \\#size-cells <0x2>\n");
     fprintf(out, "fdt set /chosen xen,xen-bootargs %s\n", xen_args);

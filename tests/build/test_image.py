@@ -25,9 +25,56 @@ def test_boot_partition_holds_the_boot_files(mdir):
     assert rc == 0, out
     assert sorted(os.path.basename(l) for l in out.split()) == sorted(
         ["boot.scr", "xen", "xenpolicy", "Image", "dom0-initramfs.cpio.gz", "domd.cfg",
-         "domd-initramfs.cpio.gz"])
+         "domd-initramfs.cpio.gz", "domd-passthrough.dtb"])
     rc, out = sh("mtype", "-i", f"{img}@@1M", "::boot.scr")
     assert "booti 0x" in out, "boot.scr is not the script mkboot wrote"
+
+
+def test_boot_script_hands_the_pcie_bridge_and_its_intx_to_domd(mdir):
+    script = open(os.path.join(mdir, "boot.cmd")).read()
+    assert "fdt set /pcie@10000000 xen,passthrough" in script
+    # QEMU's INTx A-D: SPIs 3-6, level; Xen routes only what the node lists.
+    assert "fdt set /pcie@10000000 interrupts <0x0 0x3 0x4 0x0 0x4 0x4 0x0 0x5 0x4 0x0 0x6 0x4>" \
+        in script
+    assert "fdt get value pixen_gic /intc@8000000 phandle" in script
+    assert re.search(r'fdt set /chosen/DomD/module@\w+ compatible "multiboot,device-tree"', script)
+
+
+def test_domd_partial_device_tree_maps_the_bridge_1_to_1(mdir):
+    rc, dts = sh("dtc", "-q", "-I", "dtb", "-O", "dts", os.path.join(mdir, "boot/domd-passthrough.dtb"))
+    assert rc == 0, dts
+    node = dts[dts.index("pcie@10000000 {"):]
+    assert 'xen,path = "/pcie@10000000";' in node and "xen,force-assign-without-iommu;" in node
+    # ECAM, I/O, 32-bit and 64-bit windows, each at its own address.
+    assert ("xen,reg = <0x40 0x10000000 0x00 0x10000000 0x40 0x10000000 "
+            "0x00 0x3eff0000 0x00 0x10000 0x00 0x3eff0000 "
+            "0x00 0x10000000 0x00 0x2eff0000 0x00 0x10000000 "
+            "0x80 0x00 0x80 0x00 0x80 0x00>;") in node
+    # INTx on the domain's GIC (phandle 65000), no MSIs.
+    assert "0x00 0x00 0x00 0x01 0xfde8 0x00 0x03 0x04" in node and "msi-map" not in node
+
+
+def test_rootfs_is_ext4_in_a_gpt_with_domd_files_owned_by_root(mdir):
+    img = os.path.join(mdir, "rootfs.img")
+    parts = partitions(img)
+    assert [(p[0], p[3], p[4], p[5]) for p in parts] == [("1", "256.0 MiB", "8300", "domd-rootfs")]
+    fs = f"{img}?offset={int(parts[0][1]) * 512}"
+    rc, out = sh("dumpe2fs", "-h", fs)
+    assert rc == 0 and re.search(r"^Filesystem volume name:\s+domd-rootfs$", out, re.M), out
+    for path in ["/sbin/init", "/usr/bin/xu", "/bin/busybox", "/etc/udhcpc/default.script",
+                 "/srv/xen/linux_pv_domu.img"]:
+        rc, out = sh("debugfs", "-R", f"stat {path}", fs)
+        assert rc == 0 and "User:     0   Group:     0" in out, (path, out)
+    rc, out = sh("debugfs", "-R", "ls -p /lib/modules", fs)
+    assert rc == 0 and out.count("/") > 2, out
+
+
+def test_rootfs_gz_is_the_same_disk(mdir):
+    rc, out = sh("make", "rootfs.img.gz")
+    assert rc == 0, out
+    rc, a = sh("bash", "-c", f"gzip -dc {mdir}/rootfs.img.gz | sha256sum")
+    rc, b = sh("sha256sum", os.path.join(mdir, "rootfs.img"))
+    assert a.split()[0] == b.split()[0]
 
 
 def test_dom0_partition_has_its_dom0_folder(mdir):

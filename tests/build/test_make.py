@@ -28,11 +28,19 @@ def test_unknown_option_values_stop_the_build():
 def test_values_this_build_cannot_honour_stop_it_with_the_reason():
     cases = [("MACHINE=rpi5", "MACHINE=rpi5: the Raspberry Pi 5 images are not built yet"),
              ("ENABLE_SCMI=yes", "ENABLE_SCMI=yes: QEMU's virt machine has no SCMI server"),
-             ("ENABLE_WIFI=yes", "ENABLE_WIFI=yes: QEMU's virt machine has no Wi-Fi device"),
-             ("DOMD_ROOT=nvme", "DOMD_ROOT=nvme: DomD runs from an initramfs in this build")]
+             ("ENABLE_WIFI=yes", "ENABLE_WIFI=yes: QEMU's virt machine has no Wi-Fi device")]
     for arg, message in cases:
         rc, out = sh("make", "-n", "full.img", arg)
         assert rc != 0 and message in out, (arg, out)
+
+
+def test_domd_root_is_honoured_by_make_run():
+    for value, device in [("usb", "usb-storage"), ("nvme", "nvme")]:
+        rc, out = sh("make", "--no-print-directory", "-n", "run", f"DOMD_ROOT={value}")
+        assert rc == 0, out
+        assert f"--rootfs build/qemu/rootfs.img --domd-root {value}" in out, out
+    rc, out = sh("bash", "-c", "grep -A3 'case \"$domd_root\"' scripts/qemu")
+    assert "usb-storage" in out and "nvme," in out, out
 
 
 def test_a_second_build_does_no_work(mdir):

@@ -61,20 +61,37 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
     ("memory = 256M", 'domd.cfg:LINE: memory: expected a number, got "256M"'),
     ("static_mem = [ '0xbe000000,256M' ]", "domd.cfg:LINE: static_mem: 0xbe000000-0xcdffffff lies "
                                            "outside RAM (platform/qemu/platform.cfg)"),
+    ("dtdev = [ '/pcie@20000000' ]", "domd.cfg:LINE: dtdev: /pcie@20000000: no such node in the host "
+                                     "device tree (HOST)"),
+    ("dtdev = [ '/pl011@9000000' ]", "domd.cfg:LINE: dtdev: /pl011@9000000: it is the serial port of "
+                                     "Xen's console"),
+    ("dtdev = [ '/intc@8000000' ]", "domd.cfg:LINE: dtdev: /intc@8000000: it is the GIC, which "
+                                    "Xen keeps for itself"),
+    ("iomem = [ '0x9030,1' ]", "domd.cfg: iomem and irqs are for domains xu creates"),
 ])
 def test_a_bad_boot_time_domain_config_names_file_and_line(mdir, tmp, line, message):
     boot = os.path.join(tmp, "boot")
     shutil.copytree(f"{mdir}/boot", boot)
+    os.remove(f"{boot}/domd-passthrough.dtb")
     with open(f"{boot}/domd.cfg") as f:
         message = message.replace("LINE", str(len(f.readlines()) + 1))
+    message = message.replace("HOST", f"{mdir}/host.dtb")
     with open(f"{boot}/domd.cfg", "a") as f:
         f.write(line + "\n")
     out = os.path.join(tmp, "boot.cmd")
     rc, msg = sh(MKBOOT, "--platform", "platform/qemu/platform.cfg", "--dom0",
                  "platform/qemu/dom0.cfg", "--boot-dir", boot, "--xen", "xen",
-                 "--domain", f"{boot}/domd.cfg", "-o", out)
+                 "--host-dtb", f"{mdir}/host.dtb", "--domain", f"{boot}/domd.cfg", "-o", out)
     assert rc == 1 and message in msg, msg
-    assert not os.path.exists(out)
+    # Nothing half-made: neither the script nor DomD's partial device tree.
+    assert not os.path.exists(out) and not os.path.exists(f"{boot}/domd-passthrough.dtb")
+
+
+def test_dtdev_without_the_host_device_tree_is_refused(mdir, tmp):
+    rc, msg = sh(MKBOOT, "--platform", "platform/qemu/platform.cfg", "--dom0",
+                 "platform/qemu/dom0.cfg", "--boot-dir", f"{mdir}/boot", "--xen", "xen",
+                 "--domain", f"{mdir}/boot/domd.cfg", "-o", os.path.join(tmp, "boot.cmd"))
+    assert rc == 1 and "dtdev: mkboot needs the host device tree (--host-dtb)" in msg, msg
 
 
 def test_partition_files_that_do_not_fit(tmp):

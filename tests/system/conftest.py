@@ -1,8 +1,21 @@
 """System tests: real QEMU boots of the images, driven over their serial console.
 
 Each test module gets one boot of its own, torn down before the next module
-boots: two QEMUs at once would only slow each other down on a small host."""
+boots: two QEMUs at once would only slow each other down on a small host.
+
+DomD's disk is rootfs.img, as an NVMe drive unless the module sets DOMD_ROOT
+(test_boot has it on USB: under the load of the xu tests, QEMU's xHCI has
+stopped answering DomD, see docs/design.md).
+Its uplink is QEMU's user network, restricted to the host (restrict=on): the
+one place it reaches is a small web server these tests start on 127.0.0.1,
+at 10.0.2.100:80 (guestfwd)."""
+import functools
+import http.server
 import os
+import secrets
+import socketserver
+import tempfile
+import threading
 
 import pytest
 
@@ -15,6 +28,7 @@ def pytest_addoption(parser):
                      help="the test image whose Dom0 also has Debian's xl")
     parser.addoption("--flash", default="build/qemu/uboot-flash.img",
                      help="QEMU's second flash bank: u-boot's environment")
+    parser.addoption("--rootfs", default="build/qemu/rootfs.img", help="DomD's disk")
     parser.addoption("--results", default="build/qemu/results",
                      help="folder for console logs and boot-stages.json")
 
@@ -26,10 +40,40 @@ def results_dir(request):
     return path
 
 
+UPLINK_ADDR = "10.0.2.100"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def uplink_server():
+    """A web server on the build host's 127.0.0.1, serving token.txt; it must be up
+    before QEMU starts, which connects its guestfwd to it then."""
+    with tempfile.TemporaryDirectory() as root:
+        token = "pixen-uplink-" + secrets.token_hex(8)
+        with open(os.path.join(root, "token.txt"), "w") as f:
+            f.write(token + "\n")
+        handler = functools.partial(QuietHandler, directory=root)
+        with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            yield {"port": server.server_address[1], "token": token,
+                   "url": f"http://{UPLINK_ADDR}/token.txt"}
+            server.shutdown()
+
+
 def boot(request, image, results_dir, name):
     assert os.path.exists(image), f"{image}: build it with make"
+    rootfs = request.config.getoption("--rootfs")
+    assert os.path.exists(rootfs), f"{rootfs}: build it with make rootfs.img"
+    server = request.getfixturevalue("uplink_server")
     m = Machine(image, os.path.join(results_dir, f"console-{name}.log"),
-                flash=request.config.getoption("--flash"))
+                flash=request.config.getoption("--flash"), rootfs=rootfs,
+                domd_root=getattr(request.module, "DOMD_ROOT", "nvme"),
+                uplink=f"restrict=on,guestfwd=tcp:{UPLINK_ADDR}:80-tcp:127.0.0.1:{server['port']}")
     try:
         stages = m.boot()
     except BaseException:

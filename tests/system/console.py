@@ -31,10 +31,17 @@ class Machine:
         ("dom0_prompt", PROMPT),
     ]
 
-    def __init__(self, image, log_path, flash=None, extra_args=()):
+    def __init__(self, image, log_path, flash=None, rootfs=None, domd_root="usb", uplink=None,
+                 extra_args=()):
+        """rootfs: DomD's disk, as a `domd_root` (usb or nvme) device; uplink: QEMU user
+        networking options for DomD's uplink, or None for none."""
         self.log = open(log_path, "w")
         self.started = time.monotonic()
         first = ["--flash", flash] if flash else []
+        if rootfs:
+            first += ["--rootfs", rootfs, "--domd-root", domd_root]
+        if uplink is not None:
+            first += ["--uplink", uplink]
         self.child = pexpect.spawn(
             os.path.join(ROOT, "scripts/qemu"), [*first, image, "-snapshot", *extra_args],
             encoding="utf-8", codec_errors="replace", timeout=120, maxread=65536)
@@ -42,6 +49,9 @@ class Machine:
         self.stages = {"qemu_start": 0.0}
         self.transcript = ""
         self.serial = 0
+
+    # DomD boots beside Dom0 and may be ready before or after Dom0's prompt.
+    DOMD_SERVING = r"xu devd: serving the PV backends of domain \d+ \(DomD\)"
 
     def boot(self, timeout=180):
         for name, pattern in self.STAGES:
@@ -51,6 +61,11 @@ class Machine:
                 self.stages["dom0_uptime_s"] = float(self.child.match.group(1))
         # A wide terminal keeps the shell from folding long command lines.
         self.check("stty cols 1000")
+        # The tests want DomD serving its backends before they create guests.
+        if not re.search(self.DOMD_SERVING, self.transcript):
+            self.expect(self.DOMD_SERVING, timeout=timeout)
+            self.child.send("\r")
+            self.expect(PROMPT)
         return self.stages
 
     def expect(self, pattern, timeout=60):

@@ -1,6 +1,9 @@
 """Foundation: u-boot -> boot.scr -> Xen -> Dom0, and what Dom0 sets up."""
 import re
 
+# DomD's disk as `make run` attaches it by default: a USB stick.
+DOMD_ROOT = "usb"
+
 
 def test_uboot_takes_the_platform_environment_and_goes_straight_to_boot_scr(machine):
     t = machine.transcript
@@ -84,3 +87,11 @@ def test_ctrl_a_three_times_switches_console_input_to_domd_xen_and_back(machine)
     machine.expect(r"key 'h' .* show this message")
     machine.switch_input("DOM0")
     assert machine.check("echo dom0-has-the-console").strip() == "dom0-has-the-console"
+
+
+def test_domd_mounts_its_root_from_the_usb_stick_behind_the_bridge(machine):
+    # DOMD_ROOT=usb, the default: rootfs.img on QEMU's xHCI as a USB mass-storage stick.
+    assert "pixen: domd: root file system on /dev/sda1" in machine.transcript
+    status, out = machine.domd_run("grep ' / ' /proc/mounts; grep xhci /proc/interrupts")
+    assert status == 0 and re.search(r"^/dev/sda1 / ext4 rw", out, re.M), out
+    assert "xhci-hcd" in out, out

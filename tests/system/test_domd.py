@@ -1,5 +1,7 @@
 """DomD, the driver domain Xen starts at boot: attached by Dom0 under its config's
-name, serving linux_pv_domu's network (bridge xenbr0) and disk (a file in DomD)."""
+name, owning QEMU's PCIe bridge (its root disk, here an NVMe drive, and its
+uplink), serving linux_pv_domu's network (bridge xenbr0) and disk (a file on
+DomD's root)."""
 import re
 
 import pytest
@@ -7,6 +9,8 @@ import pytest
 from test_xu import GUEST, GUEST_PROMPT, assert_same_as, attach, detach, domains, snapshot
 
 DISK = "/srv/xen/linux_pv_domu.img"
+# rootfs.img on an NVMe drive behind the bridge (test_boot has it on USB).
+DOMD_ROOT = "nvme"
 
 
 @pytest.fixture
@@ -45,6 +49,33 @@ def test_domd_boots_with_xen_and_dom0_attaches_it_by_name(machine):
     assert re.search(r"^60000000-6fdfffff : System RAM", out, re.M), out
     ring = int(machine.check("xenstore-read /local/domain/1/store/ring-ref"))
     assert ring == 0x6ffff, hex(ring)
+    # Its balloon aims at what its kernel has (256 MiB less those 2 MiB), so it
+    # never tries to hot-add the rest.
+    assert machine.check("xenstore-read /local/domain/1/memory/target").strip() == "260096"
+
+
+def test_domd_owns_the_pcie_bridge_and_mounts_its_root_from_the_nvme_drive(machine):
+    assert "pixen: domd: root file system on /dev/nvme0n1p1" in machine.transcript
+    status, out = machine.domd_run("grep ' / ' /proc/mounts; cat /sys/bus/pci/devices/*/device")
+    assert status == 0, out
+    assert re.search(r"^/dev/nvme0n1p1 / ext4 rw", out, re.M), out
+    # QEMU's NVMe controller (1b36:0010) and its virtio-net uplink (1af4:1000).
+    assert "0x0010" in out.split() and "0x1000" in out.split(), out
+    # Its interrupts are INTx, routed by Xen from the host bridge's interrupt-map.
+    status, out = machine.domd_run("grep -E 'nvme|virtio' /proc/interrupts")
+    assert status == 0 and re.search(r"GIC-0\s+3[5-8] Level\s+nvme", out), out
+    # Dom0 never sees the bridge.
+    assert machine.check("ls /sys/bus/pci/devices | wc -l").strip() == "0"
+
+
+def test_domd_fetches_a_file_from_the_build_host_over_its_own_uplink(machine, uplink_server):
+    # DHCP runs in the background of DomD's init; give it a moment.
+    status, out = machine.domd_run(
+        "for i in $(seq 100); do ip -4 addr show eth0 | grep -q inet && break; usleep 100000; "
+        "done; cat /run/uplink.log")
+    assert status == 0 and "pixen: DomD uplink eth0: 10.0.2.15/24" in out, out
+    status, out = machine.domd_run(f"wget -q -O - {uplink_server['url']}", timeout=60)
+    assert status == 0 and uplink_server["token"] in out, out
 
 
 def test_the_guest_pings_domd_over_its_vif(machine, guest):

@@ -164,7 +164,7 @@ static void test_a_boot_time_domain_gets_its_node_and_modules(void **state)
     struct xu_err err = {{0}};
 
     domd_config("DomD");
-    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &initrd};
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &initrd, NULL, NULL};
     files.n_domains = 1;
     assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
     assert_int_equal(plan.n_domains, 1);
@@ -194,7 +194,7 @@ static void test_a_1to1_domain_keeps_files_off_its_memory_and_its_top_from_its_k
     domd.static_mem[0] = (struct mem_bank){0x40400000, MiB(256)};
     domd.n_static_mem = 1;
     domd.direct_map = true;
-    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, NULL};
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, NULL, NULL, NULL};
     files.n_domains = 1;
     assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), 0);
     assert_int_equal(plan.modules[0].addr, 0x40400000 + MiB(256));
@@ -216,7 +216,7 @@ static void test_boot_time_domain_names_must_be_node_names_and_unique(void **sta
     struct xu_err err = {{0}};
 
     domd_config("Dom D");
-    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, NULL};
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, NULL, NULL, NULL};
     files.n_domains = 1;
     assert_int_equal(plan_boot(&platform, &dom0, &files, &plan, &err), -1);
     assert_string_equal(err.msg, "boot/domd.cfg: name \"Dom D\": a boot-time domain's name "

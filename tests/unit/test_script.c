@@ -56,7 +56,7 @@ static char *render_with(unsigned n_domains)
     domd.vcpus = 1;
     domd.vuart = VUART_SBSA;
     strcpy(domd.cmdline, "console=ttyAMA0");
-    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &ramdisk};
+    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &ramdisk, NULL, NULL};
     files.n_domains = n_domains;
 
     if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0 || script_write(&plan, out, &err) < 0)

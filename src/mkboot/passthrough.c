@@ -1,0 +1,737 @@
+#include "passthrough.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdtcheck.h"
+#include "guest.h"
+
+/* Every node and property the walks below visit is inside a checked blob; this bounds loops. */
+#define MAX_DEPTH 64
+/* The partial tree's own cells: the domain's root and /passthrough use 2 and 2. */
+#define PT_CELLS 2
+/* Phandles of the fixed clocks copied into the partial tree; Xen's own start at 65000. */
+#define PT_FIRST_PHANDLE 1
+#define PT_MAX_CLOCKS    16
+/* What the partial tree may take beyond the host tree it copies from. */
+#define PT_PARTIAL_ROOM_BYTES 4096
+
+struct ctx {
+    const void *fdt;
+    const char *host_name;
+    const struct domain_config *dc;
+    const struct pt_device *dev; /* the one being read, for messages */
+    struct xu_err *err;
+};
+
+/* Host properties the domain must not see: MSIs need the host's MSI controller (INTx only). */
+static const char *const dropped[] = {
+    "phandle",      "linux,phandle", "msi-parent", "msi-map",
+    "msi-map-mask", "iommus",        "iommu-map",  "iommu-map-mask",
+};
+/* Rewritten for the domain, not copied as they are. */
+static const char *const rewritten[] = {
+    "reg",    "ranges",           "dma-ranges",    "interrupts",
+    "clocks", "interrupt-parent", "interrupt-map", "interrupts-extended",
+};
+/* References to host nodes the domain cannot be given. */
+static const char *const refused[] = {"resets", "power-domains", "dmas", "phys", "mboxes"};
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool is_refused(const char *name)
+{
+    return in_list(name, refused, sizeof(refused) / sizeof(refused[0])) ||
+           strncmp(name, "pinctrl-", 8) == 0 || ends_with(name, "-gpios") ||
+           ends_with(name, "-gpio") || ends_with(name, "-supply");
+}
+
+static int fail(const struct ctx *c, const char *why)
+{
+    return xu_fail(c->err, "%s:%u: dtdev: %s: %s (%s)", c->dc->source, c->dev->line, c->dev->path,
+                   why, c->host_name);
+}
+
+static uint64_t read_cells(const fdt32_t *p, int n)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < n; i++)
+        v = (v << 32) | fdt32_to_cpu(p[i]);
+    return v;
+}
+
+/* A node's #address-cells or #size-cells, as the spec defaults them; -1 if unusable. */
+static int cells_of(const void *fdt, int node, bool size)
+{
+    int n = size ? fdt_size_cells(fdt, node) : fdt_address_cells(fdt, node);
+
+    return n < 0 || n > 4 ? -1 : n;
+}
+
+/* An address on the bus `bus` (a node's parent), as the CPU sees it: through each bus's ranges. */
+static int to_cpu(const struct ctx *c, int bus, uint64_t addr, uint64_t size, uint64_t *out)
+{
+    char why[160];
+
+    for (int depth = 0; bus != 0; depth++) {
+        int parent = fdt_parent_offset(c->fdt, bus);
+        int na = cells_of(c->fdt, bus, false), ns = cells_of(c->fdt, bus, true);
+        int pna = parent < 0 ? -1 : cells_of(c->fdt, parent, false);
+        const fdt32_t *r;
+        bool found = false;
+        int len;
+
+        if (depth == MAX_DEPTH || parent < 0 || na < 0 || ns < 0 || pna < 0 || na > 2 || ns > 2 ||
+            pna > 2)
+            return fail(c, "its addresses cannot be translated to the CPU's (a bus on the way "
+                           "has unusual cells)");
+        r = fdt_getprop(c->fdt, bus, "ranges", &len);
+        if (!r) {
+            snprintf(why, sizeof(why), "its bus %s has no ranges: it is not reachable by the CPU",
+                     fdt_get_name(c->fdt, bus, NULL));
+            return fail(c, why);
+        }
+        if (len % (int)((na + pna + ns) * sizeof(fdt32_t)) != 0)
+            return fail(c, "a bus on the way has a malformed ranges");
+        for (int i = 0; len > 0 && i < len / (int)sizeof(fdt32_t); i += na + pna + ns) {
+            uint64_t child = read_cells(r + i, na), to = read_cells(r + i + na, pna);
+            uint64_t span = read_cells(r + i + na + pna, ns);
+
+            if (addr >= child && addr - child < span && size <= span - (addr - child)) {
+                addr = to + (addr - child);
+                found = true;
+                break;
+            }
+        }
+        if (len > 0 && !found) {
+            snprintf(why, sizeof(why), "0x%llx lies outside its bus %s's ranges",
+                     (unsigned long long)addr, fdt_get_name(c->fdt, bus, NULL));
+            return fail(c, why);
+        }
+        bus = parent;
+    }
+    *out = addr;
+    return 0;
+}
+
+static int add_window(const struct ctx *c, struct pt_device *d, uint64_t addr, uint64_t size)
+{
+    uint64_t start = addr & ~(uint64_t)(PT_PAGE_BYTES - 1);
+    uint64_t end = addr + size;
+
+    if (size == 0)
+        return 0;
+    if (end < addr || end > UINT64_MAX - PT_PAGE_BYTES)
+        return fail(c, "a range runs past the end of the address space");
+    /* Xen maps whole pages. */
+    end = (end + PT_PAGE_BYTES - 1) & ~(uint64_t)(PT_PAGE_BYTES - 1);
+    for (unsigned i = 0; i < d->n_windows; i++)
+        if (d->windows[i].addr == start && d->windows[i].size_bytes == end - start)
+            return 0;
+    if (d->n_windows == PT_MAX_WINDOWS)
+        return fail(c, "more address ranges than pixen maps for one device");
+    d->windows[d->n_windows++] = (struct pt_window){start, end - start};
+    return 0;
+}
+
+/* reg: the device's own registers, in its parent's cells. */
+static int read_reg(const struct ctx *c, int node, struct pt_device *d)
+{
+    int parent = fdt_parent_offset(c->fdt, node);
+    int na = cells_of(c->fdt, parent, false), ns = cells_of(c->fdt, parent, true);
+    const fdt32_t *reg;
+    int len;
+
+    reg = fdt_getprop(c->fdt, node, "reg", &len);
+    if (!reg)
+        return 0;
+    if (na < 1 || na > 2 || ns < 0 || ns > 2 || len % (int)((na + ns) * sizeof(fdt32_t)) != 0)
+        return fail(c, "its reg does not fit its parent's #address-cells and #size-cells");
+    for (int i = 0; i < len / (int)sizeof(fdt32_t); i += na + ns) {
+        uint64_t addr;
+
+        if (to_cpu(c, parent, read_cells(reg + i, na), read_cells(reg + i + na, ns), &addr) < 0 ||
+            add_window(c, d, addr, read_cells(reg + i + na, ns)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ranges of a bus the device is (a PCIe host bridge): its windows, in the parent's cells. */
+static int read_bus_windows(const struct ctx *c, int node, struct pt_device *d)
+{
+    int parent = fdt_parent_offset(c->fdt, node);
+    int na = cells_of(c->fdt, node, false), ns = cells_of(c->fdt, node, true);
+    int pna = cells_of(c->fdt, parent, false);
+    const fdt32_t *r;
+    int len;
+
+    r = fdt_getprop(c->fdt, node, "ranges", &len);
+    if (!r)
+        return 0;
+    if (len == 0)
+        return fail(c, "its ranges is empty (the same addresses as its parent's): name the "
+                       "devices on it in dtdev instead");
+    if (na < 1 || ns < 1 || ns > 2 || pna < 1 || pna > 2 ||
+        len % (int)((na + pna + ns) * sizeof(fdt32_t)) != 0)
+        return fail(c, "its ranges does not fit the #address-cells and #size-cells around it");
+    for (int i = 0; i < len / (int)sizeof(fdt32_t); i += na + pna + ns) {
+        uint64_t size = read_cells(r + i + na + pna, ns), addr;
+
+        if (to_cpu(c, parent, read_cells(r + i + na, pna), size, &addr) < 0 ||
+            add_window(c, d, addr, size) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static bool is_gic(const void *fdt, int node)
+{
+    static const char *const compatible[] = {
+        "arm,gic-400",       "arm,cortex-a15-gic", "arm,cortex-a9-gic",
+        "arm,cortex-a7-gic", "arm,gic-v2",         "arm,gic-v3",
+    };
+    const fdt32_t *cells = fdt_getprop(fdt, node, "#interrupt-cells", NULL);
+
+    if (!fdt_getprop(fdt, node, "interrupt-controller", NULL) || !cells ||
+        fdt32_to_cpu(*cells) != 3)
+        return false;
+    for (size_t i = 0; i < sizeof(compatible) / sizeof(compatible[0]); i++)
+        if (fdt_node_check_compatible(fdt, node, compatible[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The GIC a phandle names; Xen routes interrupts of the GIC only. */
+static int gic_by_phandle(const struct ctx *c, uint32_t phandle, struct pt_device *d, int *gic)
+{
+    char path[DOMCFG_DTPATH_BYTES];
+    int node = fdt_node_offset_by_phandle(c->fdt, phandle);
+
+    if (node < 0 || !is_gic(c->fdt, node))
+        return fail(c, "its interrupts go to a controller other than the GIC; Xen routes only "
+                       "GIC interrupts");
+    if (fdt_get_path(c->fdt, node, path, sizeof(path)) < 0)
+        return fail(c, "its GIC's path is too long");
+    if (d->gic_path[0] && strcmp(d->gic_path, path) != 0)
+        return fail(c, "its interrupts go to two different GICs");
+    strcpy(d->gic_path, path);
+    *gic = node;
+    return 0;
+}
+
+static int add_irq(const struct ctx *c, struct pt_device *d, const fdt32_t *spec)
+{
+    struct pt_irq irq = {{fdt32_to_cpu(spec[0]), fdt32_to_cpu(spec[1]), fdt32_to_cpu(spec[2])}};
+    char why[160];
+
+    if (irq.cells[0] != 0 || irq.cells[1] > DOMCFG_LAST_SPI - DOMCFG_FIRST_SPI) {
+        snprintf(why, sizeof(why),
+                 "interrupt <%u %u %u> is not a shared interrupt (SPI); only SPIs can be given "
+                 "to a domain",
+                 irq.cells[0], irq.cells[1], irq.cells[2]);
+        return fail(c, why);
+    }
+    for (unsigned i = 0; i < d->n_irqs; i++) {
+        if (d->irqs[i].cells[1] != irq.cells[1])
+            continue;
+        if (d->irqs[i].cells[2] != irq.cells[2]) {
+            snprintf(why, sizeof(why), "SPI %u is given two different trigger types", irq.cells[1]);
+            return fail(c, why);
+        }
+        return 0;
+    }
+    if (d->n_irqs == PT_MAX_IRQS)
+        return fail(c, "more interrupts than pixen routes for one device");
+    d->irqs[d->n_irqs++] = irq;
+    return 0;
+}
+
+/* interrupts, on the node's interrupt parent: the GIC. */
+static int read_interrupts(const struct ctx *c, int node, struct pt_device *d)
+{
+    const fdt32_t *spec, *ph = NULL;
+    int len, gic;
+
+    if (fdt_getprop(c->fdt, node, "interrupts-extended", NULL))
+        return fail(c, "interrupts-extended is not supported: use interrupts");
+    spec = fdt_getprop(c->fdt, node, "interrupts", &len);
+    if (!spec)
+        return 0;
+    for (int n = node, depth = 0; n >= 0 && depth < MAX_DEPTH && !ph; depth++) {
+        ph = fdt_getprop(c->fdt, n, "interrupt-parent", NULL);
+        n = n == 0 ? -1 : fdt_parent_offset(c->fdt, n);
+    }
+    if (!ph)
+        return fail(c, "it has interrupts but no interrupt-parent");
+    if (gic_by_phandle(c, fdt32_to_cpu(*ph), d, &gic) < 0)
+        return -1;
+    if (len % (int)(3 * sizeof(fdt32_t)) != 0)
+        return fail(c, "its interrupts are not GIC specifiers of 3 cells");
+    for (int i = 0; i < len / (int)sizeof(fdt32_t); i += 3)
+        if (add_irq(c, d, spec + i) < 0)
+            return -1;
+    return 0;
+}
+
+/*
+ * The layout of one interrupt-map entry: the child's unit address and
+ * interrupt, the parent's phandle, its unit address and its interrupt.
+ */
+struct map_entry_shape {
+    int child_cells;
+    int parent_addr_cells;
+};
+
+/* interrupt-map (a PCIe bridge's INTx): every entry must go to the GIC. */
+static int read_interrupt_map(const struct ctx *c, int node, struct pt_device *d,
+                              struct map_entry_shape *shape)
+{
+    const fdt32_t *map, *icells;
+    int len, n, na = cells_of(c->fdt, node, false);
+
+    map = fdt_getprop(c->fdt, node, "interrupt-map", &len);
+    if (!map)
+        return 0;
+    icells = fdt_getprop(c->fdt, node, "#interrupt-cells", NULL);
+    if (!icells || na < 0 || fdt32_to_cpu(*icells) > 4)
+        return fail(c, "its interrupt-map has no usable #interrupt-cells");
+    shape->child_cells = na + (int)fdt32_to_cpu(*icells);
+    n = len / (int)sizeof(fdt32_t);
+    for (int i = 0; i < n;) {
+        const fdt32_t *pna;
+        int gic;
+
+        if (i + shape->child_cells + 1 > n)
+            return fail(c, "its interrupt-map ends inside an entry");
+        if (gic_by_phandle(c, fdt32_to_cpu(map[i + shape->child_cells]), d, &gic) < 0)
+            return -1;
+        /* The GIC's own #address-cells, 0 when it has none (not the bus default). */
+        pna = fdt_getprop(c->fdt, gic, "#address-cells", NULL);
+        shape->parent_addr_cells = pna ? (int)fdt32_to_cpu(*pna) : 0;
+        if (shape->parent_addr_cells < 0 || shape->parent_addr_cells > 4)
+            return fail(c, "its GIC has unusual #address-cells");
+        i += shape->child_cells + 1 + shape->parent_addr_cells;
+        if (i + 3 > n)
+            return fail(c, "its interrupt-map ends inside an entry");
+        if (add_irq(c, d, map + i) < 0)
+            return -1;
+        i += 3;
+        d->irqs_from_map = true;
+    }
+    return 0;
+}
+
+/* What the device node may carry, itself and below it. */
+static int check_properties(const struct ctx *c, int node, int depth)
+{
+    int prop, child;
+
+    if (depth == MAX_DEPTH)
+        return fail(c, "its subtree is too deep");
+    fdt_for_each_property_offset(prop, c->fdt, node)
+    {
+        const char *name;
+        char why[200];
+
+        if (!fdt_getprop_by_offset(c->fdt, prop, &name, NULL))
+            return fail(c, "a property cannot be read");
+        if (is_refused(name)) {
+            snprintf(why, sizeof(why), "%s%s%s refers to host resources a domain cannot be given",
+                     name, depth ? " in " : "", depth ? fdt_get_name(c->fdt, node, NULL) : "");
+            return fail(c, why);
+        }
+        if (depth && (strcmp(name, "interrupts") == 0 || strcmp(name, "interrupt-map") == 0 ||
+                      strcmp(name, "clocks") == 0)) {
+            snprintf(why, sizeof(why),
+                     "%s of its child %s would not reach the domain: name the child in dtdev", name,
+                     fdt_get_name(c->fdt, node, NULL));
+            return fail(c, why);
+        }
+    }
+    fdt_for_each_subnode(child, c->fdt, node)
+    {
+        if (check_properties(c, child, depth + 1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* clocks: a domain can have a fixed clock (a copy of it), not the host's clock controller. */
+static int check_clocks(const struct ctx *c, int node)
+{
+    const fdt32_t *clocks;
+    int len;
+
+    clocks = fdt_getprop(c->fdt, node, "clocks", &len);
+    for (int i = 0; clocks && i < len / (int)sizeof(fdt32_t); i++) {
+        int clk = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(clocks[i]));
+        const fdt32_t *cells = clk < 0 ? NULL : fdt_getprop(c->fdt, clk, "#clock-cells", NULL);
+
+        if (clk < 0 || fdt_node_check_compatible(c->fdt, clk, "fixed-clock") != 0 || !cells ||
+            fdt32_to_cpu(*cells) != 0)
+            return fail(c, "its clocks come from a clock controller, not a fixed clock; a "
+                           "domain cannot drive the host's clocks");
+    }
+    return 0;
+}
+
+/* The node /chosen/stdout-path names (a path or an alias, before any ":options"). */
+static bool is_xen_console(const void *fdt, int node)
+{
+    int chosen = fdt_path_offset(fdt, "/chosen"), len, target;
+    const char *path = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, "stdout-path", &len);
+    const char *colon, *alias;
+
+    if (!path || len < 2 || path[len - 1] != '\0')
+        return false;
+    colon = strchr(path, ':');
+    len = colon ? (int)(colon - path) : (int)strlen(path);
+    if (path[0] == '/')
+        return fdt_path_offset_namelen(fdt, path, len) == node;
+    /* An alias is a full path; libfdt would follow an alias naming an alias without end. */
+    alias = fdt_get_alias_namelen(fdt, path, len);
+    target = alias && alias[0] == '/' ? fdt_path_offset(fdt, alias) : -1;
+    return target >= 0 && target == node;
+}
+
+static int plan_device(const struct ctx *c, struct pt_device *d)
+{
+    struct map_entry_shape shape;
+    int node = fdt_path_offset(c->fdt, d->path);
+
+    if (node < 0)
+        return fail(c, "no such node in the host device tree");
+    if (node == 0)
+        return fail(c, "the root cannot be passed through");
+    if (is_gic(c->fdt, node))
+        return fail(c, "it is the GIC, which Xen keeps for itself");
+    if (is_xen_console(c->fdt, node))
+        return fail(c, "it is the serial port of Xen's console (/chosen/stdout-path)");
+    if (read_reg(c, node, d) < 0 || read_bus_windows(c, node, d) < 0 ||
+        read_interrupts(c, node, d) < 0 || read_interrupt_map(c, node, d, &shape) < 0 ||
+        check_properties(c, node, 0) < 0 || check_clocks(c, node) < 0)
+        return -1;
+    if (!d->n_windows)
+        return fail(c, "it has no registers (reg) to map");
+    d->has_iommu = fdt_getprop(c->fdt, node, "iommus", NULL) != NULL;
+    return 0;
+}
+
+/* A 1:1 window must not cover what the domain already has at that address. */
+static int check_windows(const struct ctx *c, const struct pt_device *d)
+{
+    const struct domain_config *dc = c->dc;
+    char why[200];
+
+    for (unsigned i = 0; i < d->n_windows; i++) {
+        const struct pt_window *w = &d->windows[i];
+
+        if (dc->direct_map) {
+            for (unsigned j = 0; j < dc->n_static_mem; j++) {
+                const struct mem_bank *b = &dc->static_mem[j];
+
+                if (w->addr < b->addr + b->size_bytes && b->addr < w->addr + w->size_bytes) {
+                    snprintf(why, sizeof(why), "0x%llx-0x%llx overlaps the domain's static_mem",
+                             (unsigned long long)w->addr,
+                             (unsigned long long)(w->addr + w->size_bytes - 1));
+                    return fail(c, why);
+                }
+            }
+            continue;
+        }
+        /* Otherwise Xen's guest memory map is what the domain sees. */
+        static const struct pt_window guest[] = {
+            {GMAP_GICD_BASE, GMAP_GICV3_GICR0_BASE + GMAP_GICV3_GICR0_SIZE - GMAP_GICD_BASE},
+            {GMAP_PL011_BASE, GMAP_PL011_SIZE},
+            {GMAP_GNTTAB_BASE, GMAP_GNTTAB_SIZE},
+            {GMAP_MAGIC_BASE, GMAP_RAM0_BASE - GMAP_MAGIC_BASE},
+            {GMAP_RAM0_BASE, GMAP_RAM0_SIZE},
+            {GMAP_RAM1_BASE, GMAP_RAM1_SIZE},
+        };
+        for (size_t j = 0; j < sizeof(guest) / sizeof(guest[0]); j++)
+            if (w->addr < guest[j].addr + guest[j].size_bytes &&
+                guest[j].addr < w->addr + w->size_bytes) {
+                snprintf(why, sizeof(why),
+                         "0x%llx-0x%llx collides with Xen's guest memory map at 0x%llx; give "
+                         "the domain direct_map = 1 and static_mem",
+                         (unsigned long long)w->addr,
+                         (unsigned long long)(w->addr + w->size_bytes - 1),
+                         (unsigned long long)guest[j].addr);
+                return fail(c, why);
+            }
+    }
+    return 0;
+}
+
+int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
+                    const struct domain_config *dc, struct pt_plan *plan, struct xu_err *err)
+{
+    const char *why;
+
+    memset(plan, 0, sizeof(*plan));
+    if (fdt_check_strict(host, host_bytes, &why) < 0)
+        return xu_fail(err, "%s: not a usable device tree: %s", host_name, why);
+    for (unsigned i = 0; i < dc->n_dtdevs; i++) {
+        struct pt_device *d = &plan->devices[i];
+        struct ctx c = {host, host_name, dc, d, err};
+
+        snprintf(d->path, sizeof(d->path), "%s", dc->dtdevs[i]);
+        d->line = dc->dtdev_lines[i];
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(plan->devices[j].path, d->path) == 0)
+                return fail(&c, "listed twice");
+        if (plan_device(&c, d) < 0 || check_windows(&c, d) < 0)
+            return -1;
+        plan->n_devices++;
+    }
+    return 0;
+}
+
+/* --- The partial device tree -------------------------------------------- */
+
+static void put_cells(fdt32_t **at, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        (*at)[i] = cpu_to_fdt32((uint32_t)(v >> (32 * (n - 1 - i))));
+    *at += n;
+}
+
+/*
+ * reg, ranges or dma-ranges with the parent-side addresses as the CPU's, in 2
+ * cells each; the sizes in `out_size_cells` (reg's are in /passthrough's 2).
+ */
+static int write_translated(void *out_fdt, const struct ctx *c, int node, const char *name,
+                            int child_cells, int size_cells, int out_size_cells)
+{
+    int parent = fdt_parent_offset(c->fdt, node);
+    int pna = cells_of(c->fdt, parent, false);
+    const fdt32_t *in;
+    fdt32_t *out, *at;
+    int len, in_entry, out_entry, n, rc;
+
+    in = fdt_getprop(c->fdt, node, name, &len);
+    if (!in)
+        return 0;
+    if (len == 0)
+        return fdt_property(out_fdt, name, NULL, 0);
+    in_entry = child_cells + pna + size_cells;
+    if (child_cells < 0 || pna < 1 || pna > 2 || size_cells < 0 || size_cells > 2 ||
+        len % (int)(in_entry * sizeof(fdt32_t)) != 0)
+        return fail(c, "an address property does not fit its cells");
+    n = len / (int)(in_entry * sizeof(fdt32_t));
+    out_entry = child_cells + PT_CELLS + out_size_cells;
+    out = calloc((size_t)n, (size_t)out_entry * sizeof(fdt32_t));
+    if (!out)
+        return xu_fail(c->err, "out of memory");
+    at = out;
+    for (int i = 0; i < n; i++) {
+        const fdt32_t *e = in + i * in_entry;
+        uint64_t size = read_cells(e + child_cells + pna, size_cells), addr;
+
+        memcpy(at, e, (size_t)child_cells * sizeof(fdt32_t));
+        at += child_cells;
+        if (to_cpu(c, parent, read_cells(e + child_cells, pna), size, &addr) < 0) {
+            free(out);
+            return -1;
+        }
+        put_cells(&at, addr, PT_CELLS);
+        put_cells(&at, size, out_size_cells);
+    }
+    rc = fdt_property(out_fdt, name, out, (int)((size_t)n * out_entry * sizeof(fdt32_t)));
+    free(out);
+    return rc;
+}
+
+/* interrupt-map on the domain's GIC, whose phandle is Xen's and whose #address-cells is 0. */
+static int write_interrupt_map(void *out_fdt, const struct ctx *c, int node)
+{
+    struct map_entry_shape shape = {0, 0};
+    struct pt_device scratch = *c->dev;
+    const fdt32_t *map;
+    fdt32_t *out, *at;
+    int len, n, rc;
+
+    map = fdt_getprop(c->fdt, node, "interrupt-map", &len);
+    if (!map)
+        return 0;
+    if (read_interrupt_map(c, node, &scratch, &shape) < 0)
+        return -1;
+    n = len / (int)sizeof(fdt32_t);
+    out = calloc((size_t)n, sizeof(fdt32_t));
+    if (!out)
+        return xu_fail(c->err, "out of memory");
+    at = out;
+    for (int i = 0; i < n; i += shape.child_cells + 1 + shape.parent_addr_cells + 3) {
+        memcpy(at, map + i, (size_t)shape.child_cells * sizeof(fdt32_t));
+        at += shape.child_cells;
+        *at++ = cpu_to_fdt32(GMAP_PHANDLE_GIC);
+        memcpy(at, map + i + shape.child_cells + 1 + shape.parent_addr_cells, 3 * sizeof(fdt32_t));
+        at += 3;
+    }
+    rc = fdt_property(out_fdt, "interrupt-map", out, (int)((at - out) * sizeof(fdt32_t)));
+    free(out);
+    return rc;
+}
+
+/*
+ * A copy of each fixed clock the device uses, under /passthrough, and the
+ * device's clocks pointing at them (check_clocks allowed nothing else).
+ */
+static int write_clocks(void *out_fdt, const struct ctx *c, int node, uint32_t *next_phandle,
+                        fdt32_t *refs, int *n_refs)
+{
+    const fdt32_t *clocks;
+    int len, rc = 0;
+
+    *n_refs = 0;
+    clocks = fdt_getprop(c->fdt, node, "clocks", &len);
+    if (!clocks)
+        return 0;
+    if (len / (int)sizeof(fdt32_t) > PT_MAX_CLOCKS)
+        return fail(c, "more clocks than pixen copies for one device");
+    for (int i = 0; rc == 0 && i < len / (int)sizeof(fdt32_t); i++) {
+        int clk = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(clocks[i]));
+        int freq_len;
+        const void *freq = fdt_getprop(c->fdt, clk, "clock-frequency", &freq_len);
+        uint32_t phandle = (*next_phandle)++;
+        char name[32];
+
+        snprintf(name, sizeof(name), "clock-%u", phandle);
+        rc = fdt_begin_node(out_fdt, name);
+        rc = rc ? rc : fdt_property_string(out_fdt, "compatible", "fixed-clock");
+        rc = rc ? rc : fdt_property_cell(out_fdt, "#clock-cells", 0);
+        if (!rc && freq)
+            rc = fdt_property(out_fdt, "clock-frequency", freq, freq_len);
+        rc = rc ? rc : fdt_property_cell(out_fdt, "phandle", phandle);
+        rc = rc ? rc : fdt_end_node(out_fdt);
+        refs[(*n_refs)++] = cpu_to_fdt32(phandle);
+    }
+    return rc;
+}
+
+/* The node's other properties as they are, and its children (addresses on its own bus). */
+static int write_rest(void *out_fdt, const struct ctx *c, int node, int depth)
+{
+    int prop, child, rc = 0;
+
+    fdt_for_each_property_offset(prop, c->fdt, node)
+    {
+        const char *name;
+        int len;
+        const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+
+        if (in_list(name, dropped, sizeof(dropped) / sizeof(dropped[0])) ||
+            (depth == 0 && in_list(name, rewritten, sizeof(rewritten) / sizeof(rewritten[0]))))
+            continue;
+        rc = fdt_property(out_fdt, name, val, len);
+        if (rc)
+            return rc;
+    }
+    fdt_for_each_subnode(child, c->fdt, node)
+    {
+        rc = fdt_begin_node(out_fdt, fdt_get_name(c->fdt, child, NULL));
+        rc = rc ? rc : write_rest(out_fdt, c, child, depth + 1);
+        rc = rc ? rc : fdt_end_node(out_fdt);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int write_device(void *out_fdt, const struct ctx *c, uint32_t *next_phandle)
+{
+    const struct pt_device *d = c->dev;
+    int node = fdt_path_offset(c->fdt, d->path);
+    int na = cells_of(c->fdt, node, false), ns = cells_of(c->fdt, node, true);
+    int pns = cells_of(c->fdt, fdt_parent_offset(c->fdt, node), true);
+    fdt32_t clocks[PT_MAX_CLOCKS], xen_reg[PT_MAX_WINDOWS * 3 * PT_CELLS], *at = xen_reg;
+    const void *interrupts;
+    int len, n_clocks, rc;
+
+    rc = write_clocks(out_fdt, c, node, next_phandle, clocks, &n_clocks);
+    rc = rc ? rc : fdt_begin_node(out_fdt, fdt_get_name(c->fdt, node, NULL));
+    rc = rc ? rc : write_translated(out_fdt, c, node, "reg", 0, pns, PT_CELLS);
+    rc = rc ? rc : write_translated(out_fdt, c, node, "ranges", na, ns, ns);
+    rc = rc ? rc : write_translated(out_fdt, c, node, "dma-ranges", na, ns, ns);
+    rc = rc ? rc : write_interrupt_map(out_fdt, c, node);
+    interrupts = fdt_getprop(c->fdt, node, "interrupts", &len);
+    if (!rc && interrupts) {
+        rc = fdt_property_cell(out_fdt, "interrupt-parent", GMAP_PHANDLE_GIC);
+        rc = rc ? rc : fdt_property(out_fdt, "interrupts", interrupts, len);
+    }
+    if (!rc && n_clocks)
+        rc = fdt_property(out_fdt, "clocks", clocks, n_clocks * (int)sizeof(fdt32_t));
+    for (unsigned i = 0; i < d->n_windows; i++) {
+        put_cells(&at, d->windows[i].addr, PT_CELLS);
+        put_cells(&at, d->windows[i].size_bytes, PT_CELLS);
+        put_cells(&at, d->windows[i].addr, PT_CELLS); /* 1:1 */
+    }
+    rc = rc ? rc
+            : fdt_property(out_fdt, "xen,reg", xen_reg, (int)((at - xen_reg) * sizeof(fdt32_t)));
+    rc = rc ? rc : fdt_property_string(out_fdt, "xen,path", d->path);
+    if (!rc && !d->has_iommu)
+        rc = fdt_property(out_fdt, "xen,force-assign-without-iommu", NULL, 0);
+    /* Last: it ends with the subnodes, and libfdt sees no property after a subnode. */
+    rc = rc ? rc : write_rest(out_fdt, c, node, 0);
+    return rc ? rc : fdt_end_node(out_fdt);
+}
+
+int pt_partial_fdt(const void *host, const struct pt_plan *plan, const struct domain_config *dc,
+                   void **blob, size_t *bytes, struct xu_err *err)
+{
+    uint32_t next_phandle = PT_FIRST_PHANDLE;
+    size_t room = PT_PARTIAL_ROOM_BYTES + fdt_totalsize(host);
+    void *out;
+    int rc;
+
+    *blob = NULL;
+    err->msg[0] = '\0'; /* set below only by our own checks, not by libfdt */
+    out = malloc(room);
+    if (!out)
+        return xu_fail(err, "out of memory");
+    rc = fdt_create(out, (int)room);
+    rc = rc ? rc : fdt_finish_reservemap(out);
+    rc = rc ? rc : fdt_begin_node(out, "");
+    rc = rc ? rc : fdt_property_cell(out, "#address-cells", PT_CELLS);
+    rc = rc ? rc : fdt_property_cell(out, "#size-cells", PT_CELLS);
+    rc = rc ? rc : fdt_begin_node(out, "passthrough");
+    rc = rc ? rc : fdt_property_string(out, "compatible", "simple-bus");
+    rc = rc ? rc : fdt_property(out, "ranges", NULL, 0);
+    rc = rc ? rc : fdt_property_cell(out, "#address-cells", PT_CELLS);
+    rc = rc ? rc : fdt_property_cell(out, "#size-cells", PT_CELLS);
+    for (unsigned i = 0; rc == 0 && i < plan->n_devices; i++) {
+        struct ctx c = {host, "host device tree", dc, &plan->devices[i], err};
+
+        rc = write_device(out, &c, &next_phandle);
+    }
+    rc = rc ? rc : fdt_end_node(out);
+    rc = rc ? rc : fdt_end_node(out);
+    rc = rc ? rc : fdt_finish(out);
+    if (rc) {
+        free(out);
+        if (err->msg[0])
+            return -1;
+        return xu_fail(err, "%s: writing the partial device tree: %s", dc->source,
+                       fdt_strerror(rc));
+    }
+    *blob = out;
+    *bytes = fdt_totalsize(out);
+    return 0;
+}

@@ -1,0 +1,771 @@
+/*
+ * Host devices for a boot-time domain (dtdev): what the plan reads from the
+ * host device tree, and the partial device tree Xen copies into the domain's.
+ * The host trees are written here with libfdt, as QEMU's virt machine and a
+ * Raspberry Pi describe the same hardware.
+ */
+#include <libfdt.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "passthrough.h"
+
+#define TREE_BYTES 65536
+#define GIC_PH     0x8003
+#define V2M_PH     0x8004
+#define PCLK_PH    0x8000
+#define CPRMAN_PH  0x8010
+#define GPIO_IC_PH 0x8011
+#define RESET_PH   0x8012
+#define HOST_NAME  "host.dtb"
+
+static struct domain_config dc;
+
+/* --- Writing a host tree ------------------------------------------------- */
+
+static void *tree_begin(void)
+{
+    void *fdt = malloc(TREE_BYTES);
+
+    assert_non_null(fdt);
+    assert_int_equal(fdt_create(fdt, TREE_BYTES), 0);
+    assert_int_equal(fdt_finish_reservemap(fdt), 0);
+    assert_int_equal(fdt_begin_node(fdt, ""), 0);
+    return fdt;
+}
+
+static void *tree_end(void *fdt)
+{
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_finish(fdt), 0);
+    return fdt;
+}
+
+static void node(void *fdt, const char *name)
+{
+    assert_int_equal(fdt_begin_node(fdt, name), 0);
+}
+
+static void end(void *fdt)
+{
+    assert_int_equal(fdt_end_node(fdt), 0);
+}
+
+static void cell_array(void *fdt, const char *name, const uint32_t *v, unsigned n)
+{
+    fdt32_t be[256];
+
+    assert_true(n <= 256);
+    for (unsigned i = 0; i < n; i++)
+        be[i] = cpu_to_fdt32(v[i]);
+    assert_int_equal(fdt_property(fdt, name, be, (int)(n * sizeof(fdt32_t))), 0);
+}
+
+/* A property of `n` cells, given as the arguments that follow. */
+static void cells(void *fdt, const char *name, unsigned n, ...)
+{
+    uint32_t v[24];
+    va_list ap;
+
+    assert_true(n <= 24);
+    va_start(ap, n);
+    for (unsigned i = 0; i < n; i++)
+        v[i] = va_arg(ap, uint32_t);
+    va_end(ap);
+    cell_array(fdt, name, v, n);
+}
+
+static void str(void *fdt, const char *name, const char *s)
+{
+    assert_int_equal(fdt_property_string(fdt, name, s), 0);
+}
+
+static void flag(void *fdt, const char *name)
+{
+    assert_int_equal(fdt_property(fdt, name, NULL, 0), 0);
+}
+
+/* QEMU virt's GICv2 with its v2m MSI frame. */
+static void qemu_gic(void *fdt, bool with_address_cells)
+{
+    node(fdt, "intc@8000000");
+    cells(fdt, "phandle", 1, GIC_PH);
+    cells(fdt, "reg", 8, 0, 0x8000000, 0, 0x10000, 0, 0x8010000, 0, 0x10000);
+    str(fdt, "compatible", "arm,cortex-a15-gic");
+    flag(fdt, "ranges");
+    if (with_address_cells) {
+        cells(fdt, "#size-cells", 1, 2);
+        cells(fdt, "#address-cells", 1, 2);
+    }
+    cells(fdt, "#interrupt-cells", 1, 3);
+    flag(fdt, "interrupt-controller");
+    node(fdt, "v2m@8020000");
+    cells(fdt, "phandle", 1, V2M_PH);
+    cells(fdt, "reg", 4, 0, 0x8020000, 0, 0x1000);
+    flag(fdt, "msi-controller");
+    str(fdt, "compatible", "arm,gic-v2m-frame");
+    end(fdt);
+    end(fdt);
+}
+
+/*
+ * QEMU 7.2's virt machine with its PCIe host bridge. The GIC has its own
+ * #address-cells on QEMU; the interrupt-map then carries two cells of GIC
+ * unit address in each entry.
+ */
+static void *qemu_pcie_tree(bool gic_has_address_cells)
+{
+    unsigned gic_na = gic_has_address_cells ? 2 : 0, entry = 4 + 1 + gic_na + 3, n = 0;
+    uint32_t map[16 * 10];
+    void *fdt = tree_begin();
+
+    cells(fdt, "interrupt-parent", 1, GIC_PH);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 2);
+    str(fdt, "compatible", "linux,dummy-virt");
+    qemu_gic(fdt, gic_has_address_cells);
+    node(fdt, "pcie@10000000");
+    for (uint32_t slot = 0; slot < 4; slot++)
+        for (uint32_t pin = 1; pin <= 4; pin++) {
+            uint32_t e[10] = {slot << 11, 0, 0, pin, GIC_PH}, *at = e + 5 + gic_na;
+
+            at[0] = 0;
+            at[1] = 3 + (slot + pin - 1) % 4;
+            at[2] = 4;
+            memcpy(map + n, e, entry * sizeof(uint32_t));
+            n += entry;
+        }
+    cell_array(fdt, "interrupt-map", map, n);
+    cells(fdt, "interrupt-map-mask", 4, 0x1800, 0, 0, 7);
+    cells(fdt, "#interrupt-cells", 1, 1);
+    cells(fdt, "ranges", 21, 0x1000000, 0, 0, 0, 0x3eff0000, 0, 0x10000, /* PIO */
+          0x2000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000,        /* MMIO */
+          0x3000000, 0x80, 0, 0x80, 0, 0x80, 0);                         /* high MMIO */
+    cells(fdt, "reg", 4, 0x40, 0x10000000, 0, 0x10000000);               /* ECAM */
+    cells(fdt, "msi-map", 4, 0, V2M_PH, 0, 0x10000);
+    flag(fdt, "dma-coherent");
+    cells(fdt, "bus-range", 2, 0, 0xff);
+    cells(fdt, "linux,pci-domain", 1, 0);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 3);
+    str(fdt, "device_type", "pci");
+    str(fdt, "compatible", "pci-host-ecam-generic");
+    end(fdt);
+    return tree_end(fdt);
+}
+
+/* What is wrong with the GPIO controller in gpio_tree(). */
+enum twist {
+    PLAIN,
+    PPI,              /* a per-CPU interrupt */
+    HUGE_SPI,         /* an SPI number past the GIC's last */
+    NOT_GIC_PARENT,   /* interrupts on a GPIO interrupt controller */
+    RESETS,           /* a reset line on the host's reset controller */
+    CLOCK_CONTROLLER, /* a clock from a clock controller */
+};
+
+/* QEMU virt's PL061 GPIO controller at `addr`, with the nodes a twist refers to. */
+static void *gpio_tree(uint32_t addr, enum twist twist)
+{
+    void *fdt = tree_begin();
+    char name[32];
+
+    cells(fdt, "interrupt-parent", 1, GIC_PH);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 2);
+    qemu_gic(fdt, true);
+    node(fdt, "chosen");
+    str(fdt, "stdout-path", "serial0:115200n8");
+    end(fdt);
+    node(fdt, "aliases");
+    str(fdt, "serial0", "/pl011@9000000");
+    end(fdt);
+    node(fdt, "pl011@9000000");
+    cells(fdt, "clocks", 2, PCLK_PH, PCLK_PH);
+    cells(fdt, "interrupts", 3, 0, 1, 4);
+    cells(fdt, "reg", 4, 0, 0x9000000, 0, 0x1000);
+    str(fdt, "compatible", "arm,pl011");
+    end(fdt);
+    node(fdt, "apb-pclk");
+    cells(fdt, "phandle", 1, PCLK_PH);
+    str(fdt, "clock-output-names", "clk24mhz");
+    cells(fdt, "clock-frequency", 1, 24000000);
+    cells(fdt, "#clock-cells", 1, 0);
+    str(fdt, "compatible", "fixed-clock");
+    end(fdt);
+    node(fdt, "cprman@7e101000");
+    cells(fdt, "phandle", 1, CPRMAN_PH);
+    cells(fdt, "reg", 4, 0, 0x7e101000, 0, 0x2000);
+    cells(fdt, "#clock-cells", 1, 1);
+    str(fdt, "compatible", "brcm,bcm2835-cprman");
+    end(fdt);
+    node(fdt, "gpio-intc");
+    cells(fdt, "phandle", 1, GPIO_IC_PH);
+    flag(fdt, "interrupt-controller");
+    cells(fdt, "#interrupt-cells", 1, 2);
+    end(fdt);
+    node(fdt, "reset@9100000");
+    cells(fdt, "phandle", 1, RESET_PH);
+    cells(fdt, "reg", 4, 0, 0x9100000, 0, 0x1000);
+    cells(fdt, "#reset-cells", 1, 1);
+    end(fdt);
+    snprintf(name, sizeof(name), "pl061@%x", addr);
+    node(fdt, name);
+    cells(fdt, "phandle", 1, 0x8006);
+    str(fdt, "clock-names", "apb_pclk");
+    if (twist == CLOCK_CONTROLLER)
+        cells(fdt, "clocks", 2, CPRMAN_PH, 19);
+    else
+        cells(fdt, "clocks", 1, PCLK_PH);
+    if (twist == PPI)
+        cells(fdt, "interrupts", 3, 1, 9, 4);
+    else if (twist == HUGE_SPI)
+        cells(fdt, "interrupts", 3, 0, 0xfffffff0, 4);
+    else if (twist == NOT_GIC_PARENT)
+        cells(fdt, "interrupts", 2, 7, 4);
+    else
+        cells(fdt, "interrupts", 3, 0, 7, 4);
+    if (twist == NOT_GIC_PARENT)
+        cells(fdt, "interrupt-parent", 1, GPIO_IC_PH);
+    if (twist == RESETS)
+        cells(fdt, "resets", 2, RESET_PH, 3);
+    flag(fdt, "gpio-controller");
+    cells(fdt, "#gpio-cells", 1, 2);
+    str(fdt, "compatible", "arm,pl061");
+    cells(fdt, "reg", 4, 0, addr, 0, 0x1000);
+    end(fdt);
+    return tree_end(fdt);
+}
+
+/*
+ * A Raspberry Pi 4's GPIO block: /soc has 1 address and 1 size cell and maps
+ * its bus address 0 to the CPU's 0xfe000000. `soc_size_cells` is what /soc
+ * says of its sizes.
+ */
+static void *soc_tree(uint32_t soc_size_cells)
+{
+    void *fdt = tree_begin();
+
+    cells(fdt, "interrupt-parent", 1, GIC_PH);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 2);
+    node(fdt, "soc");
+    str(fdt, "compatible", "simple-bus");
+    cells(fdt, "#address-cells", 1, 1);
+    cells(fdt, "#size-cells", 1, soc_size_cells);
+    cells(fdt, "ranges", 4, 0, 0, 0xfe000000, 0x1800000);
+    node(fdt, "interrupt-controller@1840000");
+    cells(fdt, "phandle", 1, GIC_PH);
+    str(fdt, "compatible", "arm,gic-400");
+    flag(fdt, "interrupt-controller");
+    cells(fdt, "#interrupt-cells", 1, 3);
+    cells(fdt, "reg", 4, 0x1841000, 0x1000, 0x1842000, 0x2000);
+    end(fdt);
+    node(fdt, "gpio@7e200000");
+    str(fdt, "compatible", "brcm,bcm2711-gpio");
+    cells(fdt, "reg", 2, 0x215000, 0x100);
+    cells(fdt, "interrupts", 6, 0, 113, 4, 0, 114, 4);
+    flag(fdt, "gpio-controller");
+    cells(fdt, "#gpio-cells", 1, 2);
+    node(fdt, "uart0-pins");
+    cells(fdt, "brcm,pins", 2, 14, 15);
+    cells(fdt, "brcm,function", 1, 4);
+    end(fdt);
+    end(fdt);
+    end(fdt);
+    return tree_end(fdt);
+}
+
+/* --- The domain and what comes back ------------------------------------- */
+
+/* domd.cfg naming `paths` on its lines 10, 11, ... */
+static void config(bool direct_map, unsigned n, ...)
+{
+    va_list ap;
+
+    memset(&dc, 0, sizeof(dc));
+    strcpy(dc.source, "domd.cfg");
+    strcpy(dc.name, "DomD");
+    va_start(ap, n);
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(dc.dtdevs[i], sizeof(dc.dtdevs[i]), "%s", va_arg(ap, const char *));
+        dc.dtdev_lines[i] = 10 + i;
+    }
+    va_end(ap);
+    dc.n_dtdevs = n;
+    dc.direct_map = direct_map;
+    if (direct_map) {
+        dc.static_mem[0] = (struct mem_bank){0x50000000, 0x10000000};
+        dc.n_static_mem = 1;
+    }
+}
+
+static void assert_window(const struct pt_device *d, unsigned i, uint64_t addr, uint64_t size)
+{
+    assert_true(i < d->n_windows);
+    assert_int_equal(d->windows[i].addr, addr);
+    assert_int_equal(d->windows[i].size_bytes, size);
+}
+
+static void assert_irq(const struct pt_device *d, unsigned i, uint32_t spi, uint32_t flags)
+{
+    assert_true(i < d->n_irqs);
+    assert_int_equal(d->irqs[i].cells[0], 0);
+    assert_int_equal(d->irqs[i].cells[1], spi);
+    assert_int_equal(d->irqs[i].cells[2], flags);
+}
+
+/* Cell `i` of `name` on `path` in `blob`, which must have at least `i` + 1 cells. */
+static uint32_t cell_at(const void *blob, const char *path, const char *name, int i)
+{
+    int node = fdt_path_offset(blob, path), len;
+    const fdt32_t *p;
+
+    assert_true(node >= 0);
+    p = fdt_getprop(blob, node, name, &len);
+    if (!p)
+        fail_msg("%s has no %s", path, name);
+    assert_true(len >= (i + 1) * (int)sizeof(fdt32_t));
+    return fdt32_to_cpu(p[i]);
+}
+
+/* How many cells `name` on `path` has; -1 if it has no such property. */
+static int n_cells(const void *blob, const char *path, const char *name)
+{
+    int node = fdt_path_offset(blob, path), len;
+
+    assert_true(node >= 0);
+    return fdt_getprop(blob, node, name, &len) ? len / (int)sizeof(fdt32_t) : -1;
+}
+
+static bool has_prop(const void *blob, const char *path, const char *name)
+{
+    int node = fdt_path_offset(blob, path);
+
+    assert_true(node >= 0);
+    return fdt_getprop(blob, node, name, NULL) != NULL;
+}
+
+/* The plan for `dc`'s devices in `host`, which must succeed. */
+static void plan_devices(const void *host, struct pt_plan *plan)
+{
+    struct xu_err err = {{0}};
+
+    if (pt_plan_devices(host, fdt_totalsize(host), HOST_NAME, &dc, plan, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+/* The partial tree for `plan`, checked by libfdt. */
+static void *partial(const void *host, const struct pt_plan *plan)
+{
+    struct xu_err err = {{0}};
+    void *blob;
+    size_t bytes;
+
+    if (pt_partial_fdt(host, plan, &dc, &blob, &bytes, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(fdt_check_full(blob, bytes), 0);
+    assert_int_equal(bytes, fdt_totalsize(blob));
+    assert_int_equal(cell_at(blob, "/", "#address-cells", 0), 2);
+    assert_int_equal(cell_at(blob, "/", "#size-cells", 0), 2);
+    assert_int_equal(
+        fdt_node_check_compatible(blob, fdt_path_offset(blob, "/passthrough"), "simple-bus"), 0);
+    return blob;
+}
+
+/* The plan refuses the domain's device with a message naming its config line and `why`. */
+static void assert_refused(const void *host, size_t bytes, const char *where, const char *why)
+{
+    static struct pt_plan plan;
+    struct xu_err err = {{0}};
+
+    if (pt_plan_devices(host, bytes, HOST_NAME, &dc, &plan, &err) != -1)
+        fail_msg("the plan took it; expected \"%s\"", why);
+    if (!strstr(err.msg, where) || !strstr(err.msg, why) ||
+        (strncmp(err.msg, "domd.cfg:", 9) == 0 && !strstr(err.msg, "(" HOST_NAME ")")))
+        fail_msg("got \"%s\"; expected \"%s\" and \"%s\"", err.msg, where, why);
+}
+
+/* --- Tests --------------------------------------------------------------- */
+
+static void test_qemu_pcie_bridge(void **state)
+{
+    (void)state;
+    const char *path = "/passthrough/pcie@10000000";
+    static struct pt_plan plan;
+    void *host = qemu_pcie_tree(true), *blob;
+    const struct pt_device *d = &plan.devices[0];
+
+    /* Its 1:1 windows cover Xen's guest RAM and PL011: only a direct-mapped domain can have it. */
+    config(true, 1, "/pcie@10000000");
+    plan_devices(host, &plan);
+    assert_int_equal(plan.n_devices, 1);
+    assert_string_equal(d->path, "/pcie@10000000");
+    assert_int_equal(d->line, 10);
+    assert_string_equal(d->gic_path, "/intc@8000000");
+    /* INTA..INTD of 4 slots, swizzled onto 4 SPIs. */
+    assert_int_equal(d->n_irqs, 4);
+    for (unsigned i = 0; i < 4; i++)
+        assert_irq(d, i, 3 + i, 4);
+    assert_true(d->irqs_from_map);
+    assert_int_equal(d->n_windows, 4);
+    assert_window(d, 0, 0x4010000000ull, 0x10000000);   /* ECAM */
+    assert_window(d, 1, 0x3eff0000, 0x10000);           /* PIO */
+    assert_window(d, 2, 0x10000000, 0x2eff0000);        /* MMIO */
+    assert_window(d, 3, 0x8000000000ull, 0x8000000000); /* high MMIO */
+    assert_false(d->has_iommu);
+
+    blob = partial(host, &plan);
+    assert_int_equal(n_cells(blob, path, "reg"), 4);
+    assert_int_equal(cell_at(blob, path, "reg", 0), 0x40);
+    assert_int_equal(cell_at(blob, path, "reg", 1), 0x10000000);
+    assert_int_equal(cell_at(blob, path, "reg", 3), 0x10000000);
+    /* The bridge's own cells stay: 3 address cells, 2 CPU address cells, 2 size cells. */
+    assert_int_equal(n_cells(blob, path, "ranges"), 21);
+    assert_int_equal(cell_at(blob, path, "ranges", 4), 0x3eff0000);
+    assert_int_equal(cell_at(blob, path, "ranges", 14), 0x3000000);
+    assert_int_equal(cell_at(blob, path, "ranges", 17), 0x80);
+    assert_int_equal(n_cells(blob, path, "interrupt-map"), 16 * 8);
+    for (uint32_t slot = 0, e = 0; slot < 4; slot++)
+        for (uint32_t pin = 1; pin <= 4; pin++, e += 8) {
+            assert_int_equal(cell_at(blob, path, "interrupt-map", e), slot << 11);
+            assert_int_equal(cell_at(blob, path, "interrupt-map", e + 3), pin);
+            assert_int_equal(cell_at(blob, path, "interrupt-map", e + 4), 65000);
+            assert_int_equal(cell_at(blob, path, "interrupt-map", e + 5), 0);
+            assert_int_equal(cell_at(blob, path, "interrupt-map", e + 6), 3 + (slot + pin - 1) % 4);
+            assert_int_equal(cell_at(blob, path, "interrupt-map", e + 7), 4);
+        }
+    assert_int_equal(n_cells(blob, path, "interrupt-map-mask"), 4);
+    assert_int_equal(cell_at(blob, path, "#interrupt-cells", 0), 1);
+    assert_int_equal(cell_at(blob, path, "#address-cells", 0), 3);
+    assert_false(has_prop(blob, path, "msi-map"));
+    assert_false(has_prop(blob, path, "interrupts"));
+    assert_true(has_prop(blob, path, "dma-coherent"));
+    assert_int_equal(
+        fdt_node_check_compatible(blob, fdt_path_offset(blob, path), "pci-host-ecam-generic"), 0);
+    /* xen,reg: <addr size guest-addr>, 2 cells each, for every window. */
+    assert_int_equal(n_cells(blob, path, "xen,reg"), 4 * 6);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 0), 0x40);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 1), 0x10000000);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 3), 0x10000000);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 4), 0x40);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 5), 0x10000000);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 18), 0x80);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 20), 0x80);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 22), 0x80);
+    assert_string_equal(fdt_getprop(blob, fdt_path_offset(blob, path), "xen,path", NULL),
+                        "/pcie@10000000");
+    assert_true(has_prop(blob, path, "xen,force-assign-without-iommu"));
+    free(blob);
+    free(host);
+}
+
+/* A GIC without #address-cells has no unit address in the interrupt-map entries. */
+static void test_pcie_bridge_on_gic_without_address_cells(void **state)
+{
+    (void)state;
+    const char *path = "/passthrough/pcie@10000000";
+    static struct pt_plan plan;
+    void *host = qemu_pcie_tree(false), *blob;
+
+    config(true, 1, "/pcie@10000000");
+    plan_devices(host, &plan);
+    assert_int_equal(plan.devices[0].n_irqs, 4);
+    assert_irq(&plan.devices[0], 3, 6, 4);
+    blob = partial(host, &plan);
+    assert_int_equal(n_cells(blob, path, "interrupt-map"), 16 * 8);
+    assert_int_equal(cell_at(blob, path, "interrupt-map", 15 * 8 + 4), 65000);
+    assert_int_equal(cell_at(blob, path, "interrupt-map", 15 * 8 + 6), 5);
+    free(blob);
+    free(host);
+}
+
+static void test_pl061_with_fixed_clock(void **state)
+{
+    (void)state;
+    const char *path = "/passthrough/pl061@9030000";
+    static struct pt_plan plan;
+    void *host = gpio_tree(0x9030000, PLAIN), *blob;
+    const struct pt_device *d = &plan.devices[0];
+    int clock;
+
+    config(false, 1, "/pl061@9030000");
+    plan_devices(host, &plan);
+    assert_int_equal(d->n_irqs, 1);
+    assert_irq(d, 0, 7, 4);
+    assert_false(d->irqs_from_map);
+    assert_string_equal(d->gic_path, "/intc@8000000");
+    assert_int_equal(d->n_windows, 1);
+    assert_window(d, 0, 0x9030000, 0x1000);
+
+    blob = partial(host, &plan);
+    assert_int_equal(n_cells(blob, path, "reg"), 4);
+    assert_int_equal(cell_at(blob, path, "reg", 1), 0x9030000);
+    assert_int_equal(cell_at(blob, path, "reg", 3), 0x1000);
+    assert_int_equal(cell_at(blob, path, "interrupt-parent", 0), 65000);
+    assert_int_equal(n_cells(blob, path, "interrupts"), 3);
+    assert_int_equal(cell_at(blob, path, "interrupts", 1), 7);
+    /* The host's phandle could collide with the domain's; it is not copied. */
+    assert_false(has_prop(blob, path, "phandle"));
+    assert_true(has_prop(blob, path, "gpio-controller"));
+    /* The fixed clock is copied, and the device points at the copy. */
+    assert_int_equal(n_cells(blob, path, "clocks"), 1);
+    clock = fdt_node_offset_by_phandle(blob, cell_at(blob, path, "clocks", 0));
+    assert_true(clock > 0);
+    assert_int_equal(fdt_parent_offset(blob, clock), fdt_path_offset(blob, "/passthrough"));
+    assert_int_equal(fdt_node_check_compatible(blob, clock, "fixed-clock"), 0);
+    assert_int_equal(fdt32_to_cpu(*(const fdt32_t *)fdt_getprop(blob, clock, "#clock-cells", NULL)),
+                     0);
+    assert_int_equal(
+        fdt32_to_cpu(*(const fdt32_t *)fdt_getprop(blob, clock, "clock-frequency", NULL)),
+        24000000);
+    assert_int_equal(n_cells(blob, path, "xen,reg"), 6);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 1), 0x9030000);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 3), 0x1000);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 5), 0x9030000);
+    assert_true(has_prop(blob, path, "xen,force-assign-without-iommu"));
+    free(blob);
+    free(host);
+}
+
+static void test_device_behind_a_bus_with_ranges(void **state)
+{
+    (void)state;
+    const char *path = "/passthrough/gpio@7e200000";
+    static struct pt_plan plan;
+    void *host = soc_tree(1), *blob;
+    const struct pt_device *d = &plan.devices[0];
+
+    /* The CPU's 0xfe215000 is inside Xen's guest RAM: the domain is direct-mapped. */
+    config(true, 1, "/soc/gpio@7e200000");
+    plan_devices(host, &plan);
+    /* Bus address 0x215000 is the CPU's 0xfe215000; Xen maps the whole page. */
+    assert_int_equal(d->n_windows, 1);
+    assert_window(d, 0, 0xfe215000, 0x1000);
+    assert_string_equal(d->gic_path, "/soc/interrupt-controller@1840000");
+    assert_int_equal(d->n_irqs, 2);
+    assert_irq(d, 0, 113, 4);
+    assert_irq(d, 1, 114, 4);
+
+    blob = partial(host, &plan);
+    /* In the domain's 2 + 2 cells, at the CPU's address, its own size. */
+    assert_int_equal(n_cells(blob, path, "reg"), 4);
+    assert_int_equal(cell_at(blob, path, "reg", 0), 0);
+    assert_int_equal(cell_at(blob, path, "reg", 1), 0xfe215000);
+    assert_int_equal(cell_at(blob, path, "reg", 2), 0);
+    assert_int_equal(cell_at(blob, path, "reg", 3), 0x100);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 1), 0xfe215000);
+    assert_int_equal(cell_at(blob, path, "xen,reg", 3), 0x1000);
+    assert_int_equal(n_cells(blob, path, "interrupts"), 6);
+    /* Its children come along, after every property of its own (libfdt sees none after them). */
+    assert_true(fdt_path_offset(blob, "/passthrough/gpio@7e200000/uart0-pins") > 0);
+    assert_string_equal(fdt_getprop(blob, fdt_path_offset(blob, path), "xen,path", NULL),
+                        "/soc/gpio@7e200000");
+    assert_true(has_prop(blob, path, "xen,force-assign-without-iommu"));
+    assert_true(has_prop(blob, path, "gpio-controller"));
+    free(blob);
+    free(host);
+}
+
+static void test_devices_that_are_refused(void **state)
+{
+    (void)state;
+    const char *where = "domd.cfg:10: dtdev: /pl061@9030000: ";
+    void *host = gpio_tree(0x9030000, PLAIN);
+
+    config(false, 1, "/pl061@9040000");
+    assert_refused(host, fdt_totalsize(host),
+                   "domd.cfg:10: dtdev: /pl061@9040000: ", "no such node");
+    config(false, 2, "/pl061@9030000", "/pl061@9030000");
+    assert_refused(host, fdt_totalsize(host),
+                   "domd.cfg:11: dtdev: /pl061@9030000: ", "listed twice");
+    config(false, 1, "/");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /: ", "root");
+    config(false, 1, "/intc@8000000");
+    assert_refused(host, fdt_totalsize(host),
+                   "domd.cfg:10: dtdev: /intc@8000000: ", "it is the GIC");
+    config(false, 1, "/pl011@9000000");
+    assert_refused(host, fdt_totalsize(host),
+                   "domd.cfg:10: dtdev: /pl011@9000000: ", "serial port of Xen's console");
+    /* Its page is the domain's own RAM under direct_map. */
+    config(true, 1, "/pl061@9030000");
+    dc.static_mem[0] = (struct mem_bank){0x9000000, 0x100000};
+    assert_refused(host, fdt_totalsize(host), where, "overlaps the domain's static_mem");
+    free(host);
+
+    config(false, 1, "/pl061@9030000");
+    host = gpio_tree(0x9030000, PPI);
+    assert_refused(host, fdt_totalsize(host), where, "<1 9 4> is not a shared interrupt (SPI)");
+    free(host);
+    host = gpio_tree(0x9030000, HUGE_SPI);
+    assert_refused(host, fdt_totalsize(host), where, "is not a shared interrupt (SPI)");
+    free(host);
+    host = gpio_tree(0x9030000, NOT_GIC_PARENT);
+    assert_refused(host, fdt_totalsize(host), where, "a controller other than the GIC");
+    free(host);
+    host = gpio_tree(0x9030000, RESETS);
+    assert_refused(host, fdt_totalsize(host), where, "resets refers to host resources");
+    free(host);
+    host = gpio_tree(0x9030000, CLOCK_CONTROLLER);
+    assert_refused(host, fdt_totalsize(host), where, "clock controller");
+    free(host);
+
+    /* Xen puts the domain's RAM at 0x40000000 unless it is direct-mapped. */
+    config(false, 1, "/pl061@40000000");
+    host = gpio_tree(0x40000000, PLAIN);
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /pl061@40000000: ",
+                   "collides with Xen's guest memory map at 0x40000000");
+    config(true, 1, "/pl061@40000000");
+    {
+        static struct pt_plan plan;
+
+        plan_devices(host, &plan);
+    }
+    free(host);
+
+    /* The bridge without direct_map: its ECAM is where Xen puts the domain's second RAM bank. */
+    config(false, 1, "/pcie@10000000");
+    host = qemu_pcie_tree(true);
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /pcie@10000000: ",
+                   "0x4010000000-0x401fffffff collides with Xen's guest memory map at 0x200000000");
+    free(host);
+}
+
+/* Odd cells on the way to the CPU are refused, not misread. */
+static void test_unusual_bus_cells_are_refused(void **state)
+{
+    (void)state;
+    void *host = soc_tree(5);
+
+    config(false, 1, "/soc/gpio@7e200000");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /soc/gpio@7e200000: ",
+                   "its reg does not fit its parent's #address-cells and #size-cells");
+    free(host);
+}
+
+/*
+ * An interrupt-map whose GIC claims a negative number of address cells
+ * (0xfffffffe): read as such, the entry <0 0 5 4> would be SPI 5 and the
+ * rewritten map longer than its buffer.
+ */
+static void test_interrupt_map_on_a_gic_with_odd_cells(void **state)
+{
+    (void)state;
+    void *host = tree_begin();
+
+    cells(host, "#size-cells", 1, 2);
+    cells(host, "#address-cells", 1, 2);
+    node(host, "intc@8000000");
+    cells(host, "phandle", 1, 5);
+    str(host, "compatible", "arm,gic-400");
+    flag(host, "interrupt-controller");
+    cells(host, "#interrupt-cells", 1, 3);
+    cells(host, "#address-cells", 1, 0xfffffffe);
+    end(host);
+    node(host, "bridge@9000000");
+    cells(host, "reg", 4, 0, 0x9000000, 0, 0x1000);
+    cells(host, "#address-cells", 1, 1);
+    cells(host, "#interrupt-cells", 1, 1);
+    cells(host, "interrupt-map", 4, 0, 0, 5, 4);
+    end(host);
+    host = tree_end(host);
+    config(false, 1, "/bridge@9000000");
+    assert_refused(host, fdt_totalsize(host),
+                   "domd.cfg:10: dtdev: /bridge@9000000: ", "its GIC has unusual #address-cells");
+    free(host);
+}
+
+/* dma-ranges in cells libfdt cannot read (#address-cells 5): refused when written, not misread. */
+static void test_dma_ranges_in_odd_cells(void **state)
+{
+    (void)state;
+    static struct pt_plan plan;
+    struct xu_err err = {{0}};
+    void *host = tree_begin(), *blob = NULL;
+    size_t bytes;
+
+    cells(host, "#size-cells", 1, 2);
+    cells(host, "#address-cells", 1, 2);
+    node(host, "dma@9000000");
+    cells(host, "reg", 4, 0, 0x9000000, 0, 0x1000);
+    cells(host, "#address-cells", 1, 5);
+    cells(host, "#size-cells", 1, 1);
+    cells(host, "dma-ranges", 4, 0, 0, 0x40000000, 0x1000);
+    end(host);
+    host = tree_end(host);
+    config(false, 1, "/dma@9000000");
+    plan_devices(host, &plan);
+    assert_int_equal(pt_partial_fdt(host, &plan, &dc, &blob, &bytes, &err), -1);
+    assert_null(blob);
+    assert_string_equal(err.msg, "domd.cfg:10: dtdev: /dma@9000000: an address property does "
+                                 "not fit its cells (host device tree)");
+    free(host);
+}
+
+/* stdout-path through an alias that names itself: not Xen's console, and no endless lookup. */
+static void test_console_alias_naming_an_alias(void **state)
+{
+    (void)state;
+    static struct pt_plan plan;
+    void *host = tree_begin();
+
+    cells(host, "#size-cells", 1, 2);
+    cells(host, "#address-cells", 1, 2);
+    node(host, "chosen");
+    str(host, "stdout-path", "serial0:115200n8");
+    end(host);
+    node(host, "aliases");
+    str(host, "serial0", "serial0");
+    end(host);
+    node(host, "pl011@9000000");
+    cells(host, "reg", 4, 0, 0x9000000, 0, 0x1000);
+    end(host);
+    host = tree_end(host);
+    config(false, 1, "/pl011@9000000");
+    plan_devices(host, &plan);
+    assert_int_equal(plan.n_devices, 1);
+    free(host);
+}
+
+static void test_damaged_host_trees_are_refused(void **state)
+{
+    (void)state;
+    void *host = gpio_tree(0x9030000, PLAIN);
+    size_t bytes = fdt_totalsize(host);
+    char *copy = malloc(bytes);
+
+    config(false, 1, "/pl061@9030000");
+    /* Cut short, as a partly read file is. */
+    for (size_t cut = 0; cut < bytes; cut += 7) {
+        memcpy(copy, host, cut);
+        assert_refused(copy, cut, HOST_NAME ": not a usable device tree", "");
+    }
+    memset(copy, 0xa5, bytes);
+    assert_refused(copy, bytes, HOST_NAME ": not a usable device tree", "");
+    free(copy);
+    free(host);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qemu_pcie_bridge),
+        cmocka_unit_test(test_pcie_bridge_on_gic_without_address_cells),
+        cmocka_unit_test(test_pl061_with_fixed_clock),
+        cmocka_unit_test(test_device_behind_a_bus_with_ranges),
+        cmocka_unit_test(test_devices_that_are_refused),
+        cmocka_unit_test(test_unusual_bus_cells_are_refused),
+        cmocka_unit_test(test_interrupt_map_on_a_gic_with_odd_cells),
+        cmocka_unit_test(test_dma_ranges_in_odd_cells),
+        cmocka_unit_test(test_console_alias_naming_an_alias),
+        cmocka_unit_test(test_damaged_host_trees_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
