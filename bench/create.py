@@ -123,7 +123,7 @@ def main():
     args = p.parse_args()
     os.makedirs(args.results, exist_ok=True)
     m = Machine(args.image, os.path.join(args.results, "console-bench-create.log"),
-                flash=args.flash, rootfs=args.rootfs, domd_root="nvme")
+                flash=args.flash, rootfs=args.rootfs)
     try:
         m.boot()
         m.write_file("/tmp/measure.sh", MEASURE)

@@ -77,7 +77,7 @@ def main():
     boots, with_pv, without_pv = [], [], []
     for n in range(args.boots):
         m = Machine(args.image, os.path.join(args.results, f"console-bench-domd-{n}.log"),
-                    flash=args.flash, rootfs=args.rootfs, domd_root="nvme")
+                    flash=args.flash, rootfs=args.rootfs)
         try:
             boots.append(boot_marks(m))
             if n + 1 < args.boots:

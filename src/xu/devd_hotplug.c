@@ -9,6 +9,7 @@
 #include <linux/loop.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -59,13 +60,26 @@ static int bring_up(const char *ifname, struct xu_err *err)
     return rc;
 }
 
+/*
+ * Whether a network interface exists, asked of sysfs: asking the kernel by
+ * name (if_nametoindex) makes it run modprobe for "netdev-NAME" when there
+ * is none, which from DomD's disk took seconds while devd polled.
+ */
+static bool netdev_exists(const char *name)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+    return access(path, F_OK) == 0;
+}
+
 int hotplug_vif_join(const char *ifname, const char *bridge, struct xu_err *err)
 {
     unsigned waited = 0;
 
     if (!is_bridge(bridge))
         return xu_fail(err, "bridge %s does not exist", bridge);
-    while (!if_nametoindex(ifname)) {
+    while (!netdev_exists(ifname)) {
         if (waited >= VIF_WAIT_MS)
             return xu_fail(err, "netback made no interface %s within %u s", ifname,
                            VIF_WAIT_MS / 1000);
@@ -81,7 +95,7 @@ void hotplug_vif_leave(const char *ifname, const char *bridge)
 {
     struct xu_err ignored;
 
-    if (if_nametoindex(ifname) && is_bridge(bridge))
+    if (netdev_exists(ifname) && is_bridge(bridge))
         bridge_ioctl(ifname, bridge, SIOCBRDELIF, &ignored);
 }
 

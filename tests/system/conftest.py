@@ -3,9 +3,8 @@
 Each test module gets one boot of its own, torn down before the next module
 boots: two QEMUs at once would only slow each other down on a small host.
 
-DomD's disk is rootfs.img, as an NVMe drive unless the module sets DOMD_ROOT
-(test_boot has it on USB: under the load of the xu tests, QEMU's xHCI has
-stopped answering DomD, see docs/design.md).
+DomD's disk is rootfs.img, as a USB stick (make run's default) unless the
+module sets DOMD_ROOT.
 Its uplink is QEMU's user network, restricted to the host (restrict=on): the
 one place it reaches is a small web server these tests start on 127.0.0.1,
 at 10.0.2.100:80 (guestfwd)."""
@@ -72,7 +71,7 @@ def boot(request, image, results_dir, name):
     server = request.getfixturevalue("uplink_server")
     m = Machine(image, os.path.join(results_dir, f"console-{name}.log"),
                 flash=request.config.getoption("--flash"), rootfs=rootfs,
-                domd_root=getattr(request.module, "DOMD_ROOT", "nvme"),
+                domd_root=getattr(request.module, "DOMD_ROOT", "usb"),
                 uplink=f"restrict=on,guestfwd=tcp:{UPLINK_ADDR}:80-tcp:127.0.0.1:{server['port']}")
     try:
         stages = m.boot()

@@ -14,8 +14,9 @@ NOISE = re.compile(r"\x1b\[6n|\r")
 XEN_LINE = re.compile(r"\(XEN\) [^\n]*\n")
 PROMPT = r"dom0:[^\r\n]*# "
 DOMD_PROMPT = r"domd:[^\r\n]*# "
-# Xen prints the output of the domain holding its console input line by line, prefixed.
-XEN_PREFIX = re.compile(r"^\(XEN\) ", re.M)
+# Xen prints the output of the domain holding its console input in pieces, each
+# prefixed, and a piece may end inside a line.
+XEN_PREFIX = re.compile(r"\(XEN\) ")
 SWITCH_INPUT = "\x01\x01\x01"  # Ctrl-a three times
 
 

@@ -110,9 +110,11 @@ def test_a_guest_with_only_a_disk_frees_its_loop_device(machine):
     machine.check(f"sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|; /^vif/d' "
                   f"/dom0/{GUEST}.cfg > /tmp/diskonly.cfg")
     machine.check("xu create /tmp/diskonly.cfg", timeout=120)
-    status, out = machine.domd_run("losetup -a")
-    assert status == 0 and DISK in out, out
-    machine.check(f"xu destroy {GUEST}", timeout=60)
+    try:
+        status, out = machine.domd_run("losetup -a")
+        assert status == 0 and DISK in out, out
+    finally:
+        machine.check(f"xu destroy {GUEST}", timeout=60)
     status, out = machine.domd_run("losetup -a; echo listed")
     assert out.split() == ["listed"], out
 

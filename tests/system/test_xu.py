@@ -83,9 +83,11 @@ def log_size(machine):
 
 
 # Xen's allocator pools keep a page they grew now and then (measured: one 4 KiB
-# page in 40 create/destroy cycles, after the first cycles' 80 KiB). A leak of
+# page in 40 create/destroy cycles, after the first cycles' 80 KiB; 12 KiB once
+# in 20 cycles since DomD serves from a real disk, most likely its grant
+# bookkeeping growing with the grants its backends hold at once). A leak of
 # anything a domain holds would cost at least a page on every cycle.
-POOL_SLACK_KIB = 8
+POOL_SLACK_KIB = 16
 
 
 def assert_memory_back(machine, expected_kib, seconds=15):
