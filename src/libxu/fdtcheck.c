@@ -1,8 +1,11 @@
 #include "fdtcheck.h"
 
+#include <errno.h>
 #include <libfdt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
@@ -117,5 +120,30 @@ int fdt_check_strict(const void *fdt, size_t size, const char **why)
     }
     if (depth != 0 || !root_seen)
         return fail(why, "its nodes do not close");
+    return 0;
+}
+
+int fdt_read_file(const char *path, size_t max, void **blob, size_t *len, struct xu_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    bool bad;
+
+    *blob = NULL;
+    if (!f)
+        return xu_fail(err, "%s: %s", path, strerror(errno));
+    /* One byte more than allowed tells a file that is too large. */
+    *blob = malloc(max + 1);
+    *len = *blob ? fread(*blob, 1, max + 1, f) : 0;
+    bad = ferror(f);
+    fclose(f);
+    if (!*blob)
+        return xu_fail(err, "%s: out of memory", path);
+    if (bad || *len > max) {
+        free(*blob);
+        *blob = NULL;
+        return bad ? xu_fail(err, "%s: read error", path)
+                   : xu_fail(err, "%s: larger than %zu bytes: not a device tree Xen takes", path,
+                             max);
+    }
     return 0;
 }

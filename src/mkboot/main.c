@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "domcfg.h"
 #include "err.h"
+#include "fdtcheck.h"
 #include "image.h"
 #include "passthrough.h"
 #include "plan.h"
@@ -292,30 +293,6 @@ struct partial_dt {
     size_t bytes;
 };
 
-/* The host tree, read whole: the firmware's, as boot.scr will find it. */
-static int load_host_dtb(const char *path, void **blob, size_t *bytes, struct xu_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    long size;
-
-    if (!f)
-        return xu_fail(err, "%s: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
-        size > BOOT_HOST_DTB_MAX_BYTES) {
-        fclose(f);
-        return xu_fail(err, "%s: not a device tree (larger than %u bytes, or unreadable)", path,
-                       BOOT_HOST_DTB_MAX_BYTES);
-    }
-    *blob = malloc(size ? (size_t)size : 1);
-    if (!*blob || fread(*blob, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        return xu_fail(err, "%s: cannot read it", path);
-    }
-    fclose(f);
-    *bytes = (size_t)size;
-    return 0;
-}
-
 /*
  * dtdev: the host devices a boot-time domain takes. Its partial device tree
  * is the config's device_tree if it names one, else the one mkboot writes.
@@ -435,7 +412,7 @@ static int run(const struct options *o, struct xu_err *err)
             return -1;
         files.xsm_policy = &policy;
     }
-    if (o->host_dtb && load_host_dtb(o->host_dtb, &host, &host_bytes, err) < 0)
+    if (o->host_dtb && fdt_read_file(o->host_dtb, FDT_BOOT_MAX_BYTES, &host, &host_bytes, err) < 0)
         goto out;
     if (load_boot_domains(o, host, host_bytes, configs, domain_files, pts, partials, &files, err) <
             0 ||

@@ -290,18 +290,8 @@ static int read_interrupts(const struct ctx *c, int node, struct pt_device *d)
     return 0;
 }
 
-/*
- * The layout of one interrupt-map entry: the child's unit address and
- * interrupt, the parent's phandle, its unit address and its interrupt.
- */
-struct map_entry_shape {
-    int child_cells;
-    int parent_addr_cells;
-};
-
 /* interrupt-map (a PCIe bridge's INTx): every entry must go to the GIC. */
-static int read_interrupt_map(const struct ctx *c, int node, struct pt_device *d,
-                              struct map_entry_shape *shape)
+static int read_interrupt_map(const struct ctx *c, int node, struct pt_device *d)
 {
     const fdt32_t *map, *icells;
     int len, n, na = cells_of(c->fdt, node, false);
@@ -312,22 +302,22 @@ static int read_interrupt_map(const struct ctx *c, int node, struct pt_device *d
     icells = fdt_getprop(c->fdt, node, "#interrupt-cells", NULL);
     if (!icells || na < 0 || fdt32_to_cpu(*icells) > 4)
         return fail(c, "its interrupt-map has no usable #interrupt-cells");
-    shape->child_cells = na + (int)fdt32_to_cpu(*icells);
+    d->map_child_cells = na + (int)fdt32_to_cpu(*icells);
     n = len / (int)sizeof(fdt32_t);
     for (int i = 0; i < n;) {
         const fdt32_t *pna;
         int gic;
 
-        if (i + shape->child_cells + 1 > n)
+        if (i + d->map_child_cells + 1 > n)
             return fail(c, "its interrupt-map ends inside an entry");
-        if (gic_by_phandle(c, fdt32_to_cpu(map[i + shape->child_cells]), d, &gic) < 0)
+        if (gic_by_phandle(c, fdt32_to_cpu(map[i + d->map_child_cells]), d, &gic) < 0)
             return -1;
         /* The GIC's own #address-cells, 0 when it has none (not the bus default). */
         pna = fdt_getprop(c->fdt, gic, "#address-cells", NULL);
-        shape->parent_addr_cells = pna ? (int)fdt32_to_cpu(*pna) : 0;
-        if (shape->parent_addr_cells < 0 || shape->parent_addr_cells > 4)
+        d->map_gic_addr_cells = pna ? (int)fdt32_to_cpu(*pna) : 0;
+        if (d->map_gic_addr_cells < 0 || d->map_gic_addr_cells > 4)
             return fail(c, "its GIC has unusual #address-cells");
-        i += shape->child_cells + 1 + shape->parent_addr_cells;
+        i += d->map_child_cells + 1 + d->map_gic_addr_cells;
         if (i + 3 > n)
             return fail(c, "its interrupt-map ends inside an entry");
         if (add_irq(c, d, map + i) < 0)
@@ -413,7 +403,6 @@ static bool is_xen_console(const void *fdt, int node)
 
 static int plan_device(const struct ctx *c, struct pt_device *d)
 {
-    struct map_entry_shape shape;
     int node = fdt_path_offset(c->fdt, d->path);
 
     if (node < 0)
@@ -425,7 +414,7 @@ static int plan_device(const struct ctx *c, struct pt_device *d)
     if (is_xen_console(c->fdt, node))
         return fail(c, "it is the serial port of Xen's console (/chosen/stdout-path)");
     if (read_reg(c, node, d) < 0 || read_bus_windows(c, node, d) < 0 ||
-        read_interrupts(c, node, d) < 0 || read_interrupt_map(c, node, d, &shape) < 0 ||
+        read_interrupts(c, node, d) < 0 || read_interrupt_map(c, node, d) < 0 ||
         check_properties(c, node, 0) < 0 || check_clocks(c, node) < 0)
         return -1;
     if (!d->n_windows)
@@ -559,30 +548,30 @@ static int write_translated(void *out_fdt, const struct ctx *c, int node, const 
     return rc;
 }
 
-/* interrupt-map on the domain's GIC, whose phandle is Xen's and whose #address-cells is 0. */
+/*
+ * interrupt-map on the domain's GIC, whose phandle is Xen's and whose
+ * #address-cells is 0; the entries' layout is what planning read.
+ */
 static int write_interrupt_map(void *out_fdt, const struct ctx *c, int node)
 {
-    struct map_entry_shape shape = {0, 0};
-    struct pt_device scratch = *c->dev;
+    const struct pt_device *d = c->dev;
+    const int entry = d->map_child_cells + 1 + d->map_gic_addr_cells + 3;
     const fdt32_t *map;
     fdt32_t *out, *at;
-    int len, n, rc;
+    int len, rc;
 
     map = fdt_getprop(c->fdt, node, "interrupt-map", &len);
     if (!map)
         return 0;
-    if (read_interrupt_map(c, node, &scratch, &shape) < 0)
-        return -1;
-    n = len / (int)sizeof(fdt32_t);
-    out = calloc((size_t)n, sizeof(fdt32_t));
+    out = calloc((size_t)len, 1);
     if (!out)
         return xu_fail(c->err, "out of memory");
     at = out;
-    for (int i = 0; i < n; i += shape.child_cells + 1 + shape.parent_addr_cells + 3) {
-        memcpy(at, map + i, (size_t)shape.child_cells * sizeof(fdt32_t));
-        at += shape.child_cells;
+    for (int i = 0; i + entry <= len / (int)sizeof(fdt32_t); i += entry) {
+        memcpy(at, map + i, (size_t)d->map_child_cells * sizeof(fdt32_t));
+        at += d->map_child_cells;
         *at++ = cpu_to_fdt32(GMAP_PHANDLE_GIC);
-        memcpy(at, map + i + shape.child_cells + 1 + shape.parent_addr_cells, 3 * sizeof(fdt32_t));
+        memcpy(at, map + i + entry - 3, 3 * sizeof(fdt32_t));
         at += 3;
     }
     rc = fdt_property(out_fdt, "interrupt-map", out, (int)((at - out) * sizeof(fdt32_t)));

@@ -42,6 +42,13 @@ struct pt_device {
      * lists, so boot.scr writes the whole list there.
      */
     bool irqs_from_map;
+    /*
+     * The interrupt-map's entries: the child's unit address and interrupt
+     * (map_child_cells), the GIC's phandle, its unit address
+     * (map_gic_addr_cells) and its 3-cell interrupt.
+     */
+    int map_child_cells;
+    int map_gic_addr_cells;
     struct pt_window windows[PT_MAX_WINDOWS]; /* page aligned: reg, then the bus windows */
     unsigned n_windows;
     bool has_iommu; /* else Xen must be told to assign it unprotected */

@@ -15,13 +15,12 @@
 #include "passthrough.h"
 #include "platform.h"
 
-#define BOOT_ALIGN_BYTES        (2u << 20)  /* booti and Xen's modules want 2 MiB */
-#define BOOT_FDT_ROOM_BYTES     (64u << 10) /* what boot.scr adds to the firmware's tree */
-#define BOOT_MAX_MODULES        16
-#define BOOT_MAX_DOMAINS        4 /* besides Dom0 */
-#define BOOT_FILE_NAME_BYTES    256
-#define BOOT_NODE_BYTES         64
-#define BOOT_HOST_DTB_MAX_BYTES (2u << 20) /* Xen's limit for the tree it boots with */
+#define BOOT_ALIGN_BYTES     (2u << 20)  /* booti and Xen's modules want 2 MiB */
+#define BOOT_FDT_ROOM_BYTES  (64u << 10) /* what boot.scr adds to the firmware's tree */
+#define BOOT_MAX_MODULES     16
+#define BOOT_MAX_DOMAINS     4 /* besides Dom0 */
+#define BOOT_FILE_NAME_BYTES 256
+#define BOOT_NODE_BYTES      64
 /*
  * Xen 4.17 writes a boot-time domain's device tree into 4 KiB
  * (DOMU_DTB_SIZE): its own nodes take about half (measured on DomD), the

@@ -3,7 +3,6 @@
  * (DomD) to xenstore, each under the name its config gives, so that xu list
  * shows them and they can serve and be served.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +12,7 @@
 #include "bootdoms.h"
 #include "commands.h"
 #include "domcfg.h"
-
-#define FDT_MAX_BYTES (2u << 20) /* Xen's limit for the tree it boots with */
-
-static int read_blob(const char *path, void **blob, size_t *len, struct xu_err *err)
-{
-    FILE *f = fopen(path, "rb");
-
-    if (!f)
-        return xu_fail(err, "%s: %s", path, strerror(errno));
-    *blob = malloc(FDT_MAX_BYTES);
-    *len = *blob ? fread(*blob, 1, FDT_MAX_BYTES, f) : 0;
-    fclose(f);
-    if (!*blob)
-        return xu_fail(err, "out of memory");
-    return 0;
-}
+#include "fdtcheck.h"
 
 static int attach_one(struct hv *hv, const struct boot_domain_node *node, const char *boot_dir,
                       struct xu_err *err)
@@ -64,7 +48,7 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
         else
             return usage_error(find_command("attach"), err, "unknown argument");
     }
-    if (read_blob(fdt_path, &blob, &len, err) < 0)
+    if (fdt_read_file(fdt_path, FDT_BOOT_MAX_BYTES, &blob, &len, err) < 0)
         return -1;
     rc = bootdoms_read(blob, len, fdt_path, nodes, BOOTDOMS_MAX, &n, err);
     free(blob);

@@ -15,6 +15,7 @@
 
 #include "conlog.h"
 #include "domxs.h"
+#include "fdtcheck.h"
 #include "guest.h"
 #include "guestfdt.h"
 #include "image.h"
@@ -309,16 +310,10 @@ static int size_domain(struct build *b, struct xu_err *err)
 static int read_partial_tree(const struct domain_config *dc, void **blob, size_t *len,
                              struct xu_err *err)
 {
-    FILE *f = fopen(dc->device_tree.path, "rb");
+    struct xu_err why;
 
-    if (!f)
-        return xu_fail(err, "%s:%u: device_tree: %s: %s", dc->source, dc->device_tree.line,
-                       dc->device_tree.path, strerror(errno));
-    *blob = malloc(GUEST_FDT_MAX_BYTES);
-    *len = *blob ? fread(*blob, 1, GUEST_FDT_MAX_BYTES, f) : 0;
-    fclose(f);
-    if (!*blob)
-        return xu_fail(err, "out of memory");
+    if (fdt_read_file(dc->device_tree.path, GUEST_FDT_MAX_BYTES, blob, len, &why) < 0)
+        return xu_fail(err, "%s:%u: device_tree: %s", dc->source, dc->device_tree.line, why.msg);
     return 0;
 }
 
