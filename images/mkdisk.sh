@@ -47,43 +47,35 @@ done
 sgdisk_args+=(-A 1:set:2)
 sgdisk "${sgdisk_args[@]}" "$img" >/dev/null
 
-# ext4 in place from a folder: mkfs.ext4 -d copies owners as it finds them,
-# so fakeroot makes them root's; the fixed UUID, hash seed and clock keep the
-# bytes the same from build to build.
+# ext4 in place from the staged folder: mkfs.ext4 -d copies owners as it
+# finds them, so fakeroot makes them root's; the fixed UUID, hash seed and
+# clock keep the bytes the same from build to build. It also copies each
+# file's ctime, which no one can set on the host, and its atime, which
+# reading the folder moves, so debugfs sets both after.
 format_ext4() {
-    local name=$1 mib=$2 dir=$3 start_mib=$4 index=$5
-    local uuid staged="$work/stage$index"
+    local name=$1 mib=$2 staged=$3 start_mib=$4 index=$5 uuid fs
     uuid=7a1f5e00-0000-4000-8000-706978656e$(printf %02x $((index + 0x80)))
-    mkdir -p "$staged"
-    cp -a "$dir/." "$staged/"
-    find "$staged" -exec touch -h -d "@$epoch" {} +
+    fs="$img?offset=$((start_mib << 20))"
     E2FSPROGS_FAKE_TIME=$epoch fakeroot -- sh -c '
         chown -R 0:0 "$1" &&
         mkfs.ext4 -q -F -L "$2" -U "$3" -E "offset=$4,hash_seed=$3" -d "$1" "$5" "$6"
     ' format "$staged" "$name" "$uuid" $((start_mib << 20)) "$img" "${mib}M" 2>"$work/mkfs.err" ||
         die "partition $name: $(cat "$work/mkfs.err")"
+    (cd "$staged" && find . -mindepth 1 | sed 's|^\.||' | LC_ALL=C sort) |
+        sed "s|.*|sif \"&\" ctime @$epoch\nsif \"&\" atime @$epoch|" >"$work/times.cmds"
+    E2FSPROGS_FAKE_TIME=$epoch debugfs -w -f "$work/times.cmds" "$fs" >/dev/null 2>"$work/mkfs.err" &&
+        ! grep -v '^debugfs ' "$work/mkfs.err" | grep -q . ||
+        die "partition $name: $(cat "$work/mkfs.err")"
 }
 
-start_mib=1
-index=1
-for spec in "$@"; do
-    IFS=: read -r name mib dir fs <<<"$spec"
-    if [ "${fs:-vfat}" = ext4 ]; then
-        format_ext4 "$name" "$mib" "$dir" "$start_mib" "$index"
-        start_mib=$((start_mib + mib))
-        index=$((index + 1))
-        continue
-    fi
+# FAT32 in place, then the staged files copied in.
+format_vfat() {
+    local name=$1 mib=$2 staged=$3 start_mib=$4 dir=$5 label need_kib
     label=$(echo "$name" | tr '[:lower:]' '[:upper:]')
-    # Format in place; --invariant fixes the serial number and time stamps mkfs would pick.
+    # --invariant fixes the serial number and time stamps mkfs would pick.
     # (It warns that the file is larger than the partition; that is the point of --offset.)
     mkfs.vfat -F 32 -n "$label" --invariant --offset $((start_mib * 2048)) "$img" $((mib * 1024)) \
         2> >(grep -v 'block count mismatch' >&2) >/dev/null
-    # Every file and folder carries the same time stamp.
-    staged="$work/stage$index"
-    mkdir -p "$staged"
-    cp -a "$dir/." "$staged/"
-    find "$staged" -exec touch -h -d "@$epoch" {} +
     need_kib=$(du -s --apparent-size --block-size=1K "$staged" | cut -f1)
     # One entry at a time, in sorted order: the card's directory order is then
     # the same whatever file system the build ran on.
@@ -99,6 +91,22 @@ for spec in "$@"; do
             die "partition $name ($mib MiB) cannot hold its files ($((need_kib / 1024)) MiB in $dir)"
         fi
         die "partition $name: $(cat "$work/mcopy.err")"
+    fi
+}
+
+start_mib=1
+index=1
+for spec in "$@"; do
+    IFS=: read -r name mib dir fs <<<"$spec"
+    # Every file and folder carries the same time stamp.
+    staged="$work/stage$index"
+    mkdir -p "$staged"
+    cp -a "$dir/." "$staged/"
+    find "$staged" -exec touch -h -d "@$epoch" {} +
+    if [ "${fs:-vfat}" = ext4 ]; then
+        format_ext4 "$name" "$mib" "$staged" "$start_mib" "$index"
+    else
+        format_vfat "$name" "$mib" "$staged" "$start_mib" "$dir"
     fi
     start_mib=$((start_mib + mib))
     index=$((index + 1))

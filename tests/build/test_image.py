@@ -69,6 +69,16 @@ def test_rootfs_is_ext4_in_a_gpt_with_domd_files_owned_by_root(mdir):
     assert rc == 0 and out.count("/") > 2, out
 
 
+def test_same_inputs_give_the_same_rootfs(mdir):
+    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build")) as tmp:
+        again = os.path.join(tmp, "rootfs.img")
+        rc, out = sh("images/mkdisk.sh", again, f"domd-rootfs:256:{mdir}/domd-rootfs:ext4",
+                     env={"SOURCE_DATE_EPOCH": "1735689600"})
+        assert rc == 0, out
+        rc, out = sh("cmp", again, os.path.join(mdir, "rootfs.img"))
+        assert rc == 0, out
+
+
 def test_rootfs_gz_is_the_same_disk(mdir):
     rc, out = sh("make", "rootfs.img.gz")
     assert rc == 0, out
