@@ -87,6 +87,38 @@ static int parse_env(const struct cfg_file *f, const struct cfg_setting *s, stru
     return 0;
 }
 
+/* Host device-tree paths; each line of the list names its own entry in messages. */
+static int parse_nodes(const struct cfg_file *f, const struct cfg_setting *s,
+                       struct platform_node *nodes, size_t *n_nodes, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (cfg_get_strings(f, s, &items, &n, err) < 0)
+        return -1;
+    if (n > PLATFORM_MAX_NODES)
+        return xu_fail(err, "%s:%u: %s: more than %d nodes", f->path, s->line, s->key,
+                       PLATFORM_MAX_NODES);
+    for (size_t i = 0; i < n; i++) {
+        const char *path = items[i].text;
+
+        if (path[0] != '/')
+            return xu_fail(err, "%s:%u: %s: \"%s\": not a device-tree path (starting with /)",
+                           f->path, items[i].line, s->key, path);
+        if (strlen(path) >= PLATFORM_NODE_BYTES)
+            return xu_fail(err, "%s:%u: %s: \"%s\": longer than %d characters", f->path,
+                           items[i].line, s->key, path, PLATFORM_NODE_BYTES - 1);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(nodes[j].path, path) == 0)
+                return xu_fail(err, "%s:%u: %s: \"%s\": listed twice", f->path, items[i].line,
+                               s->key, path);
+        strcpy(nodes[i].path, path);
+        nodes[i].line = items[i].line;
+    }
+    *n_nodes = n;
+    return 0;
+}
+
 static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
                  struct xu_err *err)
 {
@@ -136,6 +168,10 @@ static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct p
         p->n_reserved = n;
         return 0;
     }
+    if (strcmp(s->key, "guest_devices") == 0)
+        return parse_nodes(f, s, p->guest_devices, &p->n_guest_devices, err);
+    if (strcmp(s->key, "disabled_nodes") == 0)
+        return parse_nodes(f, s, p->disabled_nodes, &p->n_disabled_nodes, err);
     return xu_fail(err, "%s:%u: unknown key '%s'", f->path, s->line, s->key);
 }
 
@@ -156,6 +192,22 @@ static int check_env_address(const struct platform *p, const char *name, struct 
                    "%s: uboot_env: %s=%s lies in no reserved region, so boot files could "
                    "be placed over it",
                    p->source, name, text);
+}
+
+/*
+ * Xen gives Dom0 no access to a disabled node's MMIO and interrupts, so a
+ * guest device that is also disabled could not be handed on.
+ */
+static int check_nodes_apart(const struct platform *p, struct xu_err *err)
+{
+    for (size_t i = 0; i < p->n_disabled_nodes; i++)
+        for (size_t j = 0; j < p->n_guest_devices; j++)
+            if (strcmp(p->disabled_nodes[i].path, p->guest_devices[j].path) == 0)
+                return xu_fail(err,
+                               "%s:%u: disabled_nodes: \"%s\": also in guest_devices, which "
+                               "Dom0 could then not hand on",
+                               p->source, p->disabled_nodes[i].line, p->disabled_nodes[i].path);
+    return 0;
 }
 
 int platform_load(const char *path, struct platform *p, struct xu_err *err)
@@ -179,6 +231,8 @@ int platform_load(const char *path, struct platform *p, struct xu_err *err)
         rc = check_env_address(p, "scriptaddr", err);
     if (rc == 0)
         rc = check_env_address(p, p->fdt_var, err);
+    if (rc == 0)
+        rc = check_nodes_apart(p, err);
     cfg_free(&f);
     return rc;
 }

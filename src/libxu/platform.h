@@ -16,6 +16,14 @@
 #define PLATFORM_MAX_RESERVED 16
 #define PLATFORM_MAX_ENV      32
 #define PLATFORM_ENV_BYTES    512 /* one "name=value" */
+#define PLATFORM_MAX_NODES    8
+#define PLATFORM_NODE_BYTES   256 /* a host device-tree path */
+
+/* A host device-tree node the platform file names, with its line there for messages. */
+struct platform_node {
+    char path[PLATFORM_NODE_BYTES];
+    unsigned line;
+};
 
 struct platform {
     char source[PATH_MAX];
@@ -31,6 +39,16 @@ struct platform {
     char uboot_env[PLATFORM_MAX_ENV][PLATFORM_ENV_BYTES];
     size_t n_uboot_env;
     uint64_t uboot_env_bytes; /* u-boot's CONFIG_ENV_SIZE */
+    /*
+     * Host devices Dom0 keeps for the guests its toolstack creates (their
+     * iomem and irqs): boot.scr marks them xen,passthrough, so Xen gives Dom0
+     * the node disabled but lets it hand the MMIO and interrupts on.
+     */
+    struct platform_node guest_devices[PLATFORM_MAX_NODES];
+    size_t n_guest_devices;
+    /* Host nodes boot.scr switches off: they would use a device kept for guests. */
+    struct platform_node disabled_nodes[PLATFORM_MAX_NODES];
+    size_t n_disabled_nodes;
 };
 
 /* The value of `name` in the platform's u-boot environment, or NULL. */

@@ -416,6 +416,8 @@ static int run(const struct options *o, struct xu_err *err)
         goto out;
     if (load_boot_domains(o, host, host_bytes, configs, domain_files, pts, partials, &files, err) <
             0 ||
+        pt_check_platform_nodes(host, host_bytes, o->host_dtb, &platform, configs, o->n_domains,
+                                err) < 0 ||
         plan_boot(&platform, &dom0, &files, &plan, err) < 0 || check_script_room(&plan, err) < 0)
         goto out;
     /* Everything is checked: the partial trees, then the script that loads them. */

@@ -1,6 +1,7 @@
 #include "passthrough.h"
 
 #include <libfdt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,6 +491,78 @@ int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
             return -1;
         plan->n_devices++;
     }
+    return 0;
+}
+
+/* --- The platform's guest devices and disabled nodes ---------------------- */
+
+/* By path, or with the host tree by node, which also catches /a/ for /a. */
+static bool same_node(const void *host, const char *a, const char *b)
+{
+    int node;
+
+    if (strcmp(a, b) == 0)
+        return true;
+    if (!host)
+        return false;
+    node = fdt_path_offset(host, a);
+    return node >= 0 && node == fdt_path_offset(host, b);
+}
+
+/* Why boot.scr cannot mark or switch off `path` in the host tree; NULL if it can. */
+static const char *unusable(const void *host, const char *host_name, const char *path, char *why,
+                            size_t size)
+{
+    int node = fdt_path_offset(host, path);
+
+    if (node < 0)
+        snprintf(why, size, "no such node in %s", host_name);
+    else if (node == 0)
+        snprintf(why, size, "it is the root of %s", host_name);
+    else if (is_gic(host, node))
+        snprintf(why, size, "it is the GIC, which Xen keeps for itself (%s)", host_name);
+    else if (is_xen_console(host, node))
+        snprintf(why, size, "it is the serial port of Xen's console (/chosen/stdout-path) (%s)",
+                 host_name);
+    else
+        return NULL;
+    return why;
+}
+
+static int check_platform_node(const void *host, const char *host_name, const struct platform *p,
+                               const char *key, const struct platform_node *n,
+                               const struct domain_config *domains, unsigned n_domains,
+                               struct xu_err *err)
+{
+    char why[PATH_MAX + 128];
+
+    if (host && unusable(host, host_name, n->path, why, sizeof(why)))
+        return xu_fail(err, "%s:%u: %s: \"%s\": %s", p->source, n->line, key, n->path, why);
+    for (unsigned i = 0; i < n_domains; i++)
+        for (unsigned j = 0; j < domains[i].n_dtdevs; j++)
+            if (same_node(host, n->path, domains[i].dtdevs[j]))
+                return xu_fail(err, "%s:%u: %s: \"%s\" is already %s's (dtdev at %s:%u)", p->source,
+                               n->line, key, n->path, domains[i].name, domains[i].source,
+                               domains[i].dtdev_lines[j]);
+    return 0;
+}
+
+int pt_check_platform_nodes(const void *host, size_t host_bytes, const char *host_name,
+                            const struct platform *p, const struct domain_config *domains,
+                            unsigned n_domains, struct xu_err *err)
+{
+    const char *why;
+
+    if (host && fdt_check_strict(host, host_bytes, &why) < 0)
+        return xu_fail(err, "%s: not a usable device tree: %s", host_name, why);
+    for (size_t i = 0; i < p->n_guest_devices; i++)
+        if (check_platform_node(host, host_name, p, "guest_devices", &p->guest_devices[i], domains,
+                                n_domains, err) < 0)
+            return -1;
+    for (size_t i = 0; i < p->n_disabled_nodes; i++)
+        if (check_platform_node(host, host_name, p, "disabled_nodes", &p->disabled_nodes[i],
+                                domains, n_domains, err) < 0)
+            return -1;
     return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "domcfg.h"
 #include "err.h"
+#include "platform.h"
 
 #define PT_MAX_IRQS    64
 #define PT_MAX_WINDOWS 16
@@ -73,5 +74,15 @@ int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
  */
 int pt_partial_fdt(const void *host, const struct pt_plan *plan, const struct domain_config *dc,
                    void **blob, size_t *bytes, struct xu_err *err);
+
+/*
+ * The platform's guest_devices and disabled_nodes: none may be a node a
+ * boot-time domain takes (`domains`, its dtdev); and when the host tree is
+ * given (`host` not NULL), each must be in it and be neither the root, the
+ * GIC nor Xen's console, so that a wrong path stops the build, not the boot.
+ */
+int pt_check_platform_nodes(const void *host, size_t host_bytes, const char *host_name,
+                            const struct platform *p, const struct domain_config *domains,
+                            unsigned n_domains, struct xu_err *err);
 
 #endif

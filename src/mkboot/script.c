@@ -136,15 +136,15 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
     return 0;
 }
 
+#define DT_PATH_CHARS \
+    "a device-tree path in boot.scr may hold letters, digits and , . _ + - @ / only"
+
 /* A device-tree path goes into boot.scr bare: only what node names are made of. */
 static int check_dt_path(const char *path, struct xu_err *err)
 {
     for (const char *p = path; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr(",._+-@/", *p))
-            return xu_fail(err,
-                           "\"%s\": a device-tree path in boot.scr may hold letters, digits "
-                           "and , . _ + - @ / only",
-                           path);
+            return xu_fail(err, "\"%s\": " DT_PATH_CHARS, path);
     return 0;
 }
 
@@ -183,6 +183,41 @@ static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_e
     return 0;
 }
 
+/* An edit of a node the platform file names; a tree without the node stops the boot. */
+static int write_platform_edit(const struct platform *p, const char *key,
+                               const struct platform_node *n, const char *edit, const char *why,
+                               FILE *out, struct xu_err *err)
+{
+    if (check_dt_path(n->path, err) < 0)
+        return xu_fail(err, "%s:%u: %s: \"%s\": %s", p->source, n->line, key, n->path,
+                       DT_PATH_CHARS);
+    fprintf(out, "\n# %s: %s (%s)\n", n->path, why, key);
+    fprintf(out,
+            "if fdt set %s %s; then true; else\n"
+            "    echo \"pixen: the firmware device tree has no %s (%s)\"; exit; fi\n",
+            n->path, edit, n->path, key);
+    return 0;
+}
+
+/*
+ * guest_devices: xen,passthrough makes Xen give Dom0 the node disabled yet
+ * leave Dom0 its MMIO and interrupts, to hand on to the guests it creates
+ * (iomem, irqs); status = "disabled" would leave Dom0 nothing to hand on.
+ * disabled_nodes would use such a device, so Dom0 must not see them enabled.
+ */
+static int write_platform_nodes(const struct platform *p, FILE *out, struct xu_err *err)
+{
+    for (size_t i = 0; i < p->n_guest_devices; i++)
+        if (write_platform_edit(p, "guest_devices", &p->guest_devices[i], "xen,passthrough",
+                                "kept from Dom0 for the guests it creates", out, err) < 0)
+            return -1;
+    for (size_t i = 0; i < p->n_disabled_nodes; i++)
+        if (write_platform_edit(p, "disabled_nodes", &p->disabled_nodes[i], "status disabled",
+                                "would use a device kept for guests", out, err) < 0)
+            return -1;
+    return 0;
+}
+
 int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
 {
     const struct platform *p = plan->platform;
@@ -211,6 +246,8 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     for (unsigned i = 0; i < plan->n_domains; i++)
         if (write_passthrough(&plan->domains[i], out, err) < 0)
             return -1;
+    if (write_platform_nodes(p, out, err) < 0)
+        return -1;
     fprintf(out, "fdt set /chosen \\#address-cells <0x2>\n");
     fprintf(out, "fdt set /chosen \\#size-cells <0x2>\n");
     fprintf(out, "fdt set /chosen xen,xen-bootargs %s\n", xen_args);

@@ -753,6 +753,102 @@ static void test_damaged_host_trees_are_refused(void **state)
     free(host);
 }
 
+/* --- The platform's guest devices and disabled nodes ---------------------- */
+
+/* A platform file naming `guest` and `disabled` (either may be NULL) on its lines 30 and 31. */
+static void platform_naming(struct platform *p, const char *guest, const char *disabled)
+{
+    memset(p, 0, sizeof(*p));
+    strcpy(p->source, "platform.cfg");
+    if (guest) {
+        snprintf(p->guest_devices[0].path, sizeof(p->guest_devices[0].path), "%s", guest);
+        p->guest_devices[0].line = 30;
+        p->n_guest_devices = 1;
+    }
+    if (disabled) {
+        snprintf(p->disabled_nodes[0].path, sizeof(p->disabled_nodes[0].path), "%s", disabled);
+        p->disabled_nodes[0].line = 31;
+        p->n_disabled_nodes = 1;
+    }
+}
+
+/* pt_check_platform_nodes's message for `guest` and `disabled` in `host` (NULL: none given). */
+static const char *platform_nodes_refused(const void *host, const char *guest, const char *disabled)
+{
+    static struct platform p;
+    static struct xu_err err;
+
+    platform_naming(&p, guest, disabled);
+    memset(&err, 0, sizeof(err));
+    if (pt_check_platform_nodes(host, host ? fdt_totalsize(host) : 0, HOST_NAME, &p, &dc, 1,
+                                &err) == 0)
+        return NULL;
+    return err.msg;
+}
+
+static void test_platform_nodes_must_be_in_the_host_tree(void **state)
+{
+    (void)state;
+    void *host = gpio_tree(0x9030000, PLAIN);
+    const char *msg;
+
+    config(false, 0);
+    assert_null(platform_nodes_refused(host, "/pl061@9030000", "/apb-pclk"));
+    /* Without the host tree, only boot.scr can find a node missing. */
+    assert_null(platform_nodes_refused(NULL, "/pl061@9040000", "/gpio-keys"));
+    msg = platform_nodes_refused(host, "/pl061@9040000", NULL);
+    assert_string_equal(msg, "platform.cfg:30: guest_devices: \"/pl061@9040000\": no such node "
+                             "in " HOST_NAME);
+    msg = platform_nodes_refused(host, "/pl061@9030000", "/gpio-keys");
+    assert_string_equal(
+        msg, "platform.cfg:31: disabled_nodes: \"/gpio-keys\": no such node in " HOST_NAME);
+    msg = platform_nodes_refused(host, "/", NULL);
+    assert_string_equal(msg, "platform.cfg:30: guest_devices: \"/\": it is the root of " HOST_NAME);
+    msg = platform_nodes_refused(host, NULL, "/intc@8000000");
+    assert_string_equal(msg, "platform.cfg:31: disabled_nodes: \"/intc@8000000\": it is the GIC, "
+                             "which Xen keeps for itself (" HOST_NAME ")");
+    msg = platform_nodes_refused(host, "/pl011@9000000", NULL);
+    assert_string_equal(msg, "platform.cfg:30: guest_devices: \"/pl011@9000000\": it is the serial "
+                             "port of Xen's console (/chosen/stdout-path) (" HOST_NAME ")");
+    free(host);
+}
+
+static void test_a_boot_time_domains_device_is_no_guest_device(void **state)
+{
+    (void)state;
+    void *host = gpio_tree(0x9030000, PLAIN);
+    const char *msg;
+
+    config(false, 2, "/apb-pclk", "/pl061@9030000");
+    msg = platform_nodes_refused(host, "/pl061@9030000", NULL);
+    assert_string_equal(msg, "platform.cfg:30: guest_devices: \"/pl061@9030000\" is already "
+                             "DomD's (dtdev at domd.cfg:11)");
+    /* The same node by another path. */
+    msg = platform_nodes_refused(host, "/pl061@9030000/", NULL);
+    assert_string_equal(msg, "platform.cfg:30: guest_devices: \"/pl061@9030000/\" is already "
+                             "DomD's (dtdev at domd.cfg:11)");
+    /* Without the host tree, by path. */
+    msg = platform_nodes_refused(NULL, NULL, "/apb-pclk");
+    assert_string_equal(msg, "platform.cfg:31: disabled_nodes: \"/apb-pclk\" is already DomD's "
+                             "(dtdev at domd.cfg:10)");
+    free(host);
+}
+
+static void test_platform_nodes_in_a_damaged_host_tree(void **state)
+{
+    (void)state;
+    void *host = gpio_tree(0x9030000, PLAIN);
+    static struct platform p;
+    struct xu_err err = {{0}};
+
+    config(false, 0);
+    platform_naming(&p, "/pl061@9030000", NULL);
+    assert_int_equal(
+        pt_check_platform_nodes(host, fdt_totalsize(host) / 2, HOST_NAME, &p, &dc, 1, &err), -1);
+    assert_non_null(strstr(err.msg, HOST_NAME ": not a usable device tree"));
+    free(host);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -766,6 +862,9 @@ int main(void)
         cmocka_unit_test(test_dma_ranges_in_odd_cells),
         cmocka_unit_test(test_console_alias_naming_an_alias),
         cmocka_unit_test(test_damaged_host_trees_are_refused),
+        cmocka_unit_test(test_platform_nodes_must_be_in_the_host_tree),
+        cmocka_unit_test(test_a_boot_time_domains_device_is_no_guest_device),
+        cmocka_unit_test(test_platform_nodes_in_a_damaged_host_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

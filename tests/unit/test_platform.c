@@ -35,6 +35,10 @@ static void test_qemu_platform_as_shipped(void **state)
     assert_string_equal(platform_env(&p, "bootdelay"), "0");
     assert_string_equal(platform_env(&p, "scriptaddr"), "0x40200000");
     assert_null(platform_env(&p, "boot"));
+    assert_int_equal(p.n_guest_devices, 1);
+    assert_string_equal(p.guest_devices[0].path, "/pl061@9030000");
+    assert_int_equal(p.n_disabled_nodes, 1);
+    assert_string_equal(p.disabled_nodes[0].path, "/gpio-keys");
 }
 
 static void expect_error(const char *text, const char *message_after_path)
@@ -49,6 +53,32 @@ static void expect_error(const char *text, const char *message_after_path)
 }
 
 #define BASE "name = 'm'\nram_base = 0\nram_mib = 1024\nfdt_var = 'fdt_addr'\nfdt_max_kib = 64\n"
+
+static void test_nodes_kept_for_guests_and_switched_off(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+    const char *path = write_temp("p.cfg", BASE "guest_devices = [ '/pl061@9030000',\n"
+                                                "                  '/soc/gpio@7d517c00' ]\n"
+                                                "disabled_nodes = [ '/gpio-keys' ]\n");
+
+    if (platform_load(path, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(p.n_guest_devices, 2);
+    assert_string_equal(p.guest_devices[0].path, "/pl061@9030000");
+    assert_int_equal(p.guest_devices[0].line, 6);
+    assert_string_equal(p.guest_devices[1].path, "/soc/gpio@7d517c00");
+    assert_int_equal(p.guest_devices[1].line, 7);
+    assert_int_equal(p.n_disabled_nodes, 1);
+    assert_string_equal(p.disabled_nodes[0].path, "/gpio-keys");
+    assert_int_equal(p.disabled_nodes[0].line, 8);
+    /* Both are optional. */
+    path = write_temp("p.cfg", BASE);
+    if (platform_load(path, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(p.n_guest_devices, 0);
+    assert_int_equal(p.n_disabled_nodes, 0);
+}
 
 static void test_refusals(void **state)
 {
@@ -78,11 +108,58 @@ static void test_refusals(void **state)
                  "could be placed over it");
 }
 
+/* BASE with `key` naming one node whose path is `len` characters long. */
+static const char *with_long_path(const char *key, size_t len, char *text, char *path)
+{
+    path[0] = '/';
+    memset(path + 1, 'n', len - 1);
+    path[len] = '\0';
+    sprintf(text, BASE "%s = [ '%s' ]\n", key, path);
+    return text;
+}
+
+static void test_node_refusals(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+    char text[1024], path[300], expected[400];
+
+    expect_error(BASE "guest_devices = [ 'pl061@9030000' ]\n",
+                 ":6: guest_devices: \"pl061@9030000\": not a device-tree path (starting with /)");
+    expect_error(BASE "disabled_nodes = [ '/a',\n '' ]\n",
+                 ":7: disabled_nodes: \"\": not a device-tree path (starting with /)");
+    expect_error(BASE "guest_devices = 5\n",
+                 ":6: guest_devices: \"5\": not a device-tree path (starting with /)");
+    expect_error(BASE "guest_devices = [ '/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h', '/i' ]\n",
+                 ":6: guest_devices: more than 8 nodes");
+    expect_error(BASE
+                 "disabled_nodes = [\n '/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h', '/i' ]\n",
+                 ":6: disabled_nodes: more than 8 nodes");
+    expect_error(BASE "guest_devices = [ '/a', '/a' ]\n",
+                 ":6: guest_devices: \"/a\": listed twice");
+    /* Xen gives Dom0 no access to a disabled node's MMIO: it could not hand it on. */
+    expect_error(BASE "guest_devices = [ '/pl061@9030000' ]\n"
+                      "disabled_nodes = [ '/gpio-keys', '/pl061@9030000' ]\n",
+                 ":7: disabled_nodes: \"/pl061@9030000\": also in guest_devices, which Dom0 "
+                 "could then not hand on");
+    /* 255 characters fit; 256 do not. */
+    if (platform_load(write_temp("p.cfg", with_long_path("guest_devices", 255, text, path)), &p,
+                      &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(p.guest_devices[0].path, path);
+    with_long_path("disabled_nodes", 256, text, path);
+    snprintf(expected, sizeof(expected), ":6: disabled_nodes: \"%s\": longer than 255 characters",
+             path);
+    expect_error(text, expected);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qemu_platform_as_shipped),
+        cmocka_unit_test(test_nodes_kept_for_guests_and_switched_off),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_node_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,11 @@ static struct domain_config dom0;
 static struct boot_plan plan;
 
 static struct domain_config domd;
+static const struct pt_plan *domd_passthrough;
+
+/* The platform's guest_devices and disabled_nodes, for the next render. */
+static struct platform_node guest_devices[PLATFORM_MAX_NODES], disabled_nodes[PLATFORM_MAX_NODES];
+static size_t n_guest_devices, n_disabled_nodes;
 
 static char *render_with(unsigned n_domains)
 {
@@ -42,6 +47,10 @@ static char *render_with(unsigned n_domains)
     strcpy(platform.fdt_var, "fdt_addr");
     platform.fdt_max_bytes = MiB(1);
     strcpy(platform.xen_cmdline, "console=dtuart");
+    memcpy(platform.guest_devices, guest_devices, sizeof(guest_devices));
+    platform.n_guest_devices = n_guest_devices;
+    memcpy(platform.disabled_nodes, disabled_nodes, sizeof(disabled_nodes));
+    platform.n_disabled_nodes = n_disabled_nodes;
     memset(&dom0, 0, sizeof(dom0));
     dom0.memory_mib = dom0.maxmem_mib = 128;
     dom0.vcpus = 1;
@@ -56,7 +65,8 @@ static char *render_with(unsigned n_domains)
     domd.vcpus = 1;
     domd.vuart = VUART_SBSA;
     strcpy(domd.cmdline, "console=ttyAMA0");
-    files.domains[0] = (struct boot_domain_files){&domd, "domd.cfg", &kernel, &ramdisk, NULL, NULL};
+    files.domains[0] =
+        (struct boot_domain_files){&domd, "domd.cfg", &kernel, &ramdisk, NULL, domd_passthrough};
     files.n_domains = n_domains;
 
     if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0 || script_write(&plan, out, &err) < 0)
@@ -146,6 +156,55 @@ static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void *
     free(s);
 }
 
+static void test_nodes_the_platform_keeps_for_guests_or_switches_off(void **state)
+{
+    (void)state;
+    static struct pt_plan pt = {.devices = {{.path = "/pcie@10000000", .line = 12}},
+                                .n_devices = 1};
+    const char *guest_lines =
+        "\n# /pl061@9030000: kept from Dom0 for the guests it creates (guest_devices)\n"
+        "if fdt set /pl061@9030000 xen,passthrough; then true; else\n"
+        "    echo \"pixen: the firmware device tree has no /pl061@9030000 (guest_devices)\"; exit; "
+        "fi\n";
+    const char *disabled_lines =
+        "\n# /gpio-keys: would use a device kept for guests (disabled_nodes)\n"
+        "if fdt set /gpio-keys status disabled; then true; else\n"
+        "    echo \"pixen: the firmware device tree has no /gpio-keys (disabled_nodes)\"; exit; "
+        "fi\n";
+    struct xu_err err = {{0}};
+    char *s, *text = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    guest_devices[0] = (struct platform_node){"/pl061@9030000", 30};
+    n_guest_devices = 1;
+    disabled_nodes[0] = (struct platform_node){"/gpio-keys", 31};
+    n_disabled_nodes = 1;
+    domd_passthrough = &pt;
+    memset(&domd, 0, sizeof(domd));
+    s = render_with(1);
+    assert_has(s, guest_lines);
+    assert_has(s, disabled_lines);
+    /* On the tree Xen boots with, after DomD's devices and before Xen's command line. */
+    assert_true(strstr(s, "fdt addr 0x40400000\n") < strstr(s, "if fdt set /pcie@10000000 "));
+    assert_true(strstr(s, "if fdt set /pcie@10000000 ") < strstr(s, guest_lines));
+    assert_true(strstr(s, guest_lines) < strstr(s, disabled_lines));
+    assert_true(strstr(s, disabled_lines) < strstr(s, "fdt set /chosen xen,xen-bootargs"));
+    free(s);
+
+    /* The path goes into boot.scr bare. */
+    strcpy(platform.disabled_nodes[0].path, "/gpio-keys;reset");
+    out = open_memstream(&text, &len);
+    assert_int_equal(script_write(&plan, out, &err), -1);
+    fclose(out);
+    free(text);
+    assert_string_equal(err.msg, "platform/qemu/platform.cfg:31: disabled_nodes: "
+                                 "\"/gpio-keys;reset\": a device-tree path in boot.scr may hold "
+                                 "letters, digits and , . _ + - @ / only");
+    n_guest_devices = n_disabled_nodes = 0;
+    domd_passthrough = NULL;
+}
+
 static void test_quoting(void **state)
 {
     (void)state;
@@ -187,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_loads_each_file_and_boots_xen),
         cmocka_unit_test(test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules),
+        cmocka_unit_test(test_nodes_the_platform_keeps_for_guests_or_switches_off),
         cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_file_names_load_can_take_as_they_are),
     };
