@@ -28,7 +28,7 @@ MESON_FILES := $(shell find . -name meson.build -not -path './build/*') meson_op
 LIBXU_SOURCES := $(wildcard src/libxu/*.[ch])
 LIBXU_XEN_SOURCES := $(wildcard src/libxu/xen/*.[ch])
 MKBOOT_SOURCES := $(LIBXU_SOURCES) $(wildcard src/mkboot/*.[ch]) $(MESON_FILES)
-C_SOURCES := $(shell find src tests/unit tests/fuzz -name '*.[ch]') $(MESON_FILES)
+C_SOURCES := $(shell find src tests/unit tests/fuzz guests -name '*.[ch]') $(MESON_FILES)
 
 help:
 	@echo "pixen: Xen on the Raspberry Pi 5 with a thin control domain"
@@ -88,7 +88,9 @@ $(B)/aarch64/build.ninja: $(B)/aarch64/sysroot.ini meson/aarch64-linux-gnu.ini
 	    --cross-file $(B)/aarch64/sysroot.ini
 
 # Installing (into a staging root) is what strips Meson's build-tree rpaths.
-TARGET_SOURCES := $(LIBXU_SOURCES) $(LIBXU_XEN_SOURCES) $(wildcard src/xu/*.[ch]) $(MESON_FILES)
+GUEST_SOURCES := $(shell find guests -name '*.[chS]' -o -name '*.ld')
+TARGET_SOURCES := $(LIBXU_SOURCES) $(LIBXU_XEN_SOURCES) $(wildcard src/xu/*.[ch]) $(GUEST_SOURCES) \
+	$(MESON_FILES)
 $(B)/aarch64.stamp: $(TARGET_SOURCES) $(B)/aarch64/build.ninja
 	ninja -C $(B)/aarch64
 	rm -rf $(B)/target-root
@@ -180,15 +182,27 @@ $(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitram
 	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec guests/linux_pv_domu/initramfs.spec \
 	    --out $@
 
-DOM0_PART_FILES := $(shell find images/sdcard-dom0 -type f) guests/linux_pv_domu/linux_pv_domu.cfg \
+# The small guests: their images come from the cross build (guests/), their
+# configs from guests/ or, where they name the machine's devices, $(PLATFORM)/guests.
+SMALL_GUESTS := rpi_5_domd rpi_5_domu helloworld_xen-arm64 jitter
+SMALL_GUEST_IMAGES := z_blinky.bin z_sync.bin helloworld_xen-arm64 jitter.bin
+guest_cfg = $(firstword $(wildcard $(PLATFORM)/guests/$(1).cfg guests/$(1)/$(1).cfg))
+GUEST_CFGS := $(foreach g,$(SMALL_GUESTS) linux_pv_domu,$(call guest_cfg,$(g)))
+
+DOM0_PART_FILES := $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) $(B)/aarch64.stamp \
 	$(M)/boot/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz
 
+# `xu config_list` lists the card's configs in their directory order: the
+# original's four in its order, then the others (mkdisk's .card-order).
 $(M)/dom0part.stamp: $(DOM0_PART_FILES)
 	rm -rf $(M)/dom0part
 	mkdir -p $(M)/dom0part/dom0/linux_pv_domu
 	cp -r images/sdcard-dom0/. $(M)/dom0part/
-	cp guests/linux_pv_domu/linux_pv_domu.cfg $(M)/dom0part/dom0/
+	cp $(GUEST_CFGS) $(M)/dom0part/dom0/
 	cp $(M)/boot/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz $(M)/dom0part/dom0/linux_pv_domu/
+	cp $(addprefix $(B)/aarch64/guests/,$(SMALL_GUEST_IMAGES)) $(M)/dom0part/dom0/
+	printf '%s\n' dom0 $(foreach g,rpi_5_domd rpi_5_domu helloworld_xen-arm64 linux_pv_domu,dom0/$(g).cfg) \
+	    > $(M)/dom0part/.card-order
 	touch $@
 
 # --- The SD-card image -----------------------------------------------------
@@ -267,7 +281,7 @@ run: $(M)/full.img $(M)/uboot-flash.img $(M)/rootfs.img
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := bootdoms cfg guestfdt image passthrough
+FUZZ_TARGETS := bootdoms cfg guestboot guestfdt image passthrough
 
 # Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
 fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)
@@ -287,7 +301,7 @@ fuzz:
 .PHONY: fuzz fuzz-run
 
 check-format: | deps
-	clang-format --dry-run -Werror $$(find src tests -name '*.[ch]')
+	clang-format --dry-run -Werror $$(find src tests guests -name '*.[ch]')
 .PHONY: check-format
 
 test-unit: $(B)/host/build.ninja

@@ -6,6 +6,10 @@
 # FS: vfat (the default; u-boot reads it) or ext4 (every file owned by root,
 # whoever builds). Partitions start on 1 MiB boundaries. The image appears at
 # OUT only once it is whole.
+# A FAT partition's files are written in sorted order, so its directory order
+# (what `xu config_list` shows) does not depend on the build host; a file
+# .card-order in DIR names paths to write first, one per line, and is not
+# itself copied.
 # SOURCE_DATE_EPOCH sets every time stamp, so the same inputs give the same bytes.
 set -euo pipefail
 
@@ -77,15 +81,25 @@ format_vfat() {
     mkfs.vfat -F 32 -n "$label" --invariant --offset $((start_mib * 2048)) "$img" $((mib * 1024)) \
         2> >(grep -v 'block count mismatch' >&2) >/dev/null
     need_kib=$(du -s --apparent-size --block-size=1K "$staged" | cut -f1)
-    # One entry at a time, in sorted order: the card's directory order is then
-    # the same whatever file system the build ran on.
+    # One entry at a time, in sorted order after those .card-order names: the
+    # card's directory order is then the same whatever file system the build ran on.
+    local order="$work/order.$name"
+    : >"$order"
+    if [ -f "$staged/.card-order" ]; then
+        while IFS= read -r rel; do
+            [ -e "$staged/$rel" ] || die "partition $name: .card-order names $rel, which $dir lacks"
+            printf '%s\n' "$rel"
+        done <"$staged/.card-order" >"$order"
+        rm "$staged/.card-order"
+    fi
     while IFS= read -r rel; do
         if [ -d "$staged/$rel" ]; then
             mmd -i "$img@@${start_mib}M" "::/$rel" 2>"$work/mcopy.err" || break
         else
             mcopy -m -Q -i "$img@@${start_mib}M" "$staged/$rel" "::/$rel" 2>"$work/mcopy.err" || break
         fi
-    done < <(cd "$staged" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort)
+    done < <(cat "$order"; (cd "$staged" && find . -mindepth 1) | sed 's|^\./||' | LC_ALL=C sort |
+        grep -vxF -f "$order")
     if [ -s "$work/mcopy.err" ]; then
         if grep -qi 'full' "$work/mcopy.err"; then
             die "partition $name ($mib MiB) cannot hold its files ($((need_kib / 1024)) MiB in $dir)"

@@ -90,9 +90,27 @@ def test_rootfs_gz_is_the_same_disk(mdir):
 def test_dom0_partition_has_its_dom0_folder(mdir):
     rc, out = sh("mdir", "-/", "-b", "-i", os.path.join(mdir, "full.img") + "@@513M", "::/dom0")
     assert rc == 0, out
-    assert out.split() == ["::/dom0/README.txt", "::/dom0/linux_pv_domu/",
-                           "::/dom0/linux_pv_domu.cfg", "::/dom0/linux_pv_domu/Image",
+    # The original's four configs first, in its order (xu config_list shows the
+    # directory's order), then the rest sorted.
+    assert out.split() == ["::/dom0/rpi_5_domd.cfg", "::/dom0/rpi_5_domu.cfg",
+                           "::/dom0/helloworld_xen-arm64.cfg", "::/dom0/linux_pv_domu.cfg",
+                           "::/dom0/README.txt", "::/dom0/helloworld_xen-arm64",
+                           "::/dom0/jitter.bin", "::/dom0/jitter.cfg", "::/dom0/linux_pv_domu/",
+                           "::/dom0/z_blinky.bin", "::/dom0/z_sync.bin",
+                           "::/dom0/linux_pv_domu/Image",
                            "::/dom0/linux_pv_domu/initramfs.cpio.gz"]
+
+
+def test_small_guests_are_arm64_images_of_a_few_kib(mdir):
+    """Raw binaries with an arm64 Image header, as Xen's and xu's loaders take them."""
+    for name in ["z_blinky.bin", "z_sync.bin", "helloworld_xen-arm64", "jitter.bin"]:
+        path = os.path.join(mdir, "dom0part", "dom0", name)
+        with open(path, "rb") as f:
+            data = f.read()
+        assert data[56:60] == b"ARM\x64", name
+        assert int.from_bytes(data[8:16], "little") == 0  # text_offset: the start of RAM
+        image_size = int.from_bytes(data[16:24], "little")
+        assert len(data) < image_size < 1 << 20, (name, len(data), image_size)
 
 
 def test_same_inputs_give_the_same_image(mdir):

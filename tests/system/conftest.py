@@ -72,7 +72,8 @@ def boot(request, image, results_dir, name):
     m = Machine(image, os.path.join(results_dir, f"console-{name}.log"),
                 flash=request.config.getoption("--flash"), rootfs=rootfs,
                 domd_root=getattr(request.module, "DOMD_ROOT", "usb"),
-                uplink=f"restrict=on,guestfwd=tcp:{UPLINK_ADDR}:80-tcp:127.0.0.1:{server['port']}")
+                uplink=f"restrict=on,guestfwd=tcp:{UPLINK_ADDR}:80-tcp:127.0.0.1:{server['port']}",
+                extra_args=getattr(request.module, "QEMU_ARGS", ()))
     try:
         stages = m.boot()
     except BaseException:
