@@ -56,18 +56,25 @@ static void write_map(const struct boot_plan *plan, FILE *out)
                 l->taken[i].size_bytes / 1024, l->taken[i].what);
 }
 
+/*
+ * How a failed check stops the boot. u-boot 2023.01's hush does not end a
+ * script at an `exit` inside `if` (it goes on to the next line), so the flag
+ * also keeps the final booti from starting Xen on a half-made tree.
+ */
+#define STOP "setenv pixen_stop 1; exit"
+
 static void write_load(const struct boot_module *m, unsigned index, FILE *out)
 {
     fprintf(out, "\n# %s: %" PRIu64 " bytes when built, room for %" PRIu64 "\n", m->role,
             m->file_bytes, m->slot_bytes);
     fprintf(out,
             "if load " LOAD_FROM " 0x%" PRIx64 " %s; then true; else\n"
-            "    echo \"pixen: cannot load %s\"; exit; fi\n",
+            "    echo \"pixen: cannot load %s\"; " STOP "; fi\n",
             m->addr, m->file, m->file);
     fprintf(out,
             "if itest 0x${filesize} -gt 0x%" PRIx64 "; then\n"
             "    echo \"pixen: %s (0x${filesize} bytes) outgrew its room of 0x%" PRIx64
-            " bytes: rebuild boot.scr\"; exit; fi\n",
+            " bytes: rebuild boot.scr\"; " STOP "; fi\n",
             m->slot_bytes, m->file, m->slot_bytes);
     fprintf(out, "setenv pixen_size%u 0x${filesize}\n", index);
 }
@@ -165,13 +172,13 @@ static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_e
         fprintf(out, "\n# %s takes %s (dtdev in %s)\n", d->config->name, dev->path, d->config_file);
         fprintf(out,
                 "if fdt set %s xen,passthrough; then true; else\n"
-                "    echo \"pixen: the firmware device tree has no %s for %s\"; exit; fi\n",
+                "    echo \"pixen: the firmware device tree has no %s for %s\"; " STOP "; fi\n",
                 dev->path, dev->path, d->config->name);
         if (!dev->irqs_from_map)
             continue;
         fprintf(out,
                 "if fdt get value pixen_gic %s phandle; then true; else\n"
-                "    echo \"pixen: the firmware device tree has no GIC at %s\"; exit; fi\n",
+                "    echo \"pixen: the firmware device tree has no GIC at %s\"; " STOP "; fi\n",
                 dev->gic_path, dev->gic_path);
         fprintf(out, "fdt set %s interrupt-parent <${pixen_gic}>\n", dev->path);
         fprintf(out, "fdt set %s interrupts <", dev->path);
@@ -194,7 +201,7 @@ static int write_platform_edit(const struct platform *p, const char *key,
     fprintf(out, "\n# %s: %s (%s)\n", n->path, why, key);
     fprintf(out,
             "if fdt set %s %s; then true; else\n"
-            "    echo \"pixen: the firmware device tree has no %s (%s)\"; exit; fi\n",
+            "    echo \"pixen: the firmware device tree has no %s (%s)\"; " STOP "; fi\n",
             n->path, edit, n->path, key);
     return 0;
 }
@@ -228,19 +235,20 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     fprintf(out, "# pixen boot script for %s, written by mkboot from %s: do not edit.\n", p->name,
             p->source);
     write_map(plan, out);
-    fprintf(out, "\necho \"pixen: loading Xen and Dom0 from " LOAD_FROM "\"\n");
+    fprintf(out, "\nsetenv pixen_stop\n");
+    fprintf(out, "echo \"pixen: loading Xen and Dom0 from " LOAD_FROM "\"\n");
     for (unsigned i = 0; i < plan->n_modules; i++)
         write_load(&plan->modules[i], i, out);
 
     fprintf(out, "\n# Xen's device tree: the firmware's, with room for /chosen\n");
     fprintf(out,
             "if fdt addr ${%s}; then true; else\n"
-            "    echo 'pixen: no firmware device tree at ${%s}'; exit; fi\n",
+            "    echo 'pixen: no firmware device tree at ${%s}'; " STOP "; fi\n",
             p->fdt_var, p->fdt_var);
     fprintf(out,
             "if fdt move ${%s} 0x%" PRIx64 " 0x%" PRIx64 "; then true; else\n"
             "    echo \"pixen: the firmware device tree is larger than 0x%" PRIx64
-            " bytes (fdt_max_kib)\"; exit; fi\n",
+            " bytes (fdt_max_kib)\"; " STOP "; fi\n",
             p->fdt_var, plan->fdt_addr, plan->fdt_bytes, p->fdt_max_bytes);
     fprintf(out, "fdt addr 0x%" PRIx64 "\n", plan->fdt_addr);
     for (unsigned i = 0; i < plan->n_domains; i++)
@@ -259,8 +267,12 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
         if (write_domain_node(plan, &plan->domains[i], out, err) < 0)
             return -1;
 
-    fprintf(out, "\necho \"pixen: starting Xen\"\n");
-    fprintf(out, "booti 0x%" PRIx64 " - 0x%" PRIx64 "\n", plan->modules[0].addr, plan->fdt_addr);
-    fprintf(out, "echo \"pixen: booti of Xen failed\"\n");
+    fprintf(out, "\nif test -n \"${pixen_stop}\"; then\n"
+                 "    echo \"pixen: not starting Xen: see the message above\"\n"
+                 "else\n"
+                 "    echo \"pixen: starting Xen\"\n");
+    fprintf(out, "    booti 0x%" PRIx64 " - 0x%" PRIx64 "\n", plan->modules[0].addr,
+            plan->fdt_addr);
+    fprintf(out, "    echo \"pixen: booti of Xen failed\"\nfi\n");
     return ferror(out) ? xu_fail(err, "write error") : 0;
 }

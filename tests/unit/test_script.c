@@ -94,7 +94,7 @@ static void test_script_loads_each_file_and_boots_xen(void **state)
     char *s = render();
 
     assert_has(s, "if load ${devtype} ${devnum}:${distro_bootpart} 0x40200000 xen; then true; "
-                  "else\n    echo \"pixen: cannot load xen\"; exit; fi\n");
+                  "else\n    echo \"pixen: cannot load xen\"; setenv pixen_stop 1; exit; fi\n");
     assert_has(s, "if itest 0x${filesize} -gt 0x200000; then\n");
     assert_has(s, "load ${devtype} ${devnum}:${distro_bootpart} 0x40600000 Image;");
     assert_has(s, "load ${devtype} ${devnum}:${distro_bootpart} 0x42400000 "
@@ -112,7 +112,17 @@ static void test_script_loads_each_file_and_boots_xen(void **state)
                   "pixen.note=\"a $b\"'\n");
     assert_has(s, "fdt set /chosen/module@42400000 compatible \"multiboot,ramdisk\" "
                   "\"multiboot,module\"\n");
-    assert_has(s, "booti 0x40200000 - 0x40400000\n");
+    /*
+     * A failed check sets pixen_stop (u-boot's exit inside an if does not end the
+     * script), which the script clears first and tests before starting Xen.
+     */
+    assert_has(s, "\nsetenv pixen_stop\necho \"pixen: loading Xen");
+    assert_has(s, "if test -n \"${pixen_stop}\"; then\n"
+                  "    echo \"pixen: not starting Xen: see the message above\"\n"
+                  "else\n"
+                  "    echo \"pixen: starting Xen\"\n"
+                  "    booti 0x40200000 - 0x40400000\n"
+                  "    echo \"pixen: booti of Xen failed\"\nfi\n");
     /* The map in the header names what lies where. */
     assert_has(s, "#   0x040000000    1024 KiB  firmware device tree\n");
     assert_has(s, "#   0x040600000   30720 KiB  dom0 kernel (Image)\n");
@@ -164,13 +174,13 @@ static void test_nodes_the_platform_keeps_for_guests_or_switches_off(void **stat
     const char *guest_lines =
         "\n# /pl061@9030000: kept from Dom0 for the guests it creates (guest_devices)\n"
         "if fdt set /pl061@9030000 xen,passthrough; then true; else\n"
-        "    echo \"pixen: the firmware device tree has no /pl061@9030000 (guest_devices)\"; exit; "
-        "fi\n";
+        "    echo \"pixen: the firmware device tree has no /pl061@9030000 (guest_devices)\"; "
+        "setenv pixen_stop 1; exit; fi\n";
     const char *disabled_lines =
         "\n# /gpio-keys: would use a device kept for guests (disabled_nodes)\n"
         "if fdt set /gpio-keys status disabled; then true; else\n"
-        "    echo \"pixen: the firmware device tree has no /gpio-keys (disabled_nodes)\"; exit; "
-        "fi\n";
+        "    echo \"pixen: the firmware device tree has no /gpio-keys (disabled_nodes)\"; "
+        "setenv pixen_stop 1; exit; fi\n";
     struct xu_err err = {{0}};
     char *s, *text = NULL;
     size_t len = 0;
