@@ -323,6 +323,8 @@ bench: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img $(M)/rootfs.img
 	    --rootfs $(M)/rootfs.img --results $(M)/results
 	$(PY) bench/create.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
 	    --rootfs $(M)/rootfs.img --results $(M)/results
+	$(PY) bench/guests.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
+	    --rootfs $(M)/rootfs.img --results $(M)/results
 .PHONY: bench
 
 test: check-format test-unit $(B)/aarch64.stamp

@@ -4,7 +4,9 @@
  *
  * Output comes from xenconsoled's log of the domain (see conlog.h), never
  * from the pty; the pty carries input only, and whatever arrives on it is
- * read and dropped so that xenconsoled never has to hold it back.
+ * read and dropped so that xenconsoled never has to hold it back. When xu
+ * monitor cuts the log, the session reads the old file to its end and goes
+ * on in the new one: positions are offsets in the whole stream (logspan.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 
 #include "commands.h"
 #include "conlog.h"
+#include "logspan.h"
 
 #define DETACH_KEY  0x1d /* Ctrl-] */
 #define TICK_MS     200  /* how often the domain's life is checked */
@@ -45,12 +48,15 @@ struct session {
     struct hv *hv;
     uint32_t domid;
     int log_fd, pty_fd, notify_fd;
-    char tty_path[64]; /* the pty xenconsoled gave the console */
-    uint64_t shown;
+    char tty_path[64];  /* the pty xenconsoled gave the console */
+    char log_path[512]; /* the current log file; log_fd may still be an older one */
+    uint64_t file_base; /* the stream offset of log_fd's first byte */
+    uint64_t shown;     /* a stream offset */
     bool tty, input_open, warned_full;
     struct termios saved;
     char pending[PENDING_BYTES];
     size_t n_pending, dropped;
+    char *dropped_note; /* output lost before this session, said after "Attached" */
 };
 
 static uint64_t now_ms(void)
@@ -85,6 +91,27 @@ static bool write_out(const char *buf, size_t len)
     return true;
 }
 
+/*
+ * At the end of log_fd: if the log's name now holds another file (xu monitor
+ * cut it and xenconsoled started anew), goes on in that one. xenconsoled has
+ * closed the old file before it makes the new, so the old one is whole.
+ */
+static bool next_file(struct session *s)
+{
+    struct stat cur, old;
+    int fd;
+
+    if (stat(s->log_path, &cur) < 0 || fstat(s->log_fd, &old) < 0 || cur.st_ino == old.st_ino)
+        return false;
+    fd = open(s->log_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(s->log_fd);
+    s->log_fd = fd;
+    s->file_base += (uint64_t)old.st_size;
+    return true;
+}
+
 /* Copies what the log has beyond what was shown; says whether there was any. */
 static bool show_new_output(struct session *s)
 {
@@ -92,12 +119,14 @@ static bool show_new_output(struct session *s)
     ssize_t n;
     bool any = false;
 
-    while ((n = pread(s->log_fd, buf, sizeof(buf), (off_t)s->shown)) > 0) {
-        if (!write_out(buf, (size_t)n))
-            return any;
-        s->shown += (uint64_t)n;
-        any = true;
-    }
+    do {
+        while ((n = pread(s->log_fd, buf, sizeof(buf), (off_t)(s->shown - s->file_base))) > 0) {
+            if (!write_out(buf, (size_t)n))
+                return any;
+            s->shown += (uint64_t)n;
+            any = true;
+        }
+    } while (next_file(s));
     return any;
 }
 
@@ -271,13 +300,57 @@ static void run_session(struct session *s)
     }
 }
 
+/*
+ * Where this session starts: after what was shown last time, in the part cut
+ * off the log (.0) if it is still there, saying what no file holds any more.
+ */
+static int resume(struct session *s, const char *name, const char *log)
+{
+    char prev[520];
+    struct stat cur, old;
+    struct log_resume r;
+
+    snprintf(s->log_path, sizeof(s->log_path), "%s", log);
+    conlog_prev_path(name, prev, sizeof(prev));
+    if (fstat(s->log_fd, &cur) < 0)
+        return -1;
+    if (stat(prev, &old) < 0)
+        old.st_size = 0;
+    r = log_resume_at(conlog_position(s->domid), conlog_base(s->domid), (uint64_t)old.st_size,
+                      (uint64_t)cur.st_size);
+    if (r.from_prev) {
+        int fd = open(prev, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+            /* Cut again just now: what it held is gone too. */
+            r.dropped_bytes += (uint64_t)old.st_size - r.file_offset;
+            r.file_base = conlog_base(s->domid);
+            r.file_offset = 0;
+        } else {
+            close(s->log_fd);
+            s->log_fd = fd;
+        }
+    }
+    s->file_base = r.file_base;
+    s->shown = r.file_base + r.file_offset;
+    if (r.dropped_bytes) {
+        char msg[160];
+
+        snprintf(msg, sizeof(msg),
+                 "xu: %llu bytes of output were dropped before you attached: Dom0 keeps "
+                 "only each domain's recent output",
+                 (unsigned long long)r.dropped_bytes);
+        s->dropped_note = strdup(msg);
+    }
+    return 0;
+}
+
 int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
     struct session s = {
         .hv = hv, .domid = domid, .log_fd = -1, .pty_fd = -1, .notify_fd = -1, .input_open = true};
     struct domain_info info;
     char log[512];
-    struct stat st;
     bool gone;
 
     if (domid == 0)
@@ -294,13 +367,15 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
         close(s.pty_fd);
         return -1;
     }
-    s.shown = conlog_position(domid);
-    /* A log shorter than what was shown is a new one: show it from the start. */
-    if (fstat(s.log_fd, &st) == 0 && (uint64_t)st.st_size < s.shown)
-        s.shown = 0;
+    if (resume(&s, info.name, log) < 0) {
+        close(s.pty_fd);
+        close(s.log_fd);
+        return xu_fail(err, "%s: %s", log, strerror(errno));
+    }
+    /* The folder, not the file: a cut puts a new file under the same name. */
     s.notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (s.notify_fd >= 0)
-        inotify_add_watch(s.notify_fd, log, IN_MODIFY);
+        inotify_add_watch(s.notify_fd, CONLOG_DIR, IN_MODIFY | IN_CREATE);
     s.tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &s.saved) == 0;
 
     signal(SIGINT, on_signal);
@@ -308,6 +383,9 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
     signal(SIGHUP, on_signal);
     signal(SIGPIPE, SIG_IGN);
     fputs("Attached to a domain console\n", stdout);
+    if (s.dropped_note)
+        fprintf(stdout, "%s\n", s.dropped_note);
+    free(s.dropped_note);
     fflush(stdout);
     if (s.tty) {
         struct termios raw = s.saved;

@@ -3,15 +3,20 @@
  * off, reboots or crashes, it does what the domain's on_poweroff, on_reboot
  * or on_crash asks: destroy it, restart it from its config, or keep it.
  * (xl leaves a process per domain behind for this; one is enough.)
+ * Every few seconds it also cuts the console logs that have grown past
+ * their cap (conlog.h), so a chatty guest cannot fill Dom0's log space.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "commands.h"
+#include "conlog.h"
 #include "create.h"
 #include "domcfg.h"
 #include "domxs.h"
@@ -142,21 +147,68 @@ static void scan(struct hv *hv)
             handle(hv, &domains[i]);
 }
 
+#define LOG_CHECK_MS 2000
+
+static void cut_logs(struct hv *hv, uint64_t cut_bytes)
+{
+    struct xu_err err;
+    size_t n;
+
+    if (hv_list(hv, domains, HV_MAX_DOMAINS, &n, &err) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char log[512];
+        struct stat st;
+
+        if (domains[i].domid == 0 || !domains[i].has_name)
+            continue;
+        conlog_path(domains[i].name, log, sizeof(log));
+        if (stat(log, &st) < 0 || (uint64_t)st.st_size <= cut_bytes)
+            continue;
+        if (conlog_cut(domains[i].name, domains[i].domid, &err) < 0)
+            note("cannot cut the console log of %s: %s", domains[i].name, err.msg);
+        else
+            note("cut the console log of %s at %llu bytes (its output so far: %llu)",
+                 domains[i].name, (unsigned long long)st.st_size,
+                 (unsigned long long)conlog_base(domains[i].domid));
+    }
+}
+
 int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
-    (void)argc;
-    (void)argv;
+    uint64_t cut_bytes = CONLOG_CUT_BYTES;
+
+    if (argc == 2 && strcmp(argv[0], "--log-cut-kib") == 0) {
+        char *end;
+        unsigned long kib = strtoul(argv[1], &end, 10);
+
+        if (*end || end == argv[1] || kib == 0 || kib > (1ul << 20))
+            return xu_fail(err, "--log-cut-kib: expected KiB from 1 to 1048576, got \"%s\"",
+                           argv[1]);
+        cut_bytes = (uint64_t)kib << 10;
+    } else if (argc) {
+        return usage_error(find_command("monitor"), err, "unexpected arguments");
+    }
     /* xenstored fires @releaseDomain when a domain shuts down, crashes or dies. */
     if (!xs_watch(hv->xs, "@releaseDomain", "xu-monitor"))
         return xu_fail(err, "cannot watch @releaseDomain: %s", strerror(errno));
-    note("watching domains");
+    note("watching domains; console logs are cut past %llu KiB",
+         (unsigned long long)(cut_bytes >> 10));
     for (;;) {
-        unsigned int n;
-        char **event = xs_read_watch(hv->xs, &n);
+        struct pollfd watch = {.fd = xs_fileno(hv->xs), .events = POLLIN};
+        int ready = poll(&watch, 1, LOG_CHECK_MS);
 
-        if (!event)
-            return xu_fail(err, "lost xenstored: %s", strerror(errno));
-        free(event);
-        scan(hv);
+        if (ready < 0 && errno != EINTR)
+            return xu_fail(err, "cannot wait for xenstored: %s", strerror(errno));
+        if (ready > 0) {
+            unsigned int n;
+            char **event = xs_read_watch(hv->xs, &n);
+
+            if (!event)
+                return xu_fail(err, "lost xenstored: %s", strerror(errno));
+            free(event);
+            scan(hv);
+        }
+        cut_logs(hv, cut_bytes);
     }
 }

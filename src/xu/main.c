@@ -44,8 +44,13 @@ static const struct command xu_commands[] = {
      "Joins vifs to their bridge, gives disk files a loop device, and undoes both\n"
      "when the guest goes.",
      0, 0, 0},
-    {"monitor", cmd_monitor, "Act on domains that power off, reboot or crash (run by init)", "",
-     "Applies each domain's on_poweroff, on_reboot and on_crash.", 0, 0, 1},
+    {"monitor", cmd_monitor,
+     "Act on domains that power off, reboot or crash, and cut their console logs (run by init)",
+     "[--log-cut-kib N]",
+     "Applies each domain's on_poweroff, on_reboot and on_crash.\n"
+     "--log-cut-kib N  a console log past N KiB is moved aside as .log.0 and started\n"
+     "                 again, so each domain keeps its last N to 2N KiB (512)",
+     0, 2, 1},
     {"help", cmd_help, "Show the commands, or one command's usage", "[COMMAND]", NULL, 0, 1, 0},
 };
 

@@ -15,17 +15,28 @@
 
 #define CONLOG_DIR       "/var/log/xen/console" /* xenconsoled's --log-dir */
 #define CONLOG_STATE_DIR "/run/xu/console"
+#define CONLOG_PID_FILE  "/run/xen/xenconsoled.pid"
+/* A log past this is cut (see logspan.h): each domain keeps its last CUT to 2 x CUT bytes. */
+#define CONLOG_CUT_BYTES (512u << 10)
 
-/* The log file of the domain named `name`. */
+/* The log file of the domain named `name`, and the part cut off it last (".0"). */
 void conlog_path(const char *name, char *path, size_t size);
+void conlog_prev_path(const char *name, char *path, size_t size);
 
 /* Before a new domain's console connects: keep the old log as .1, start from 0. */
 int conlog_start(const char *name, uint32_t domid, struct xu_err *err);
 /* After a failed create: drop the new log and put the previous one back. */
 void conlog_abandon(const char *name);
-/* How much of the log has been shown; 0 if nothing is recorded. */
+/* How much of the output has been shown, as a stream offset; 0 if nothing is recorded. */
 uint64_t conlog_position(uint32_t domid);
 void conlog_save(uint32_t domid, uint64_t offset);
+/* The stream offset of the current log file's first byte: what cuts have moved aside. */
+uint64_t conlog_base(uint32_t domid);
+/*
+ * Moves the log aside as .0 (the older .0 goes), has xenconsoled start a new
+ * one and records the new base. Run by xu monitor only, one cut at a time.
+ */
+int conlog_cut(const char *name, uint32_t domid, struct xu_err *err);
 void conlog_forget(uint32_t domid);
 
 #endif
