@@ -221,6 +221,47 @@ static void test_static_memory_for_boot_time_domains(void **state)
                  ":3: direct_map needs static_mem: a 1:1 domain owns fixed host RAM");
 }
 
+/* The configs the build puts on the card, as xu will read them (their images stand in). */
+static void test_the_shipped_small_guest_configs(void **state)
+{
+    static const struct {
+        const char *file, *name, *kernel;
+    } shipped[] = {
+        {"platform/qemu/guests/rpi_5_domd.cfg", "rpi_5_domd", "z_blinky.bin"},
+        {"guests/rpi_5_domu/rpi_5_domu.cfg", "rpi_5_domu", "z_sync.bin"},
+        {"guests/helloworld_xen-arm64/helloworld_xen-arm64.cfg", "helloworld_xen-arm64",
+         "helloworld_xen-arm64"},
+        {"guests/jitter/jitter.cfg", "jitter", "jitter.bin"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+        struct xu_err err = {{0}};
+        char path[512], kernel[512];
+        const char *dir;
+
+        write_temp(shipped[i].kernel, "image");
+        dir = temp_dir();
+        snprintf(path, sizeof(path), "%s/%s", SOURCE_ROOT, shipped[i].file);
+        snprintf(kernel, sizeof(kernel), "%s/%s", dir, shipped[i].kernel);
+        if (domcfg_load(path, dir, &dc, &err) != 0)
+            fail_msg("%s: %s", shipped[i].file, err.msg);
+        assert_string_equal(dc.name, shipped[i].name);
+        assert_string_equal(dc.kernel.path, kernel);
+        /* As the original's: 16 MiB and one vCPU. */
+        assert_int_equal(dc.memory_mib, 16);
+        assert_int_equal(dc.vcpus, 1);
+    }
+    /* The blinky's GPIO page, where its command line says the LED is. */
+    write_temp("z_blinky.bin", "image");
+    assert_int_equal(domcfg_load(SOURCE_ROOT "/platform/qemu/guests/rpi_5_domd.cfg", temp_dir(),
+                                 &dc, &(struct xu_err){{0}}),
+                     0);
+    assert_int_equal(dc.n_iomem, 1);
+    assert_int_equal(dc.iomem[0].start_pfn, 0x9030);
+    assert_int_equal(dc.iomem[0].gfn, 0x9030);
+    assert_string_equal(dc.cmdline, "led=pl061,0x09030000,0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_files_resolve_against_the_config_or_a_given_folder),
         cmocka_unit_test(test_defaults_are_libxl_s),
         cmocka_unit_test(test_the_original_guests),
+        cmocka_unit_test(test_the_shipped_small_guest_configs),
         cmocka_unit_test(test_root_and_extra_make_the_command_line),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_files_must_be_readable),
