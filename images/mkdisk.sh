@@ -86,17 +86,27 @@ format_vfat() {
     local order="$work/order.$name"
     : >"$order"
     if [ -f "$staged/.card-order" ]; then
-        while IFS= read -r rel; do
+        # One path a line, as find prints them (no ./, no trailing /), each folder before
+        # what it holds; a last line without its newline counts too.
+        while IFS= read -r rel || [ -n "$rel" ]; do
+            rel=${rel#./}
+            rel=${rel%/}
+            [ -n "$rel" ] || continue
             [ -e "$staged/$rel" ] || die "partition $name: .card-order names $rel, which $dir lacks"
-            printf '%s\n' "$rel"
-        done <"$staged/.card-order" >"$order"
+            grep -qxF -- "$rel" "$order" && die "partition $name: .card-order names $rel twice"
+            case "$rel" in */*) grep -qxF -- "${rel%/*}" "$order" ||
+                die "partition $name: .card-order names $rel before its folder ${rel%/*}" ;;
+            esac
+            printf '%s\n' "$rel" >>"$order"
+        done <"$staged/.card-order"
         rm "$staged/.card-order"
     fi
     while IFS= read -r rel; do
         if [ -d "$staged/$rel" ]; then
-            mmd -i "$img@@${start_mib}M" "::/$rel" 2>"$work/mcopy.err" || break
+            mmd -i "$img@@${start_mib}M" "::/$rel" </dev/null 2>"$work/mcopy.err" || break
         else
-            mcopy -m -Q -i "$img@@${start_mib}M" "$staged/$rel" "::/$rel" 2>"$work/mcopy.err" || break
+            mcopy -m -Q -i "$img@@${start_mib}M" "$staged/$rel" "::/$rel" </dev/null 2>"$work/mcopy.err" ||
+                break
         fi
     done < <(cat "$order"; (cd "$staged" && find . -mindepth 1) | sed 's|^\./||' | LC_ALL=C sort |
         grep -vxF -f "$order")

@@ -32,6 +32,9 @@ void con_init(void)
 
 void con_write(const char *s, size_t len)
 {
+    /* A fault before the console is up has no one to tell. */
+    if (!ring)
+        xen_shutdown(SHUTDOWN_crash);
     while (len) {
         uint32_t prod = ring->out_prod, space, n;
 

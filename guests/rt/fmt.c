@@ -10,11 +10,12 @@ struct spec {
     int size;      /* 0 int, 1 long, 2 long long / size_t */
 };
 
-static size_t text_len(const char *s)
+/* Its length, reading no further than `max` bytes (a %.*s may not be terminated). */
+static size_t text_len(const char *s, size_t max)
 {
     size_t n = 0;
 
-    while (s[n])
+    while (n < max && s[n])
         n++;
     return n;
 }
@@ -30,7 +31,7 @@ static int pad(fmt_sink sink, void *ctx, char c, unsigned n)
 static int field(fmt_sink sink, void *ctx, const struct spec *sp, const char *sign,
                  const char *body, size_t len)
 {
-    size_t sign_len = text_len(sign), total = sign_len + len;
+    size_t sign_len = text_len(sign, SIZE_MAX), total = sign_len + len;
     unsigned fill = sp->width > total ? sp->width - (unsigned)total : 0;
     int n = 0;
 
@@ -137,10 +138,8 @@ int fmt_v(fmt_sink sink, void *ctx, const char *fmt, va_list ap)
 
             if (!s)
                 s = "(null)";
-            size_t len = text_len(s);
+            size_t len = text_len(s, sp.precision >= 0 ? (size_t)sp.precision : SIZE_MAX);
 
-            if (sp.precision >= 0 && (size_t)sp.precision < len)
-                len = (size_t)sp.precision;
             sp.zero = false;
             total += field(sink, ctx, &sp, "", s, len);
             break;

@@ -24,6 +24,7 @@
 #define TCR_WBWA      ((1ull << 8) | (1ull << 10))
 #define TCR_SH_INNER  (3ull << 12)
 #define TCR_EPD1      (1ull << 23)
+#define TCR_TG1_4K    (2ull << 30) /* unused (EPD1), but not left at a reserved value */
 #define TCR_IPS_SHIFT 32
 #define SCTLR_M       (1ull << 0)
 #define SCTLR_A       (1ull << 1)
@@ -64,7 +65,7 @@ void mmu_enable(void)
     invalidate(level2_low, sizeof(level2_low));
 
     sysreg_write(mair_el1, MAIR_VALUE);
-    sysreg_write(tcr_el1, TCR_T0SZ_39 | TCR_WBWA | TCR_SH_INNER | TCR_EPD1 |
+    sysreg_write(tcr_el1, TCR_T0SZ_39 | TCR_WBWA | TCR_SH_INNER | TCR_EPD1 | TCR_TG1_4K |
                               ((parange > 5 ? 5 : parange) << TCR_IPS_SHIFT));
     sysreg_write(ttbr0_el1, (uint64_t)level1);
     isb();

@@ -181,6 +181,9 @@ void sched_run(void (*first)(void *), void *arg)
             continue;
         if (!alive)
             guest_poweroff();
+        /* Only threads give semaphores: with none ready or asleep, no one ever will. */
+        if (next == NO_DEADLINE)
+            guest_panic("deadlock: every thread waits on a semaphore");
         idle_until(next);
     }
 }

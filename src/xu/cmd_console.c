@@ -48,15 +48,16 @@ struct session {
     struct hv *hv;
     uint32_t domid;
     int log_fd, pty_fd, notify_fd;
-    char tty_path[64];  /* the pty xenconsoled gave the console */
-    char log_path[512]; /* the current log file; log_fd may still be an older one */
-    uint64_t file_base; /* the stream offset of log_fd's first byte */
-    uint64_t shown;     /* a stream offset */
+    char tty_path[64];   /* the pty xenconsoled gave the console */
+    char log_path[512];  /* the current log file; log_fd may still be an older one */
+    char prev_path[520]; /* what the last cut moved aside */
+    uint64_t file_base;  /* the stream offset of log_fd's first byte */
+    uint64_t shown;      /* a stream offset */
     bool tty, input_open, warned_full;
     struct termios saved;
     char pending[PENDING_BYTES];
     size_t n_pending, dropped;
-    char *dropped_note; /* output lost before this session, said after "Attached" */
+    uint64_t dropped_before; /* output no file held any more when the session began */
 };
 
 static uint64_t now_ms(void)
@@ -91,24 +92,61 @@ static bool write_out(const char *buf, size_t len)
     return true;
 }
 
+static bool domain_alive(struct session *s);
+static void say(const struct session *s, const char *text);
+
+static void say_dropped(const struct session *s, uint64_t bytes, const char *when)
+{
+    char msg[160];
+
+    snprintf(msg, sizeof(msg),
+             "xu: %llu bytes of output were dropped%s: Dom0 keeps only each domain's recent "
+             "output",
+             (unsigned long long)bytes, when);
+    say(s, msg);
+}
+
 /*
- * At the end of log_fd: if the log's name now holds another file (xu monitor
- * cut it and xenconsoled started anew), goes on in that one. xenconsoled has
- * closed the old file before it makes the new, so the old one is whole.
+ * At the end of log_fd: if xu monitor has cut the log, goes on in the file
+ * that follows it in the stream (the cut part, .log.0, when the reader has
+ * fallen more than a cut behind; else the file under the log's name), once
+ * the monitor has recorded where that file starts (conlog_file_base).
  */
 static bool next_file(struct session *s)
 {
-    struct stat cur, old;
+    struct stat name, old, prev, got;
+    uint64_t base, start, end_old;
+    bool from_prev = false;
     int fd;
 
-    if (stat(s->log_path, &cur) < 0 || fstat(s->log_fd, &old) < 0 || cur.st_ino == old.st_ino)
+    if (stat(s->log_path, &name) < 0 || fstat(s->log_fd, &old) < 0 || name.st_ino == old.st_ino)
         return false;
-    fd = open(s->log_path, O_RDONLY | O_CLOEXEC);
+    /* xenconsoled has closed it before making the new one: what is left of it is final. */
+    if (s->shown - s->file_base < (uint64_t)old.st_size)
+        return true;
+    /* A cut under way, or the name taken by a new domain: not now. */
+    if (conlog_file_base(s->domid, (uint64_t)name.st_ino, &base) < 0 || !domain_alive(s))
+        return false;
+    end_old = s->file_base + (uint64_t)old.st_size;
+    start = base;
+    if (stat(s->prev_path, &prev) == 0 && prev.st_ino != old.st_ino && prev.st_ino != name.st_ino &&
+        (uint64_t)prev.st_size <= base) {
+        from_prev = true;
+        start = base - (uint64_t)prev.st_size;
+    }
+    fd = open(from_prev ? s->prev_path : s->log_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
+    if (fstat(fd, &got) < 0 || got.st_ino != (from_prev ? prev.st_ino : name.st_ino)) {
+        close(fd);
+        return false;
+    }
+    if (start > end_old)
+        say_dropped(s, start - end_old, " while you were behind");
     close(s->log_fd);
     s->log_fd = fd;
-    s->file_base += (uint64_t)old.st_size;
+    s->file_base = start;
+    s->shown = start;
     return true;
 }
 
@@ -126,7 +164,7 @@ static bool show_new_output(struct session *s)
             s->shown += (uint64_t)n;
             any = true;
         }
-    } while (next_file(s));
+    } while (n == 0 && next_file(s));
     return any;
 }
 
@@ -183,21 +221,6 @@ static bool domain_alive(struct session *s)
     struct xu_err ignored;
 
     return hv_info(s->hv, s->domid, &info, &ignored) == 0 && !(info.flags & DOMINF_DYING);
-}
-
-static int open_log(const char *path, struct xu_err *err)
-{
-    for (unsigned waited = 0;; waited += 20) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-        if (fd >= 0 || errno != ENOENT || waited >= LOG_WAIT_MS) {
-            if (fd < 0)
-                xu_fail(err, "%s: %s (is xenconsoled logging with --log=guest?)", path,
-                        strerror(errno));
-            return fd;
-        }
-        usleep(20 * 1000);
-    }
 }
 
 /* Opens the pty xenconsoled names in console/tty; -1 (quietly) if there is none. */
@@ -300,49 +323,62 @@ static void run_session(struct session *s)
     }
 }
 
+/* Opens `path` and says whether it is still the file `want` was. */
+static int open_same(const char *path, const struct stat *want)
+{
+    struct stat got;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0 && (fstat(fd, &got) < 0 || got.st_ino != want->st_ino)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /*
  * Where this session starts: after what was shown last time, in the part cut
- * off the log (.0) if it is still there, saying what no file holds any more.
+ * off the log (.log.0) if it still holds that, saying what no file holds any
+ * more. The files and the record of where they start are read again until
+ * they agree, so a cut that happens meanwhile is not taken half-done.
  */
-static int resume(struct session *s, const char *name, const char *log)
+static int resume(struct session *s, struct xu_err *err)
 {
-    char prev[520];
-    struct stat cur, old;
-    struct log_resume r;
+    for (unsigned waited = 0;; waited += 20) {
+        struct stat cur, prev, again;
+        uint64_t base, base_again;
+        bool have_prev;
 
-    snprintf(s->log_path, sizeof(s->log_path), "%s", log);
-    conlog_prev_path(name, prev, sizeof(prev));
-    if (fstat(s->log_fd, &cur) < 0)
-        return -1;
-    if (stat(prev, &old) < 0)
-        old.st_size = 0;
-    r = log_resume_at(conlog_position(s->domid), conlog_base(s->domid), (uint64_t)old.st_size,
-                      (uint64_t)cur.st_size);
-    if (r.from_prev) {
-        int fd = open(prev, O_RDONLY | O_CLOEXEC);
+        if (stat(s->log_path, &cur) < 0) {
+            if (errno != ENOENT)
+                return xu_fail(err, "%s: %s", s->log_path, strerror(errno));
+        } else if (conlog_file_base(s->domid, (uint64_t)cur.st_ino, &base) == 0) {
+            have_prev = stat(s->prev_path, &prev) == 0 && prev.st_ino != cur.st_ino;
+            if (stat(s->log_path, &again) == 0 && again.st_ino == cur.st_ino &&
+                conlog_file_base(s->domid, (uint64_t)cur.st_ino, &base_again) == 0 &&
+                base_again == base) {
+                struct log_resume r =
+                    log_resume_at(conlog_position(s->domid), base,
+                                  have_prev ? (uint64_t)prev.st_size : 0, (uint64_t)again.st_size);
 
-        if (fd < 0) {
-            /* Cut again just now: what it held is gone too. */
-            r.dropped_bytes += (uint64_t)old.st_size - r.file_offset;
-            r.file_base = conlog_base(s->domid);
-            r.file_offset = 0;
-        } else {
-            close(s->log_fd);
-            s->log_fd = fd;
+                s->log_fd =
+                    open_same(r.from_prev ? s->prev_path : s->log_path, r.from_prev ? &prev : &cur);
+                if (s->log_fd >= 0) {
+                    s->file_base = r.file_base;
+                    s->shown = r.file_base + r.file_offset;
+                    s->dropped_before = r.dropped_bytes;
+                    return 0;
+                }
+            }
         }
+        /* xenconsoled opens the log just after the pty; a cut takes a moment. */
+        if (waited >= LOG_WAIT_MS)
+            return xu_fail(err,
+                           "%s: not there, or cut and not started again (is xenconsoled "
+                           "logging with --log=guest?)",
+                           s->log_path);
+        usleep(20 * 1000);
     }
-    s->file_base = r.file_base;
-    s->shown = r.file_base + r.file_offset;
-    if (r.dropped_bytes) {
-        char msg[160];
-
-        snprintf(msg, sizeof(msg),
-                 "xu: %llu bytes of output were dropped before you attached: Dom0 keeps "
-                 "only each domain's recent output",
-                 (unsigned long long)r.dropped_bytes);
-        s->dropped_note = strdup(msg);
-    }
-    return 0;
 }
 
 int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
@@ -350,7 +386,6 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
     struct session s = {
         .hv = hv, .domid = domid, .log_fd = -1, .pty_fd = -1, .notify_fd = -1, .input_open = true};
     struct domain_info info;
-    char log[512];
     bool gone;
 
     if (domid == 0)
@@ -359,18 +394,13 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
         return -1;
     if (!info.has_name)
         return xu_fail(err, "domain %u has no name, so xenconsoled keeps no log of it", domid);
-    conlog_path(info.name, log, sizeof(log));
+    conlog_path(info.name, s.log_path, sizeof(s.log_path));
+    conlog_prev_path(info.name, s.prev_path, sizeof(s.prev_path));
     if (open_pty(&s) < 0)
         return xu_fail(err, "domain %u has no console served by xenconsoled", domid);
-    s.log_fd = open_log(log, err);
-    if (s.log_fd < 0) {
+    if (resume(&s, err) < 0) {
         close(s.pty_fd);
         return -1;
-    }
-    if (resume(&s, info.name, log) < 0) {
-        close(s.pty_fd);
-        close(s.log_fd);
-        return xu_fail(err, "%s: %s", log, strerror(errno));
     }
     /* The folder, not the file: a cut puts a new file under the same name. */
     s.notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -383,10 +413,9 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
     signal(SIGHUP, on_signal);
     signal(SIGPIPE, SIG_IGN);
     fputs("Attached to a domain console\n", stdout);
-    if (s.dropped_note)
-        fprintf(stdout, "%s\n", s.dropped_note);
-    free(s.dropped_note);
     fflush(stdout);
+    if (s.dropped_before)
+        say_dropped(&s, s.dropped_before, " before you attached");
     if (s.tty) {
         struct termios raw = s.saved;
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,11 +148,38 @@ static void scan(struct hv *hv)
             handle(hv, &domains[i]);
 }
 
-#define LOG_CHECK_MS 2000
+#define LOG_CHECK_MS     2000
+#define CUT_RETRY_S      60 /* after a failed cut of a domain's log: not every round */
+#define MAX_CUT_FAILURES 8
+
+static struct {
+    uint32_t domid;
+    time_t retry_at;
+} cut_failures[MAX_CUT_FAILURES];
+
+static bool cut_failed_lately(uint32_t domid, time_t now)
+{
+    for (unsigned i = 0; i < MAX_CUT_FAILURES; i++)
+        if (cut_failures[i].domid == domid && now < cut_failures[i].retry_at)
+            return true;
+    return false;
+}
+
+static void remember_cut_failure(uint32_t domid, time_t now)
+{
+    unsigned oldest = 0;
+
+    for (unsigned i = 1; i < MAX_CUT_FAILURES; i++)
+        if (cut_failures[i].retry_at < cut_failures[oldest].retry_at)
+            oldest = i;
+    cut_failures[oldest].domid = domid;
+    cut_failures[oldest].retry_at = now + CUT_RETRY_S;
+}
 
 static void cut_logs(struct hv *hv, uint64_t cut_bytes)
 {
     struct xu_err err;
+    time_t now = time(NULL);
     size_t n;
 
     if (hv_list(hv, domains, HV_MAX_DOMAINS, &n, &err) < 0)
@@ -160,14 +188,17 @@ static void cut_logs(struct hv *hv, uint64_t cut_bytes)
         char log[512];
         struct stat st;
 
-        if (domains[i].domid == 0 || !domains[i].has_name)
+        if (domains[i].domid == 0 || !domains[i].has_name || (domains[i].flags & DOMINF_DYING) ||
+            cut_failed_lately(domains[i].domid, now))
             continue;
         conlog_path(domains[i].name, log, sizeof(log));
         if (stat(log, &st) < 0 || (uint64_t)st.st_size <= cut_bytes)
             continue;
-        if (conlog_cut(domains[i].name, domains[i].domid, &err) < 0)
-            note("cannot cut the console log of %s: %s", domains[i].name, err.msg);
-        else
+        if (conlog_cut(domains[i].name, domains[i].domid, &err) < 0) {
+            note("cannot cut the console log of %s: %s; trying again in %d s", domains[i].name,
+                 err.msg, CUT_RETRY_S);
+            remember_cut_failure(domains[i].domid, now);
+        } else
             note("cut the console log of %s at %llu bytes (its output so far: %llu)",
                  domains[i].name, (unsigned long long)st.st_size,
                  (unsigned long long)conlog_base(domains[i].domid));

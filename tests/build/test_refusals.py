@@ -106,6 +106,38 @@ def test_partition_files_that_do_not_fit(tmp):
     assert os.listdir(tmp) == ["big"], "mkdisk left something behind"
 
 
+@pytest.mark.parametrize("order, message", [
+    ("dom0\ndom0/missing.cfg\n", ".card-order names dom0/missing.cfg, which {dir} lacks"),
+    ("dom0/a.cfg\ndom0\n", ".card-order names dom0/a.cfg before its folder dom0"),
+    ("dom0\n./dom0/\n", ".card-order names dom0 twice"),
+])
+def test_a_card_order_that_cannot_be_followed(tmp, order, message):
+    part = os.path.join(tmp, "part")
+    os.makedirs(os.path.join(part, "dom0"))
+    open(os.path.join(part, "dom0", "a.cfg"), "w").close()
+    with open(os.path.join(part, ".card-order"), "w") as f:
+        f.write(order)
+    out = os.path.join(tmp, "full.img")
+    rc, msg = sh("images/mkdisk.sh", out, f"dom0:34:{part}")
+    assert rc != 0
+    assert f"{out}: partition dom0: " + message.format(dir=part) in msg, msg
+    assert os.listdir(tmp) == ["part"], "mkdisk left something behind"
+
+
+def test_a_card_order_puts_its_files_first(tmp):
+    part = os.path.join(tmp, "part")
+    os.makedirs(os.path.join(part, "dom0"))
+    for name in ("a.cfg", "b.cfg", "c.cfg"):
+        open(os.path.join(part, "dom0", name), "w").close()
+    with open(os.path.join(part, ".card-order"), "w") as f:
+        f.write("./dom0/\ndom0/c.cfg")  # no newline at the end
+    out = os.path.join(tmp, "full.img")
+    rc, msg = sh("images/mkdisk.sh", out, f"dom0:34:{part}")
+    assert rc == 0, msg
+    rc, listing = sh("mdir", "-/", "-b", "-i", out + "@@1M", "::/")
+    assert listing.split() == ["::/dom0/", "::/dom0/c.cfg", "::/dom0/a.cfg", "::/dom0/b.cfg"]
+
+
 def lock_with(tmp, old, new):
     text = open(os.path.join(ROOT, "images/packages.lock")).read()
     line = next(l for l in text.splitlines() if l.startswith("deb libuuid1 "))

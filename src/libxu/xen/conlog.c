@@ -1,6 +1,8 @@
+#define _GNU_SOURCE /* renameat2 */
 #include "conlog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,36 +30,46 @@ static void state_path(uint32_t domid, const char *what, char *path, size_t size
     snprintf(path, size, "%s/%u.%s", CONLOG_STATE_DIR, domid, what);
 }
 
-static uint64_t read_number(uint32_t domid, const char *what)
+/* Reads up to `n` numbers; returns how many there were (0: no record). */
+static unsigned read_numbers(uint32_t domid, const char *what, uint64_t *v, unsigned n)
 {
     char path[128];
-    uint64_t v = 0;
+    unsigned got = 0;
     FILE *f;
 
     state_path(domid, what, path, sizeof(path));
     f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%" SCNu64, &v) != 1)
-            v = 0;
-        fclose(f);
-    }
-    return v;
+    if (!f)
+        return 0;
+    while (got < n && fscanf(f, "%" SCNu64, &v[got]) == 1)
+        got++;
+    fclose(f);
+    return got;
 }
 
-/* Written aside and renamed, so a reader never sees half a number. */
-static void write_number(uint32_t domid, const char *what, uint64_t v)
+/* Written aside and renamed, so a reader never sees half a record. */
+static int write_numbers(uint32_t domid, const char *what, const uint64_t *v, unsigned n,
+                         struct xu_err *err)
 {
     char path[128], tmp[136];
     FILE *f;
 
+    mkdir("/run/xu", 0755);
+    mkdir(CONLOG_STATE_DIR, 0755);
     state_path(domid, what, path, sizeof(path));
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     f = fopen(tmp, "w");
     if (!f)
-        return;
-    fprintf(f, "%" PRIu64 "\n", v);
-    if (fclose(f) == 0)
-        rename(tmp, path);
+        return xu_fail(err, "%s: %s", tmp, strerror(errno));
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "%" PRIu64 "\n", v[i]);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int saved = errno;
+
+        remove(tmp);
+        return xu_fail(err, "%s: %s", path, strerror(saved));
+    }
+    return 0;
 }
 
 int conlog_start(const char *name, uint32_t domid, struct xu_err *err)
@@ -88,21 +100,50 @@ void conlog_abandon(const char *name)
 
 uint64_t conlog_position(uint32_t domid)
 {
-    return read_number(domid, "pos");
+    uint64_t pos = 0;
+
+    read_numbers(domid, "pos", &pos, 1);
+    return pos;
 }
 
 void conlog_save(uint32_t domid, uint64_t offset)
 {
-    write_number(domid, "pos", offset);
+    struct xu_err ignored;
+
+    write_numbers(domid, "pos", &offset, 1, &ignored);
+}
+
+/*
+ * The base record is "BASE INODE": where the file with that inode starts in
+ * the stream. No record: the log has never been cut, and its file starts at 0.
+ */
+int conlog_file_base(uint32_t domid, uint64_t ino, uint64_t *base)
+{
+    uint64_t rec[2];
+    unsigned n = read_numbers(domid, "base", rec, 2);
+
+    if (n == 0) {
+        *base = 0;
+        return 0;
+    }
+    if (n != 2 || rec[1] != ino)
+        return -1;
+    *base = rec[0];
+    return 0;
 }
 
 uint64_t conlog_base(uint32_t domid)
 {
-    return read_number(domid, "base");
+    uint64_t rec[2] = {0, 0};
+
+    read_numbers(domid, "base", rec, 2);
+    return rec[0];
 }
 
-static int xenconsoled_pid(void)
+/* The pid in xenconsoled's pid file, if that process is xenconsoled still. */
+static int xenconsoled_pid(struct xu_err *err)
 {
+    char comm[64] = "", path[64];
     FILE *f = fopen(CONLOG_PID_FILE, "r");
     int pid = -1;
 
@@ -111,39 +152,66 @@ static int xenconsoled_pid(void)
             pid = -1;
         fclose(f);
     }
+    if (pid <= 0)
+        return xu_fail(err, "%s: no pid in it: is xenconsoled running?", CONLOG_PID_FILE);
+    snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+    f = fopen(path, "r");
+    if (f) {
+        if (!fgets(comm, sizeof(comm), f))
+            comm[0] = '\0';
+        fclose(f);
+    }
+    if (strncmp(comm, "xenconsoled", 11) != 0)
+        return xu_fail(err, "%s: pid %d is not xenconsoled (it has gone?)", CONLOG_PID_FILE, pid);
     return pid;
 }
 
 int conlog_cut(const char *name, uint32_t domid, struct xu_err *err)
 {
     char log[512], prev[520];
-    struct stat st;
-    int pid = xenconsoled_pid();
+    struct stat old, cur;
+    uint64_t rec[2];
+    int pid = xenconsoled_pid(err);
 
-    if (pid <= 0)
-        return xu_fail(err, "%s: no pid in it: is xenconsoled running?", CONLOG_PID_FILE);
+    if (pid < 0)
+        return -1;
     conlog_path(name, log, sizeof(log));
     conlog_prev_path(name, prev, sizeof(prev));
+    if (stat(log, &old) < 0)
+        return xu_fail(err, "%s: %s", log, strerror(errno));
+    /* Say first where the file about to be moved starts, so no reader takes it for a new one. */
+    if (conlog_file_base(domid, (uint64_t)old.st_ino, &rec[0]) < 0)
+        return xu_fail(err, "%s: the record of where it starts is not this file's", log);
+    rec[1] = (uint64_t)old.st_ino;
+    if (write_numbers(domid, "base", rec, 2, err) < 0)
+        return -1;
     if (rename(log, prev) < 0)
         return xu_fail(err, "%s: %s", log, strerror(errno));
     /* On SIGHUP xenconsoled closes every log and opens it again by its name: a new file. */
-    if (kill(pid, SIGHUP) < 0)
-        goto put_back;
-    for (unsigned waited = 0; stat(log, &st) < 0; waited += 10) {
-        if (waited >= REOPEN_WAIT_MS)
-            goto put_back;
-        hv_sleep_ms(10);
+    if (kill(pid, SIGHUP) < 0) {
+        int saved = errno;
+
+        rename(prev, log);
+        return xu_fail(err, "cannot signal xenconsoled (pid %d): %s", pid, strerror(saved));
     }
-    /* xenconsoled has closed the old file before it made the new one: its size is final. */
-    if (stat(prev, &st) == 0) {
-        mkdir("/run/xu", 0755);
-        mkdir(CONLOG_STATE_DIR, 0755);
-        write_number(domid, "base", conlog_base(domid) + (uint64_t)st.st_size);
+    for (unsigned waited = 0; stat(log, &cur) < 0; waited += 10) {
+        if (waited < REOPEN_WAIT_MS) {
+            hv_sleep_ms(10);
+            continue;
+        }
+        /* Put it back, unless xenconsoled made the new file just now. */
+        if (renameat2(AT_FDCWD, prev, AT_FDCWD, log, RENAME_NOREPLACE) == 0)
+            return xu_fail(err, "xenconsoled (pid %d) did not start a new %s", pid, log);
+        if (stat(log, &cur) == 0)
+            break;
+        return xu_fail(err, "%s: %s", log, strerror(errno));
     }
-    return 0;
-put_back:
-    rename(prev, log);
-    return xu_fail(err, "xenconsoled (pid %d) did not start a new %s", pid, log);
+    /* xenconsoled closes the old file before it makes the new one: its size is final. */
+    if (stat(prev, &old) < 0)
+        return xu_fail(err, "%s: %s", prev, strerror(errno));
+    rec[0] += (uint64_t)old.st_size;
+    rec[1] = (uint64_t)cur.st_ino;
+    return write_numbers(domid, "base", rec, 2, err);
 }
 
 void conlog_forget(uint32_t domid)

@@ -30,7 +30,12 @@ void conlog_abandon(const char *name);
 /* How much of the output has been shown, as a stream offset; 0 if nothing is recorded. */
 uint64_t conlog_position(uint32_t domid);
 void conlog_save(uint32_t domid, uint64_t offset);
-/* The stream offset of the current log file's first byte: what cuts have moved aside. */
+/*
+ * Where the log file with inode `ino` starts in the stream; -1 while a cut is
+ * under way and the record is not that file's yet (ask again shortly).
+ */
+int conlog_file_base(uint32_t domid, uint64_t ino, uint64_t *base);
+/* The current file's start as last recorded: for messages. */
 uint64_t conlog_base(uint32_t domid);
 /*
  * Moves the log aside as .0 (the older .0 goes), has xenconsoled start a new
