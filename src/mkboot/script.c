@@ -62,6 +62,8 @@ static void write_map(const struct boot_plan *plan, FILE *out)
  * also keeps the final booti from starting Xen on a half-made tree.
  */
 #define STOP "setenv pixen_stop 1; exit"
+/* Every edit of the tree is checked too: booti must not get a half-made one. */
+#define OR_STOP " || setenv pixen_stop 1"
 
 static void write_load(const struct boot_module *m, unsigned index, FILE *out)
 {
@@ -86,14 +88,14 @@ static int write_module_node(const struct boot_module *m, unsigned index, FILE *
 
     snprintf(node, sizeof(node), "%s/module@%" PRIx64, m->parent, m->addr);
     fprintf(out, "\n# %s\n", m->role);
-    fprintf(out, "fdt mknode %s module@%" PRIx64 "\n", m->parent, m->addr);
-    fprintf(out, "fdt set %s compatible %s\n", node, m->compatible);
-    fprintf(out, "fdt set %s reg <0x%" PRIx64 " 0x%" PRIx64 " 0x0 ${pixen_size%u}>\n", node,
-            m->addr >> 32, m->addr & 0xffffffffu, index);
+    fprintf(out, "fdt mknode %s module@%" PRIx64 OR_STOP "\n", m->parent, m->addr);
+    fprintf(out, "fdt set %s compatible %s" OR_STOP "\n", node, m->compatible);
+    fprintf(out, "fdt set %s reg <0x%" PRIx64 " 0x%" PRIx64 " 0x0 ${pixen_size%u}>" OR_STOP "\n",
+            node, m->addr >> 32, m->addr & 0xffffffffu, index);
     if (m->bootargs) {
         if (script_quote(m->bootargs, args, sizeof(args), err) < 0)
             return -1;
-        fprintf(out, "fdt set %s bootargs %s\n", node, args);
+        fprintf(out, "fdt set %s bootargs %s" OR_STOP "\n", node, args);
     }
     return 0;
 }
@@ -114,15 +116,15 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
     if (script_quote(d->config_file, config, sizeof(config), err) < 0)
         return -1;
     fprintf(out, "\n# %s, from %s: started by Xen at boot\n", dc->name, d->config_file);
-    fprintf(out, "fdt mknode /chosen %s\n", d->node + strlen("/chosen/"));
-    fprintf(out, "fdt set %s compatible \"xen,domain\"\n", d->node);
-    fprintf(out, "fdt set %s \\#address-cells <0x2>\n", d->node);
-    fprintf(out, "fdt set %s \\#size-cells <0x2>\n", d->node);
-    fprintf(out, "fdt set %s memory <0x%" PRIx64 " 0x%" PRIx64 ">\n", d->node, kib >> 32,
+    fprintf(out, "fdt mknode /chosen %s" OR_STOP "\n", d->node + strlen("/chosen/"));
+    fprintf(out, "fdt set %s compatible \"xen,domain\"" OR_STOP "\n", d->node);
+    fprintf(out, "fdt set %s \\#address-cells <0x2>" OR_STOP "\n", d->node);
+    fprintf(out, "fdt set %s \\#size-cells <0x2>" OR_STOP "\n", d->node);
+    fprintf(out, "fdt set %s memory <0x%" PRIx64 " 0x%" PRIx64 ">" OR_STOP "\n", d->node, kib >> 32,
             kib & 0xffffffffu);
-    fprintf(out, "fdt set %s cpus <0x%x>\n", d->node, dc->vcpus);
+    fprintf(out, "fdt set %s cpus <0x%x>" OR_STOP "\n", d->node, dc->vcpus);
     if (dc->vuart == VUART_SBSA)
-        fprintf(out, "fdt set %s vpl011\n", d->node);
+        fprintf(out, "fdt set %s vpl011" OR_STOP "\n", d->node);
     if (dc->n_static_mem) {
         /* In /chosen's cells: two each, as boot.scr sets them. */
         fprintf(out, "fdt set %s xen,static-mem <", d->node);
@@ -130,12 +132,12 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
             fprintf(out, "%s0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64, i ? " " : "",
                     dc->static_mem[i].addr >> 32, dc->static_mem[i].addr & 0xffffffffu,
                     dc->static_mem[i].size_bytes >> 32, dc->static_mem[i].size_bytes & 0xffffffffu);
-        fprintf(out, ">\n");
+        fprintf(out, ">" OR_STOP "\n");
     }
     if (dc->direct_map)
-        fprintf(out, "fdt set %s direct-map\n", d->node);
-    fprintf(out, "fdt set %s xen,enhanced \"enabled\"\n", d->node);
-    fprintf(out, "fdt set %s pixen,config %s\n", d->node, config);
+        fprintf(out, "fdt set %s direct-map" OR_STOP "\n", d->node);
+    fprintf(out, "fdt set %s xen,enhanced \"enabled\"" OR_STOP "\n", d->node);
+    fprintf(out, "fdt set %s pixen,config %s" OR_STOP "\n", d->node, config);
     for (unsigned i = 1; i < plan->n_modules; i++)
         if (plan->modules[i].parent == d->node &&
             write_module_node(&plan->modules[i], i, out, err) < 0)
@@ -180,12 +182,12 @@ static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_e
                 "if fdt get value pixen_gic %s phandle; then true; else\n"
                 "    echo \"pixen: the firmware device tree has no GIC at %s\"; " STOP "; fi\n",
                 dev->gic_path, dev->gic_path);
-        fprintf(out, "fdt set %s interrupt-parent <${pixen_gic}>\n", dev->path);
+        fprintf(out, "fdt set %s interrupt-parent <${pixen_gic}>" OR_STOP "\n", dev->path);
         fprintf(out, "fdt set %s interrupts <", dev->path);
         for (unsigned j = 0; j < dev->n_irqs; j++)
             fprintf(out, "%s0x%x 0x%x 0x%x", j ? " " : "", dev->irqs[j].cells[0],
                     dev->irqs[j].cells[1], dev->irqs[j].cells[2]);
-        fprintf(out, ">\n");
+        fprintf(out, ">" OR_STOP "\n");
     }
     return 0;
 }
@@ -250,15 +252,15 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
             "    echo \"pixen: the firmware device tree is larger than 0x%" PRIx64
             " bytes (fdt_max_kib)\"; " STOP "; fi\n",
             p->fdt_var, plan->fdt_addr, plan->fdt_bytes, p->fdt_max_bytes);
-    fprintf(out, "fdt addr 0x%" PRIx64 "\n", plan->fdt_addr);
+    fprintf(out, "fdt addr 0x%" PRIx64 OR_STOP "\n", plan->fdt_addr);
     for (unsigned i = 0; i < plan->n_domains; i++)
         if (write_passthrough(&plan->domains[i], out, err) < 0)
             return -1;
     if (write_platform_nodes(p, out, err) < 0)
         return -1;
-    fprintf(out, "fdt set /chosen \\#address-cells <0x2>\n");
-    fprintf(out, "fdt set /chosen \\#size-cells <0x2>\n");
-    fprintf(out, "fdt set /chosen xen,xen-bootargs %s\n", xen_args);
+    fprintf(out, "fdt set /chosen \\#address-cells <0x2>" OR_STOP "\n");
+    fprintf(out, "fdt set /chosen \\#size-cells <0x2>" OR_STOP "\n");
+    fprintf(out, "fdt set /chosen xen,xen-bootargs %s" OR_STOP "\n", xen_args);
     for (unsigned i = 1; i < plan->n_modules; i++)
         if (strcmp(plan->modules[i].parent, "/chosen") == 0 &&
             write_module_node(&plan->modules[i], i, out, err) < 0)

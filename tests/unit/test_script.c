@@ -24,6 +24,37 @@ static const struct pt_plan *domd_passthrough;
 static struct platform_node guest_devices[PLATFORM_MAX_NODES], disabled_nodes[PLATFORM_MAX_NODES];
 static size_t n_guest_devices, n_disabled_nodes;
 
+#define OR_STOP " || setenv pixen_stop 1"
+
+/*
+ * Every edit of the tree that no `if` checks must stop the boot when it
+ * fails (u-boot would otherwise start Xen on a half-made tree): each such
+ * line ends in OR_STOP. The other tests read the script without it.
+ */
+static void strip_or_stop(char *text)
+{
+    char *in = text, *out = text;
+
+    while (*in) {
+        char *end = strchr(in, '\n');
+        size_t len = end ? (size_t)(end - in) : strlen(in), tail = strlen(OR_STOP);
+
+        if (strncmp(in, "fdt ", 4) == 0) {
+            if (len < tail || strncmp(in + len - tail, OR_STOP, tail) != 0)
+                fail_msg("an unchecked edit of the tree: %.*s", (int)len, in);
+            memmove(out, in, len - tail);
+            out += len - tail;
+        } else {
+            memmove(out, in, len);
+            out += len;
+        }
+        in += len;
+        if (*in == '\n')
+            *out++ = *in++;
+    }
+    *out = '\0';
+}
+
 static char *render_with(unsigned n_domains)
 {
     struct boot_file xen = {.name = "xen", .size_bytes = 983048};
@@ -72,6 +103,7 @@ static char *render_with(unsigned n_domains)
     if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0 || script_write(&plan, out, &err) < 0)
         fail_msg("%s", err.msg);
     fclose(out);
+    strip_or_stop(text);
     return text;
 }
 
