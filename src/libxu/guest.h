@@ -58,13 +58,19 @@ struct guest_bank {
 /* Guest RAM in its two banks: the first 3 GiB at 1 GiB, the rest at 8 GiB. */
 void guest_ram_banks(uint64_t memory_mib, struct guest_bank banks[GMAP_RAM_BANKS]);
 
+/* The most extended regions a guest is offered: the largest, when there are more. */
+#define GMAP_EXT_REGIONS_MAX 4
+
 /*
  * The regions a guest may use to map foreign pages (grant mappings): the
  * unpopulated parts of the RAM banks, within the guest's physical address
- * width. Returns how many it wrote to `out` (at most GMAP_RAM_BANKS).
+ * width, less the pages passed through to it (`iomem`, which may lie there:
+ * the Pi 5's devices sit at 64 GiB and up, inside bank 1's range). Returns
+ * how many it wrote to `out`, lowest address first.
  */
 unsigned guest_extended_regions(const struct guest_bank banks[GMAP_RAM_BANKS], unsigned gpaddr_bits,
-                                struct guest_bank *out);
+                                const struct iomem_range *iomem, unsigned n_iomem,
+                                struct guest_bank out[GMAP_EXT_REGIONS_MAX]);
 
 /* The MPIDR Xen gives vCPU n, which names its device-tree node. */
 uint32_t guest_vcpu_mpidr(unsigned vcpu);

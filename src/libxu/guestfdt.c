@@ -65,7 +65,7 @@ static void prop_empty(struct writer *w, const char *name)
 /* reg with 2 address and 2 size cells per range. */
 static void prop_reg(struct writer *w, const char *name, const uint64_t *pairs, unsigned n)
 {
-    fdt64_t cells[2 * (GMAP_RAM_BANKS + 1)];
+    fdt64_t cells[2 * (GMAP_EXT_REGIONS_MAX + 1)];
 
     for (unsigned i = 0; i < 2 * n; i++)
         cells[i] = cpu_to_fdt64(pairs[i]);
@@ -201,7 +201,7 @@ static void timer(struct writer *w, uint32_t clock_frequency)
 
 static void hypervisor(struct writer *w, const struct guest_fdt_config *c)
 {
-    const uint64_t placeholder[2 * (GMAP_RAM_BANKS + 1)] = {0};
+    const uint64_t placeholder[2 * (GMAP_EXT_REGIONS_MAX + 1)] = {0};
     const uint32_t irq[] = {IRQ_PPI, GMAP_EVTCHN_PPI - 16, PPI_ALL_CPUS_MASK | IRQ_LEVEL_LOW};
     char compatible[64];
     int a;
@@ -210,8 +210,8 @@ static void hypervisor(struct writer *w, const struct guest_fdt_config *c)
     memcpy(compatible + a + 1, "xen,xen", sizeof("xen,xen"));
     begin(w, "hypervisor");
     prop_strs(w, "compatible", compatible, (size_t)a + 1 + sizeof("xen,xen"));
-    /* The grant table and up to one extended region per bank; finalise trims it. */
-    prop_reg(w, "reg", placeholder, GMAP_RAM_BANKS + 1);
+    /* The grant table and room for the extended regions; finalise trims it. */
+    prop_reg(w, "reg", placeholder, GMAP_EXT_REGIONS_MAX + 1);
     prop_interrupts(w, irq, 1);
     end(w);
 }
@@ -352,7 +352,7 @@ int guest_fdt_finalise(void *blob, const struct guest_bank banks[GMAP_RAM_BANKS]
                        uint64_t initrd_start, uint64_t initrd_end, const struct guest_bank *ext,
                        unsigned n_ext, struct xu_err *err)
 {
-    fdt64_t reg[2 * (GMAP_RAM_BANKS + 1)];
+    fdt64_t reg[2 * (GMAP_EXT_REGIONS_MAX + 1)];
     int chosen = fdt_path_offset(blob, "/chosen");
     int hyp = fdt_path_offset(blob, "/hypervisor");
     int rc = 0;
@@ -365,9 +365,11 @@ int guest_fdt_finalise(void *blob, const struct guest_bank banks[GMAP_RAM_BANKS]
             rc = fdt_setprop_inplace_u64(blob, chosen, "linux,initrd-end", initrd_end);
     }
     /* The grant table first, then the extended regions; the property only shrinks. */
+    if (n_ext > GMAP_EXT_REGIONS_MAX)
+        n_ext = GMAP_EXT_REGIONS_MAX;
     reg[0] = cpu_to_fdt64(GMAP_GNTTAB_BASE);
     reg[1] = cpu_to_fdt64(GMAP_GNTTAB_SIZE);
-    for (unsigned i = 0; i < n_ext && i < GMAP_RAM_BANKS; i++) {
+    for (unsigned i = 0; i < n_ext; i++) {
         reg[2 + 2 * i] = cpu_to_fdt64(ext[i].base_addr);
         reg[3 + 2 * i] = cpu_to_fdt64(ext[i].size_bytes);
     }

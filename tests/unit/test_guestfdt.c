@@ -66,7 +66,7 @@ static void test_linux_guest_on_gicv2(void **state)
         .xen_major = 4,
         .xen_minor = 17,
     };
-    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_EXT_REGIONS_MAX];
     struct xu_err err = {{0}};
     void *blob;
     unsigned n_ext;
@@ -76,7 +76,7 @@ static void test_linux_guest_on_gicv2(void **state)
     assert_int_equal(guest_fdt_build(&c, &blob, &err), 0);
     size = fdt_totalsize(blob);
     guest_ram_banks(256, banks);
-    n_ext = guest_extended_regions(banks, 40, ext);
+    n_ext = guest_extended_regions(banks, 40, NULL, 0, ext);
     assert_int_equal(n_ext, 2);
     assert_int_equal(guest_fdt_finalise(blob, banks, 0x48000000, 0x48200000, ext, n_ext, &err), 0);
     assert_int_equal(fdt_totalsize(blob), size);
@@ -103,7 +103,7 @@ static void test_small_guest_on_gicv3_with_vuart_optee_and_passthrough(void **st
         .rng_seed = seed,
         .partial_name = "pl061.dtb",
     };
-    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_EXT_REGIONS_MAX];
     struct xu_err err = {{0}};
     void *blob;
     char *partial, *text;
@@ -127,7 +127,7 @@ static void test_small_guest_on_gicv3_with_vuart_optee_and_passthrough(void **st
     assert_int_equal(guest_fdt_build(&c, &blob, &err), 0);
     guest_ram_banks(16, banks);
     /* A 32-bit address space leaves bank 1 out of reach. */
-    assert_int_equal(guest_extended_regions(banks, 32, ext), 1);
+    assert_int_equal(guest_extended_regions(banks, 32, NULL, 0, ext), 1);
     assert_int_equal(guest_fdt_finalise(blob, banks, 0, 0, ext, 1, &err), 0);
     text = decompile(blob);
     assert_matches_file(text, "guest-gicv3-passthrough.dts");
@@ -158,21 +158,62 @@ static void test_partial_device_trees_that_are_refused(void **state)
     assert_string_equal(err.msg, "p.dtb: no /passthrough node; the nodes a guest gets go there");
 }
 
+/* Pages passed through where the guest's RAM banks have room are not offered for grants. */
+static void test_extended_regions_leave_out_passed_through_pages(void **state)
+{
+    (void)state;
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_EXT_REGIONS_MAX];
+    /* The Pi 5's gio_aon page at 64 GiB + 0x7d517000 (bank 1), and one in bank 0. */
+    const struct iomem_range pi5[] = {{.start_pfn = 0x107d517, .n_pages = 1, .gfn = 0x107d517}};
+    const struct iomem_range low[] = {{.start_pfn = 0x9030, .n_pages = 1, .gfn = 0x80000}};
+    const struct iomem_range many[] = {{.start_pfn = 1, .n_pages = 1, .gfn = 0x100000},
+                                       {.start_pfn = 2, .n_pages = 1, .gfn = 0x200000},
+                                       {.start_pfn = 3, .n_pages = 1, .gfn = 0x300000},
+                                       {.start_pfn = 4, .n_pages = 1, .gfn = 0x400000},
+                                       {.start_pfn = 5, .n_pages = 1, .gfn = 0x500000}};
+
+    guest_ram_banks(16, banks);
+    assert_int_equal(guest_extended_regions(banks, 40, pi5, 1, ext), 3);
+    assert_int_equal(ext[0].base_addr, 0x41000000ull);
+    assert_int_equal(ext[1].base_addr, 0x200000000ull);
+    /* Up to the 2 MiB boundary below the page, and from the one above it. */
+    assert_int_equal(ext[1].base_addr + ext[1].size_bytes, 0x107d400000ull);
+    assert_int_equal(ext[2].base_addr, 0x107d600000ull);
+    assert_int_equal(ext[2].base_addr + ext[2].size_bytes, 1ull << 40);
+
+    /* A page at 2 GiB splits bank 0's region. */
+    assert_int_equal(guest_extended_regions(banks, 40, low, 1, ext), 3);
+    assert_int_equal(ext[0].base_addr, 0x41000000ull);
+    assert_int_equal(ext[0].base_addr + ext[0].size_bytes, 0x80000000ull);
+    assert_int_equal(ext[1].base_addr, 0x80200000ull);
+    assert_int_equal(ext[2].base_addr, 0x200000000ull);
+
+    /* Pages outside the banks' room change nothing (QEMU's PL061 at its own address). */
+    const struct iomem_range pl061[] = {{.start_pfn = 0x9030, .n_pages = 1, .gfn = 0x9030}};
+    assert_int_equal(guest_extended_regions(banks, 40, pl061, 1, ext), 2);
+
+    /* More pieces than a guest is offered: the largest, in address order. */
+    assert_int_equal(guest_extended_regions(banks, 40, many, 5, ext), GMAP_EXT_REGIONS_MAX);
+    for (unsigned i = 1; i < GMAP_EXT_REGIONS_MAX; i++)
+        assert_true(ext[i - 1].base_addr < ext[i].base_addr);
+    assert_int_equal(ext[GMAP_EXT_REGIONS_MAX - 1].base_addr, 0x500200000ull);
+}
+
 static void test_memory_map_rules(void **state)
 {
     (void)state;
-    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_EXT_REGIONS_MAX];
 
     guest_ram_banks(4096, banks);
     assert_int_equal(banks[0].size_bytes, 0xc0000000ull);
     assert_int_equal(banks[1].base_addr, 0x200000000ull);
     assert_int_equal(banks[1].size_bytes, MiB(1024));
-    assert_int_equal(guest_extended_regions(banks, 40, ext), 1);
+    assert_int_equal(guest_extended_regions(banks, 40, NULL, 0, ext), 1);
     assert_int_equal(ext[0].base_addr, 0x240000000ull);
     assert_int_equal(ext[0].size_bytes, 0xffffffffffull - 0x240000000ull + 1);
     /* An odd size rounds up to 2 MiB before the region starts. */
     guest_ram_banks(129, banks);
-    guest_extended_regions(banks, 40, ext);
+    guest_extended_regions(banks, 40, NULL, 0, ext);
     assert_int_equal(ext[0].base_addr, 0x48200000ull);
     assert_int_equal(guest_vcpu_mpidr(0), 0);
     assert_int_equal(guest_vcpu_mpidr(15), 15);
@@ -203,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_small_guest_on_gicv3_with_vuart_optee_and_passthrough),
         cmocka_unit_test(test_partial_device_trees_that_are_refused),
         cmocka_unit_test(test_memory_map_rules),
+        cmocka_unit_test(test_extended_regions_leave_out_passed_through_pages),
         cmocka_unit_test(test_spis_cover_the_highest_interrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -332,7 +332,7 @@ static int build_image(struct build *b, struct xu_err *err)
         .partial_name = dc->device_tree.path,
     };
     uint8_t seed[GUEST_RNG_SEED_BYTES];
-    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_RAM_BANKS];
+    struct guest_bank banks[GMAP_RAM_BANKS], ext[GMAP_EXT_REGIONS_MAX];
     struct xc_dom_image *dom = NULL;
     xc_domaininfo_t info;
     void *partial = NULL, *fdt = NULL;
@@ -404,9 +404,10 @@ static int build_image(struct build *b, struct xu_err *err)
         goto out;
     }
     guest_ram_banks(dc->memory_mib, banks);
-    if (guest_fdt_finalise(fdt, banks, fc.has_ramdisk ? dom->modules[0].seg.vstart : 0,
-                           fc.has_ramdisk ? dom->modules[0].seg.vend : 0, ext,
-                           guest_extended_regions(banks, info.gpaddr_bits, ext), err) < 0)
+    if (guest_fdt_finalise(
+            fdt, banks, fc.has_ramdisk ? dom->modules[0].seg.vstart : 0,
+            fc.has_ramdisk ? dom->modules[0].seg.vend : 0, ext,
+            guest_extended_regions(banks, info.gpaddr_bits, dc->iomem, dc->n_iomem, ext), err) < 0)
         goto out;
     errno = 0;
     if (xc_dom_build_image(dom) != 0 || xc_dom_boot_image(dom) != 0 ||
