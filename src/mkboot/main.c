@@ -426,6 +426,10 @@ static int run(const struct options *o, struct xu_err *err)
             write_atomically(partials[i].path, fill_blob, &partials[i], err) < 0)
             goto out;
     rc = write_atomically(o->out, fill_script, &plan, err);
+    if (rc == 0)
+        printf("mkboot: %s: u-boot reads %llu bytes (%.1f MiB) of boot files from the card\n",
+               o->out, (unsigned long long)plan.card_read_bytes,
+               (double)plan.card_read_bytes / (1 << 20));
 out:
     for (unsigned i = 0; i < o->n_domains; i++)
         free(partials[i].blob);

@@ -13,29 +13,74 @@ static int no_room(struct xu_err *err)
     return xu_fail(err, "boot files do not fit in RAM: %s", why.msg);
 }
 
+/* The module that already reads `f` as a module of the same kind, or NULL. */
+static const struct boot_module *loaded_before(const struct boot_plan *plan,
+                                               const struct boot_file *f, const char *compatible)
+{
+    for (unsigned i = 1; i < plan->n_modules; i++) {
+        const struct boot_module *m = &plan->modules[i];
+
+        if (m->loaded_by == i && strcmp(m->file, f->name) == 0 && m->compatible && compatible &&
+            strcmp(m->compatible, compatible) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* The map line of the slot at `addr` names every module that uses it. */
+static void name_slot(struct boot_plan *plan, uint64_t addr, const char *role)
+{
+    for (size_t i = 0; i < plan->layout.n_taken; i++) {
+        struct region *r = &plan->layout.taken[i];
+        char *paren = strrchr(r->what, '(');
+
+        if (r->addr == addr && paren && paren > r->what) {
+            char what[LAYOUT_WHAT_BYTES];
+
+            snprintf(what, sizeof(what), "%.*s, %s %s", (int)(paren - r->what - 1), r->what, role,
+                     paren);
+            snprintf(r->what, sizeof(r->what), "%s", what);
+        }
+    }
+}
+
 /* `running_bytes`: what the image occupies once started in place (Xen only), else 0. */
 static int add_module(struct boot_plan *plan, const char *parent, const char *role,
                       const struct boot_file *f, uint64_t running_bytes, const char *compatible,
                       const char *bootargs, struct xu_err *err)
 {
     struct boot_module *m = &plan->modules[plan->n_modules];
+    const struct boot_module *first = loaded_before(plan, f, compatible);
     uint64_t need = running_bytes > f->size_bytes ? running_bytes : f->size_bytes;
+    bool unpacked_in_place =
+        f->image.kind == IMAGE_GZIP && compatible && strstr(compatible, "multiboot,kernel");
     char what[LAYOUT_WHAT_BYTES];
 
     if (plan->n_modules == BOOT_MAX_MODULES)
         return xu_fail(err, "more than %d boot modules", BOOT_MAX_MODULES);
     if (script_check_file_name(f->name, err) < 0)
         return -1;
-    snprintf(what, sizeof(what), "%s (%s)", role, f->name);
-    m->slot_bytes = align_up(need, BOOT_ALIGN_BYTES);
-    if (layout_place(&plan->layout, m->slot_bytes, BOOT_ALIGN_BYTES, what, &m->addr, err) < 0)
-        return no_room(err);
     snprintf(m->role, sizeof(m->role), "%s", role);
     m->parent = parent;
     snprintf(m->file, sizeof(m->file), "%s", f->name);
     m->file_bytes = f->size_bytes;
     m->compatible = compatible;
     m->bootargs = bootargs;
+    m->loaded_by = first ? first->loaded_by : plan->n_modules;
+    m->copied = first && unpacked_in_place;
+    if (first && !m->copied) {
+        m->addr = first->addr;
+        m->slot_bytes = first->slot_bytes;
+        name_slot(plan, m->addr, role);
+    } else {
+        snprintf(what, sizeof(what), "%s (%s%s)", role, f->name,
+                 m->copied ? ", copied: Xen unpacks it in place" : "");
+        m->slot_bytes = align_up(need, BOOT_ALIGN_BYTES);
+        if (layout_place(&plan->layout, m->slot_bytes, BOOT_ALIGN_BYTES, what, &m->addr, err) < 0)
+            return no_room(err);
+    }
+    if (!first)
+        plan->card_read_bytes += f->size_bytes;
     plan->n_modules++;
     return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef MKBOOT_PLAN_H
 #define MKBOOT_PLAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bootdoms.h"
@@ -35,6 +36,14 @@ struct boot_file {
     struct image_info image; /* for kernels */
 };
 
+/*
+ * A file boot.scr puts in RAM for Xen. Each file is read from the card once:
+ * a module naming a file an earlier module loaded is that module (Xen 4.17
+ * counts modules of one kind at one address as one, and frees it once, after
+ * every domain is built), unless Xen unpacks it in place (a gzip kernel:
+ * Xen 4.17 then frees the packed copy, and a second domain would find its
+ * module gone), in which case boot.scr copies it in RAM to a place of its own.
+ */
 struct boot_module {
     char role[96];      /* "xen", "dom0 kernel", "DomD kernel", ... */
     const char *parent; /* the device-tree node it goes under: "/chosen" or a domain's */
@@ -44,6 +53,9 @@ struct boot_module {
     uint64_t slot_bytes;    /* room at addr; a file that outgrows it stops the boot */
     const char *compatible; /* the /chosen module's; NULL for Xen itself */
     const char *bootargs;   /* NULL if none */
+    unsigned loaded_by;     /* the module that reads the file from the card: its own index if
+                               this one does; its addr and size are this one's unless copied */
+    bool copied;            /* in a slot of its own, copied from loaded_by's in RAM */
 };
 
 /*
@@ -70,6 +82,7 @@ struct boot_plan {
     uint64_t fdt_addr;
     uint64_t fdt_bytes;
     char xen_cmdline[1024];
+    uint64_t card_read_bytes; /* what u-boot reads from the card for the modules */
 };
 
 /* A boot-time domain's files; ramdisk, device_tree and passthrough may be NULL. */

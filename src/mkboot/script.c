@@ -54,6 +54,9 @@ static void write_map(const struct boot_plan *plan, FILE *out)
     for (size_t i = 0; i < l->n_taken; i++)
         fprintf(out, "#   0x%09" PRIx64 "  %6" PRIu64 " KiB  %s\n", l->taken[i].addr,
                 l->taken[i].size_bytes / 1024, l->taken[i].what);
+    fprintf(out,
+            "# u-boot reads %" PRIu64 " bytes (%.1f MiB) of boot files from the card, each once\n",
+            plan->card_read_bytes, (double)plan->card_read_bytes / (1 << 20));
 }
 
 /*
@@ -65,8 +68,33 @@ static void write_map(const struct boot_plan *plan, FILE *out)
 /* Every edit of the tree is checked too: booti must not get a half-made one. */
 #define OR_STOP " || setenv pixen_stop 1"
 
-static void write_load(const struct boot_module *m, unsigned index, FILE *out)
+/* A module whose file an earlier one loaded: the same bytes, or a copy of them. */
+static void write_reuse(const struct boot_plan *plan, const struct boot_module *m, unsigned index,
+                        FILE *out)
 {
+    const struct boot_module *first = &plan->modules[m->loaded_by];
+
+    if (!m->copied) {
+        fprintf(out, "\n# %s: %s, as loaded for the %s\n", m->role, m->file, first->role);
+        return;
+    }
+    fprintf(out, "\n# %s: a copy of the %s's %s (Xen unpacks a gzip kernel in place)\n", m->role,
+            first->role, m->file);
+    fprintf(out,
+            "if cp.b 0x%" PRIx64 " 0x%" PRIx64 " ${pixen_size%u}; then true; else\n"
+            "    echo \"pixen: cannot copy %s for the %s\"; " STOP "; fi\n",
+            first->addr, m->addr, m->loaded_by, m->file, m->role);
+    fprintf(out, "setenv pixen_size%u ${pixen_size%u}\n", index, m->loaded_by);
+}
+
+static void write_load(const struct boot_plan *plan, unsigned index, FILE *out)
+{
+    const struct boot_module *m = &plan->modules[index];
+
+    if (m->loaded_by != index) {
+        write_reuse(plan, m, index, out);
+        return;
+    }
     fprintf(out, "\n# %s: %" PRIu64 " bytes when built, room for %" PRIu64 "\n", m->role,
             m->file_bytes, m->slot_bytes);
     fprintf(out,
@@ -91,7 +119,7 @@ static int write_module_node(const struct boot_module *m, unsigned index, FILE *
     fprintf(out, "fdt mknode %s module@%" PRIx64 OR_STOP "\n", m->parent, m->addr);
     fprintf(out, "fdt set %s compatible %s" OR_STOP "\n", node, m->compatible);
     fprintf(out, "fdt set %s reg <0x%" PRIx64 " 0x%" PRIx64 " 0x0 ${pixen_size%u}>" OR_STOP "\n",
-            node, m->addr >> 32, m->addr & 0xffffffffu, index);
+            node, m->addr >> 32, m->addr & 0xffffffffu, m->copied ? index : m->loaded_by);
     if (m->bootargs) {
         if (script_quote(m->bootargs, args, sizeof(args), err) < 0)
             return -1;
@@ -240,7 +268,7 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     fprintf(out, "\nsetenv pixen_stop\n");
     fprintf(out, "echo \"pixen: loading Xen and Dom0 from " LOAD_FROM "\"\n");
     for (unsigned i = 0; i < plan->n_modules; i++)
-        write_load(&plan->modules[i], i, out);
+        write_load(plan, i, out);
 
     fprintf(out, "\n# Xen's device tree: the firmware's, with room for /chosen\n");
     fprintf(out,

@@ -122,3 +122,20 @@ def test_same_inputs_give_the_same_image(mdir):
         rc1, a = sh("sha256sum", again)
         rc2, b = sh("sha256sum", os.path.join(mdir, "full.img"))
         assert a.split()[0] == b.split()[0]
+
+
+def test_each_boot_file_is_read_from_the_card_once(mdir):
+    """Dom0 and DomD boot one kernel, which u-boot reads once: both domains'
+    module nodes name its one place in RAM (Xen copies each domain's kernel
+    out of it). The script's header says how much u-boot reads."""
+    script = open(os.path.join(mdir, "boot.cmd")).read()
+    loads = re.findall(r"^if load \$\{devtype\} \$\{devnum\}:\$\{distro_bootpart\} "
+                       r"0x([0-9a-f]+) (\S+); then", script, re.M)
+    names = [name for _, name in loads]
+    assert len(names) == len(set(names)), names
+    kernel = int(dict((name, addr) for addr, name in loads)["Image"], 16)
+    assert f"fdt mknode /chosen module@{kernel:x}" in script
+    assert f"fdt mknode /chosen/DomD module@{kernel:x}" in script
+    total = sum(os.path.getsize(os.path.join(mdir, "boot", name)) for name in names)
+    assert re.search(rf"^# u-boot reads {total} bytes \([0-9.]+ MiB\) of boot files from the "
+                     r"card, each once$", script, re.M), script[:2000]

@@ -23,6 +23,8 @@ static const struct pt_plan *domd_passthrough;
 /* The platform's guest_devices and disabled_nodes, for the next render. */
 static struct platform_node guest_devices[PLATFORM_MAX_NODES], disabled_nodes[PLATFORM_MAX_NODES];
 static size_t n_guest_devices, n_disabled_nodes;
+/* Whether the next render's kernel (Dom0's and DomD's) is gzip-compressed. */
+static bool kernel_gzip;
 
 #define OR_STOP " || setenv pixen_stop 1"
 
@@ -67,7 +69,10 @@ static char *render_with(unsigned n_domains)
 
     xen.image =
         (struct image_info){.kind = IMAGE_ARM64, .image_size_bytes = 0x10e000, .anywhere = true};
-    kernel.image = (struct image_info){.kind = IMAGE_ARM64, .anywhere = true};
+    kernel.image = (struct image_info){.kind = kernel_gzip ? IMAGE_GZIP : IMAGE_ARM64,
+                                       .anywhere = !kernel_gzip};
+    if (kernel_gzip)
+        strcpy(kernel.name, "Image.gz");
     memset(&platform, 0, sizeof(platform));
     strcpy(platform.name, "qemu");
     strcpy(platform.source, "platform/qemu/platform.cfg");
@@ -161,6 +166,15 @@ static void test_script_loads_each_file_and_boots_xen(void **state)
     free(s);
 }
 
+static int count(const char *text, const char *what)
+{
+    int n = 0;
+
+    for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
 static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void **state)
 {
     (void)state;
@@ -176,13 +190,17 @@ static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void *
                   "fdt set /chosen/DomD vpl011\n"
                   "fdt set /chosen/DomD xen,enhanced \"enabled\"\n"
                   "fdt set /chosen/DomD pixen,config 'domd.cfg'\n");
-    assert_has(s, "fdt mknode /chosen/DomD module@42800000\n"
-                  "fdt set /chosen/DomD/module@42800000 compatible \"multiboot,kernel\" "
+    /* Its kernel and ramdisk are Dom0's files: loaded once, named by both domains. */
+    assert_has(s, "fdt mknode /chosen/DomD module@40600000\n"
+                  "fdt set /chosen/DomD/module@40600000 compatible \"multiboot,kernel\" "
                   "\"multiboot,module\"\n"
-                  "fdt set /chosen/DomD/module@42800000 reg <0x0 0x42800000 0x0 ${pixen_size3}>\n"
-                  "fdt set /chosen/DomD/module@42800000 bootargs 'console=ttyAMA0'\n");
-    assert_has(s, "fdt set /chosen/DomD/module@44600000 compatible \"multiboot,ramdisk\" "
-                  "\"multiboot,module\"\n");
+                  "fdt set /chosen/DomD/module@40600000 reg <0x0 0x40600000 0x0 ${pixen_size1}>\n"
+                  "fdt set /chosen/DomD/module@40600000 bootargs 'console=ttyAMA0'\n");
+    assert_has(s, "fdt set /chosen/DomD/module@42400000 compatible \"multiboot,ramdisk\" "
+                  "\"multiboot,module\"\n"
+                  "fdt set /chosen/DomD/module@42400000 reg <0x0 0x42400000 0x0 ${pixen_size2}>\n");
+    assert_has(s, "\n# DomD kernel: Image, as loaded for the dom0 kernel\n");
+    assert_int_equal(count(s, " Image; then"), 1);
     free(s);
     domd.static_mem[0] = (struct mem_bank){0x60000000, MiB(256)};
     domd.n_static_mem = 1;
@@ -195,6 +213,35 @@ static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void *
     /* Dom0's modules stay directly under /chosen, before the domain's node. */
     assert_true(strstr(s, "fdt mknode /chosen module@42400000") <
                 strstr(s, "fdt mknode /chosen DomD"));
+    free(s);
+}
+
+/*
+ * Xen 4.17 unpacks a gzip kernel out of its module and frees the module, so
+ * a second domain naming it would find nothing: boot.scr reads the file once
+ * and copies it in RAM to a module of the second domain's own.
+ */
+static void test_a_gzip_kernel_two_domains_boot_is_read_once_and_copied(void **state)
+{
+    (void)state;
+    kernel_gzip = true;
+    memset(&domd, 0, sizeof(domd));
+    char *s = render_with(1);
+    kernel_gzip = false;
+
+    assert_int_equal(count(s, " Image.gz; then"), 1);
+    assert_has(s,
+               "\n# DomD kernel: a copy of the dom0 kernel's Image.gz (Xen unpacks a gzip "
+               "kernel in place)\n"
+               "if cp.b 0x40600000 0x42800000 ${pixen_size1}; then true; else\n"
+               "    echo \"pixen: cannot copy Image.gz for the DomD kernel\"; setenv pixen_stop 1; "
+               "exit; fi\n"
+               "setenv pixen_size3 ${pixen_size1}\n");
+    assert_has(s, "fdt set /chosen/DomD/module@42800000 reg <0x0 0x42800000 0x0 ${pixen_size3}>\n");
+    /* The ramdisk is not unpacked in place: shared. */
+    assert_has(s, "fdt set /chosen/DomD/module@42400000 reg <0x0 0x42400000 0x0 ${pixen_size2}>\n");
+    assert_has(s, "#   0x042800000   30720 KiB  DomD kernel (Image.gz, copied: Xen unpacks it in "
+                  "place)\n");
     free(s);
 }
 
@@ -288,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_loads_each_file_and_boots_xen),
         cmocka_unit_test(test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules),
+        cmocka_unit_test(test_a_gzip_kernel_two_domains_boot_is_read_once_and_copied),
         cmocka_unit_test(test_nodes_the_platform_keeps_for_guests_or_switches_off),
         cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_file_names_load_can_take_as_they_are),
