@@ -1,7 +1,9 @@
 # pixen: the front door. `make help` lists the targets, `make help-config` the options.
 #
 # Everything is built under build/; downloads are cached outside the tree in
-# $(CACHE), so `make clean` does not download again.
+# $(CACHE), so `make clean` does not download again. What differs between
+# machines is in platform/$(MACHINE)/ (platform/README.md); this file names
+# no machine.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,22 +25,15 @@ export SOURCE_DATE_EPOCH := 1735689600
 BOOT_PART_MIB := 512
 DOM0_PART_MIB := 512
 
-MESON_FILES := $(shell find . -name meson.build -not -path './build/*') meson_options.txt
-# libxu's portable part (also in the host tools) and its Xen-facing part (target only).
-LIBXU_SOURCES := $(wildcard src/libxu/*.[ch])
-LIBXU_XEN_SOURCES := $(wildcard src/libxu/xen/*.[ch])
-MKBOOT_SOURCES := $(LIBXU_SOURCES) $(wildcard src/mkboot/*.[ch]) $(MESON_FILES)
-C_SOURCES := $(shell find src tests/unit tests/fuzz guests -name '*.[ch]') $(MESON_FILES)
-
 help:
 	@echo "pixen: Xen on the Raspberry Pi 5 with a thin control domain"
 	@echo
-	@echo "  make run          build what is missing and boot full.img under QEMU"
-	@echo "  make test         build and pass every test (unit, fuzz, system)"
+	@echo "  make run          build what is missing and boot full.img under emulation"
+	@echo "  make test         build and pass every test (unit, fuzz, build, system)"
 	@echo "  make full.img     the SD-card image ($(M)/full.img)"
 	@echo "  make full.img.bmap full.img.gz"
 	@echo "  make rootfs.img   DomD's root file system disk ($(M)/rootfs.img); rootfs.img.gz"
-	@echo "  make help-config  the build options"
+	@echo "  make help-config  the build options and the machines"
 	@echo "  make lock         re-resolve images/packages.list to what the mirror serves now"
 	@echo "  make fuzz         run each fuzz target for FUZZ_SECONDS (default 300)"
 	@echo "  make bench        benchmarks, recorded in bench/RESULTS.md"
@@ -47,20 +42,29 @@ help:
 .PHONY: help
 
 deps:
-	@scripts/install-deps
+	@scripts/install-deps $(wildcard $(PLATFORM)/host-packages.txt)
 .PHONY: deps
 
+FORCE:
+.PHONY: FORCE
+
 # --- C: host tools, unit tests, fuzz targets -------------------------------
+# Meson owns the sources: make asks ninja every time, and ninja touches an
+# output only when one of its inputs changed, so what is made from it is
+# remade only then.
 
 $(B)/host/build.ninja: | deps
 	rm -rf $(@D)
 	meson setup $(@D)
 
-# Only what mkboot is made of: a unit test's change must not rebuild the images.
-# (ninja does not relink for a Meson file's edit; the touch records that it is current.)
-$(B)/host/mkboot: $(MKBOOT_SOURCES) $(B)/host/build.ninja
-	ninja -C $(B)/host mkboot
-	touch $@
+# ninja's output, unless it only says there was nothing to do.
+define ninja
+@out=$$(ninja -C $(1) $(2) 2>&1) || { echo "$$out"; exit 1; }; \
+if grep -qv -e '^ninja: Entering directory' -e '^ninja: no work to do' <<<"$$out"; then echo "$$out"; fi
+endef
+
+$(B)/host/mkboot: $(B)/host/build.ninja FORCE
+	$(call ninja,$(B)/host,mkboot)
 
 # Everything the fuzz targets reach is instrumented, not only the targets.
 $(B)/fuzz/build.ninja: | deps
@@ -87,17 +91,19 @@ $(B)/aarch64/build.ninja: $(B)/aarch64/sysroot.ini meson/aarch64-linux-gnu.ini
 	meson setup $(@D) --prefix=/usr --cross-file meson/aarch64-linux-gnu.ini \
 	    --cross-file $(B)/aarch64/sysroot.ini
 
-# Installing (into a staging root) is what strips Meson's build-tree rpaths.
-GUEST_SOURCES := $(shell find guests -name '*.[chS]' -o -name '*.ld')
-TARGET_SOURCES := $(LIBXU_SOURCES) $(LIBXU_XEN_SOURCES) $(wildcard src/xu/*.[ch]) $(GUEST_SOURCES) \
-	$(MESON_FILES)
-$(B)/aarch64.stamp: $(TARGET_SOURCES) $(B)/aarch64/build.ninja
-	ninja -C $(B)/aarch64
-	rm -rf $(B)/target-root
-	meson install -C $(B)/aarch64 --strip --destdir $(abspath $(B)/target-root) >/dev/null
-	touch $@
+# Installing (into a staging root) is what strips Meson's build-tree rpaths;
+# the root and its stamp move only when an installed file changed.
+$(B)/aarch64.stamp: $(B)/aarch64/build.ninja FORCE
+	$(call ninja,$(B)/aarch64)
+	@rm -rf $(B)/target-root.new
+	@meson install -C $(B)/aarch64 --strip --destdir $(abspath $(B)/target-root.new) >/dev/null
+	@if [ -e $@ ] && diff -rq --no-dereference $(B)/target-root.new $(B)/target-root >/dev/null; then \
+	    rm -rf $(B)/target-root.new; \
+	else \
+	    rm -rf $(B)/target-root && mv $(B)/target-root.new $(B)/target-root && touch $@; \
+	fi
 
-# --- Debian's packages and the hypervisor ----------------------------------
+# --- Debian's packages, the kernel and the hypervisor ----------------------
 
 lock: | deps
 	$(PY) images/debian.py --cache $(CACHE) lock --list images/packages.list \
@@ -113,66 +119,126 @@ $(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images
 		$(wildcard images/xen/patches/*.patch)
 	images/xen/build.sh $(B)/xen-src images/xen/pixen.kconfig $(B)/xen
 
+# Shell: the one file that glob patterns $(1) name (a package may name a file
+# twice, through a link), in $${files[0]}; more or none stop the build,
+# naming $(2).
+one_file = shopt -s nullglob; files=($(1)); \
+	[ $${\#files[@]} -eq 0 ] || files=($$(realpath -e "$${files[@]}" | sort -u)); \
+	[ $${\#files[@]} -eq 1 ] || { echo "pixen: $(2) names $${\#files[@]} files: $(1)" >&2; exit 1; }
+
+# One kernel for every domain and every machine: the raw arm64 Image of the
+# kernel package (/usr/lib/modules/VERSION/vmlinuz since Linux 6.19, before
+# /boot/vmlinuz-VERSION), and a gzip of it for a machine whose card carries
+# it compressed (its configs then name Image.gz).
+KERNEL_DTB_DIRS := $(B)/sysroot/usr/lib/modules/*/dtb $(B)/sysroot/usr/lib/linux-image-*
+
+$(B)/kernel/Image: $(B)/sysroot.stamp
+	$(call one_file,$(B)/sysroot/usr/lib/modules/*/vmlinuz $(B)/sysroot/boot/vmlinuz-*,the kernel package); \
+	install -D -m 0644 "$${files[0]}" $@
+
+$(B)/kernel/Image.gz: $(B)/kernel/Image
+	gzip -9 -n -c $< > $@.tmp
+	mv $@.tmp $@
+
 # --- The boot partition ----------------------------------------------------
+
+# The machine's files: the kernel its Dom0 and DomD configs name (Image, or
+# Image.gz), the lists of its own kernel modules, and where u-boot's
+# environment goes: an image of an emulator's flash bank (flash:MIB), or a
+# file on the boot partition (card:NAME).
+KERNEL_FILES := $(sort $(shell sed -n 's/^kernel *= *"\([^"]*\)".*/\1/p' \
+	$(PLATFORM)/dom0.cfg $(PLATFORM)/domd.cfg 2>/dev/null))
+DOM0_MODULES := $(wildcard $(PLATFORM)/dom0.modules)
+DOMD_MODULES := $(wildcard $(PLATFORM)/domd.modules)
+uboot_env_kind := $(word 1,$(subst :, ,$(UBOOT_ENV)))
+uboot_env_arg := $(word 2,$(subst :, ,$(UBOOT_ENV)))
+UBOOT_ENV_FLASH := $(if $(filter flash,$(uboot_env_kind)),$(M)/uboot-flash.img)
+UBOOT_ENV_ON_CARD := $(if $(filter card,$(uboot_env_kind)),$(uboot_env_arg))
+$(if $(UBOOT_ENV_FLASH)$(UBOOT_ENV_ON_CARD),,\
+  $(error $(PLATFORM)/machine.mk: UBOOT_ENV=$(UBOOT_ENV) is not flash:MIB or card:NAME))
+# BOOT_EXTRAS: SOURCE:NAME, SOURCE one of platform:FILE (in the machine's
+# folder), sysroot:PATH (from Debian's packages), kernel-dtb:PATH (under the
+# kernel package's device trees).
+BOOT_EXTRA_NAMES := $(foreach e,$(BOOT_EXTRAS),$(lastword $(subst :, ,$(e))))
 
 $(M)/boot/xen $(M)/boot/xenpolicy: $(M)/boot/%: $(B)/xen/%
 	install -D -m 0644 $< $@
 
-# Dom0's kernel goes uncompressed: Xen's gunzip costs seconds under emulation.
-$(M)/boot/Image: $(B)/sysroot.stamp
-	kernels=($(B)/sysroot/boot/vmlinuz-*); \
-	[ $${#kernels[@]} -eq 1 ] || { echo "pixen: expected one kernel, found: $${kernels[*]}" >&2; exit 1; }; \
-	install -D -m 0644 "$${kernels[0]}" $@
+$(M)/boot/Image $(M)/boot/Image.gz: $(M)/boot/%: $(B)/kernel/%
+	install -D -m 0644 $< $@
 
 $(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/dom0/initramfs.spec images/dom0/init
+		images/dom0/initramfs.spec images/dom0/init $(DOM0_MODULES)
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
-	    --spec images/dom0/initramfs.spec --out $@ --list $(M)/dom0-initramfs.txt
+	    --spec images/dom0/initramfs.spec $(addprefix --modules ,$(DOM0_MODULES)) \
+	    --out $@ --list $(M)/dom0-initramfs.txt
 
 # DomD, the driver domain Xen starts at boot: its config goes on the boot
-# partition, where Dom0's `xu attach` reads its name. Its initramfs only
-# finds its root file system, rootfs.img, on the disk it owns.
-$(M)/boot/domd-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/domd/initramfs.spec images/domd/init
+# partition, where Dom0's `xu attach` reads its name. Its initramfs loads the
+# machine's drivers and finds its root file system, rootfs.img, on the disk
+# it owns.
+$(M)/boot/domd-initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
+		images/domd/initramfs.spec images/domd/init $(DOMD_MODULES)
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec images/domd/initramfs.spec \
-	    --out $@ --list $(M)/domd-initramfs.txt
+	    $(addprefix --modules ,$(DOMD_MODULES)) --out $@ --list $(M)/domd-initramfs.txt
 
 $(M)/boot/domd.cfg: $(PLATFORM)/domd.cfg
 	install -D -m 0644 $< $@
 
-BOOT_FILES := $(M)/boot/xen $(M)/boot/xenpolicy $(M)/boot/Image $(M)/boot/dom0-initramfs.cpio.gz \
-	$(M)/boot/domd.cfg $(M)/boot/domd-initramfs.cpio.gz
+# u-boot's environment, from the platform file.
+$(if $(UBOOT_ENV_FLASH),$(UBOOT_ENV_FLASH),$(M)/boot/$(UBOOT_ENV_ON_CARD)): $(B)/host/mkboot \
+		$(PLATFORM)/platform.cfg
+	mkdir -p $(@D)
+	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --uboot-env $@.tmp
+	$(if $(UBOOT_ENV_FLASH),truncate -s $(uboot_env_arg)M $@.tmp)
+	mv $@.tmp $@
+
+define boot_extra
+$(M)/boot/$(3): $(if $(filter platform,$(1)),$(PLATFORM)/$(2),$(B)/sysroot.stamp)
+	$$(call one_file,$(if $(filter platform,$(1)),$(PLATFORM)/$(2),$(if $(filter sysroot,$(1)),$(B)/sysroot/$(2),$(if $(filter kernel-dtb,$(1)),$(addsuffix /$(2),$(KERNEL_DTB_DIRS)),$(error $(PLATFORM)/machine.mk: BOOT_EXTRAS: $(1):$(2):$(3): the source is platform:, sysroot: or kernel-dtb:)))),$(PLATFORM)/machine.mk: BOOT_EXTRAS: $(1):$(2)); \
+	install -D -m 0644 "$$$${files[0]}" $$@
+endef
+$(foreach e,$(BOOT_EXTRAS),$(eval $(call boot_extra,$(word 1,$(subst :, ,$(e))),$(word 2,$(subst :, ,$(e))),$(word 3,$(subst :, ,$(e))))))
+
+# What boot.scr loads (mkboot reads them), and the rest of the partition.
+BOOT_INPUTS := xen xenpolicy $(KERNEL_FILES) dom0-initramfs.cpio.gz domd.cfg domd-initramfs.cpio.gz
+BOOT_FILES := $(BOOT_INPUTS) $(UBOOT_ENV_ON_CARD) $(BOOT_EXTRA_NAMES) boot.scr
 
 # The device tree the firmware hands u-boot: mkboot reads DomD's devices
-# (dtdev) from it. On QEMU, QEMU's own, for the machine scripts/qemu starts.
-$(M)/host.dtb: scripts/qemu
+# (dtdev) from it. HOST_DTB: `emulator` (the one the emulator hands its
+# firmware for this machine), or kernel:PATH (a tree of the kernel package).
+ifeq ($(HOST_DTB),emulator)
+# Another version of the emulator may hand over another tree.
+$(M)/host.dtb: scripts/emulate $(wildcard $(PLATFORM)/emulator.cfg) $(PLATFORM)/platform.cfg \
+		$(shell scripts/emulate --machine $(MACHINE) --program 2>/dev/null)
 	mkdir -p $(@D)
-	scripts/qemu --dumpdtb $@.tmp 2>/dev/null
+	scripts/emulate --machine $(MACHINE) --dump-dtb $@.tmp >$@.log 2>&1 || { cat $@.log >&2; exit 1; }
 	mv $@.tmp $@
+else ifneq ($(filter kernel:%,$(HOST_DTB)),)
+$(M)/host.dtb: $(B)/sysroot.stamp
+	$(call one_file,$(addsuffix /$(HOST_DTB:kernel:%=%),$(KERNEL_DTB_DIRS)),$(PLATFORM)/machine.mk: HOST_DTB=$(HOST_DTB)); \
+	install -D -m 0644 "$${files[0]}" $@
+else
+  $(error $(PLATFORM)/machine.mk: HOST_DTB=$(HOST_DTB) is not emulator or kernel:PATH)
+endif
 
 MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg --xen xen \
 	--xsm-policy xenpolicy --host-dtb $(M)/host.dtb
 
-# mkboot also writes DomD's partial device tree, beside its config.
-$(M)/boot.cmd $(M)/boot/domd-passthrough.dtb &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
-		$(PLATFORM)/dom0.cfg $(BOOT_FILES) $(M)/host.dtb
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(M)/boot --domain $(M)/boot/domd.cfg -o $(M)/boot.cmd
+# boot.scr of the boot partition staged in $(1)/boot, from the files there;
+# mkboot also writes DomD's partial device tree beside its config.
+define boot_script
+$(1)/boot.cmd $(1)/boot/domd-passthrough.dtb &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
+		$(PLATFORM)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS)) $(M)/host.dtb
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(1)/boot --domain $(1)/boot/domd.cfg -o $(1)/boot.cmd
 
-$(M)/boot/boot.scr: $(M)/boot.cmd
-	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
-	mv $@.tmp $@
-
-# u-boot's environment, from the platform file, on QEMU's second flash bank
-# (64 MiB, as QEMU's virt machine has them; a sparse file).
-$(M)/uboot-env.bin: $(B)/host/mkboot $(PLATFORM)/platform.cfg
-	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --uboot-env $@
-
-$(M)/uboot-flash.img: $(M)/uboot-env.bin
-	cp $< $@.tmp
-	truncate -s 64M $@.tmp
-	mv $@.tmp $@
+$(1)/boot/boot.scr: $(1)/boot.cmd
+	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $$< $$@.tmp >/dev/null
+	mv $$@.tmp $$@
+endef
+$(eval $(call boot_script,$(M)))
 
 # --- The dom0 partition: the domains Dom0 starts on demand -----------------
 
@@ -182,32 +248,29 @@ $(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitram
 	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec guests/linux_pv_domu/initramfs.spec \
 	    --out $@
 
-# The small guests: their images come from the cross build (guests/), their
-# configs from guests/ or, where they name the machine's devices, $(PLATFORM)/guests.
-SMALL_GUESTS := rpi_5_domd rpi_5_domu helloworld_xen-arm64 jitter
-SMALL_GUEST_IMAGES := z_blinky.bin z_sync.bin helloworld_xen-arm64 jitter.bin
-guest_cfg = $(firstword $(wildcard $(PLATFORM)/guests/$(1).cfg guests/$(1)/$(1).cfg))
-GUEST_CFGS := $(foreach g,$(SMALL_GUESTS) linux_pv_domu,$(call guest_cfg,$(g)))
+# Each guest's config is in its folder under guests/, or, where it names the
+# machine's devices, in $(PLATFORM)/guests/. The small guests' images come
+# from the cross build (guests/meson.build installs them); guests/card-order
+# says which files come first on the card (`xu config_list` shows them in
+# the folder's order).
+PLATFORM_GUEST_CFGS := $(wildcard $(PLATFORM)/guests/*.cfg)
+GUEST_CFGS := $(PLATFORM_GUEST_CFGS) $(filter-out \
+	$(foreach c,$(PLATFORM_GUEST_CFGS),guests/%/$(notdir $(c))),$(wildcard guests/*/*.cfg))
+GUEST_IMAGES := $(B)/target-root/usr/share/pixen/guests
 
-DOM0_PART_FILES := $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) $(B)/aarch64.stamp \
-	$(M)/boot/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz
-
-# `xu config_list` lists the card's configs in their directory order: the
-# original's four in its order, then the others (mkdisk's .card-order).
-$(M)/dom0part.stamp: $(DOM0_PART_FILES)
+$(M)/dom0part.stamp: $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) guests/card-order \
+		$(B)/aarch64.stamp $(B)/kernel/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz
 	rm -rf $(M)/dom0part
 	mkdir -p $(M)/dom0part/dom0/linux_pv_domu
 	cp -r images/sdcard-dom0/. $(M)/dom0part/
-	cp $(GUEST_CFGS) $(M)/dom0part/dom0/
-	cp $(M)/boot/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz $(M)/dom0part/dom0/linux_pv_domu/
-	cp $(addprefix $(B)/aarch64/guests/,$(SMALL_GUEST_IMAGES)) $(M)/dom0part/dom0/
-	printf '%s\n' dom0 $(foreach g,rpi_5_domd rpi_5_domu helloworld_xen-arm64 linux_pv_domu,dom0/$(g).cfg) \
-	    > $(M)/dom0part/.card-order
+	cp $(GUEST_CFGS) $(GUEST_IMAGES)/* $(M)/dom0part/dom0/
+	cp $(B)/kernel/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz $(M)/dom0part/dom0/linux_pv_domu/
+	cp guests/card-order $(M)/dom0part/.card-order
 	touch $@
 
 # --- The SD-card image -----------------------------------------------------
 
-$(M)/full.img: $(BOOT_FILES) $(M)/boot/boot.scr $(M)/dom0part.stamp images/mkdisk.sh
+$(M)/full.img: $(addprefix $(M)/boot/,$(BOOT_FILES)) $(M)/dom0part.stamp images/mkdisk.sh
 	images/mkdisk.sh $@ boot:$(BOOT_PART_MIB):$(M)/boot dom0:$(DOM0_PART_MIB):$(M)/dom0part
 
 $(M)/full.img.bmap: $(M)/full.img
@@ -243,58 +306,57 @@ full.img full.img.bmap full.img.gz rootfs.img rootfs.img.gz: %: $(M)/%
 
 # --- The test image: full.img whose Dom0 also has Debian's xl --------------
 # The oracle xu's list output is compared with, and the peer of the create
-# benchmark. Never shipped.
+# benchmark. Never shipped. Its boot partition is full.img's, but for Dom0's
+# initramfs and what boot.scr says of it.
 
 T := $(M)/test-xl
 
-$(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/domd.cfg \
-		$(T)/boot/domd-initramfs.cpio.gz: $(T)/boot/%: $(M)/boot/%
+$(T)/boot/%: $(M)/boot/%
 	install -D -m 0644 $< $@
 
 $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/dom0/initramfs.spec images/dom0/init $(wildcard images/dom0-xl/*)
+		images/dom0/initramfs.spec images/dom0/init $(DOM0_MODULES) $(wildcard images/dom0-xl/*)
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
-	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec --out $@
+	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec \
+	    $(addprefix --modules ,$(DOM0_MODULES)) --out $@
 
-T_BOOT_FILES := $(T)/boot/xen $(T)/boot/xenpolicy $(T)/boot/Image $(T)/boot/dom0-initramfs.cpio.gz \
-	$(T)/boot/domd.cfg $(T)/boot/domd-initramfs.cpio.gz
+$(eval $(call boot_script,$(T)))
 
-$(T)/boot.cmd $(T)/boot/domd-passthrough.dtb &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
-		$(PLATFORM)/dom0.cfg $(T_BOOT_FILES) $(M)/host.dtb
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(T)/boot --domain $(T)/boot/domd.cfg -o $(T)/boot.cmd
-
-$(T)/boot/boot.scr: $(T)/boot.cmd
-	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $< $@.tmp >/dev/null
-	mv $@.tmp $@
-
-$(M)/full-xl.img: $(T_BOOT_FILES) $(T)/boot/boot.scr $(M)/dom0part.stamp images/mkdisk.sh
+$(M)/full-xl.img: $(addprefix $(T)/boot/,$(BOOT_FILES)) $(M)/dom0part.stamp images/mkdisk.sh
 	images/mkdisk.sh $@ boot:$(BOOT_PART_MIB):$(T)/boot dom0:$(DOM0_PART_MIB):$(M)/dom0part
 
 # --- Running and testing ---------------------------------------------------
 
-# DomD's disk is attached as DOMD_ROOT says; its uplink is QEMU's user network.
-run: $(M)/full.img $(M)/uboot-flash.img $(M)/rootfs.img
-	@echo "pixen: booting $<; Ctrl-a three times switches Xen's console input, Ctrl-\\ x leaves QEMU"
-	scripts/qemu --flash $(M)/uboot-flash.img --rootfs $(M)/rootfs.img --domd-root $(DOMD_ROOT) \
-	    --uplink "" $<
+# make run boots the card under the machine's emulator (emulator.cfg), DomD's
+# disk attached as DOMD_ROOT says, its uplink on the emulator's user network.
+EMULATE := scripts/emulate --machine $(MACHINE) $(addprefix --uboot-env ,$(UBOOT_ENV_FLASH))
+RUN_FILES := $(M)/full.img $(M)/rootfs.img $(UBOOT_ENV_FLASH)
+
+run: $(RUN_FILES)
+	@echo "pixen: booting $<"
+	$(EMULATE) --rootfs $(M)/rootfs.img --domd-root $(DOMD_ROOT) --uplink "" $<
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := bootdoms cfg guestboot guestfdt image passthrough
 
-# Each fuzz target runs briefly from its corpus in `make test`, longer in `make fuzz`.
-fuzz-run: $(B)/fuzz/build.ninja $(C_SOURCES)
+# Each fuzz target (Meson's list) runs briefly from its corpus in `make test`,
+# longer in `make fuzz`.
+fuzz-run: $(B)/fuzz/build.ninja
 	ninja -C $(B)/fuzz >/dev/null
-	@for t in $(FUZZ_TARGETS); do \
+	@targets=$$(meson introspect --targets $(B)/fuzz | $(PY) -c 'import json, sys; \
+	    print(" ".join(sorted(t["name"] for t in json.load(sys.stdin) if t["name"].startswith("fuzz_"))))'); \
+	[ -n "$$targets" ] || { echo "pixen: Meson names no fuzz target" >&2; exit 1; }; \
+	for f in $$targets; do \
+	    t=$${f#fuzz_}; \
 	    mkdir -p $(B)/fuzz/corpus-$$t; \
-	    log=$(B)/fuzz/fuzz_$$t.log; \
-	    if ! $(B)/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    log=$(B)/fuzz/$$f.log; \
+	    if ! $(B)/fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	        -print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$t- \
 	        $(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t > $$log 2>&1; then \
-	        tail -40 $$log >&2; echo "pixen: fuzz_$$t failed; the input is in $(B)/fuzz/" >&2; exit 1; \
+	        tail -40 $$log >&2; echo "pixen: $$f failed; the input is in $(B)/fuzz/" >&2; exit 1; \
 	    fi; \
-	    echo "fuzz_$$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs, no crash"; \
+	    echo "$$f: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs, no crash"; \
 	done
 fuzz:
 	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
@@ -308,23 +370,22 @@ test-unit: $(B)/host/build.ninja
 	meson test -C $(B)/host --print-errorlogs
 .PHONY: test-unit
 
-test-build: $(M)/full.img $(M)/rootfs.img
+test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES)
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build
 
-test-system: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img $(M)/rootfs.img
-	$(PY) -m pytest -v tests/system --image $(M)/full.img --xl-image $(M)/full-xl.img \
-	    --flash $(M)/uboot-flash.img --rootfs $(M)/rootfs.img --results $(M)/results
+SYSTEM_ARGS := --machine $(MACHINE) --image $(M)/full.img --xl-image $(M)/full-xl.img \
+	--uboot-env "$(UBOOT_ENV_FLASH)" --rootfs $(M)/rootfs.img --results $(M)/results
+
+test-system: $(RUN_FILES) $(M)/full-xl.img
+	$(PY) -m pytest -v tests/system $(SYSTEM_ARGS)
 .PHONY: test-system
 
 # Benchmarks: not tests; they record ratios against a peer in bench/RESULTS.md.
-bench: $(M)/full.img $(M)/full-xl.img $(M)/uboot-flash.img $(M)/rootfs.img
-	$(PY) bench/domd.py --image $(M)/full.img --flash $(M)/uboot-flash.img \
-	    --rootfs $(M)/rootfs.img --results $(M)/results
-	$(PY) bench/create.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
-	    --rootfs $(M)/rootfs.img --results $(M)/results
-	$(PY) bench/guests.py --image $(M)/full-xl.img --flash $(M)/uboot-flash.img \
-	    --rootfs $(M)/rootfs.img --results $(M)/results
+bench: $(RUN_FILES) $(M)/full-xl.img
+	$(PY) bench/domd.py --machine-dir $(M)
+	$(PY) bench/create.py --machine-dir $(M)
+	$(PY) bench/guests.py --machine-dir $(M)
 .PHONY: bench
 
 test: check-format test-unit $(B)/aarch64.stamp

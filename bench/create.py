@@ -7,10 +7,9 @@ toolstack's memory in Dom0: the create command's peak resident set, and what
 stays resident per running guest (xl leaves a process behind for each; xu's one
 monitor serves them all). Timed inside Dom0 with /proc/uptime (10 ms steps).
 
-    make bench              (or: bench/create.py --image build/qemu/full-xl.img
-                             --flash build/qemu/uboot-flash.img)
+    make bench              (or: bench/create.py [--machine-dir build/MACHINE])
 
-Writes build/qemu/results/bench-create.json and rewrites the create section of
+Writes MACHINE-DIR/results/bench-create.json and rewrites the create section of
 bench/RESULTS.md. Absolute times on a shared machine are noise; the ratio of
 the two, measured on the same boot, is the result.
 """
@@ -26,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
-from console import Machine  # noqa: E402
+from console import Machine, default_machine, machine_files  # noqa: E402
 from results_md import replace_section  # noqa: E402
 
 # Runs one create, prints "returned first" in seconds after the start.
@@ -97,7 +96,7 @@ def update_results_md(results, path):
     ]
     lines = ["<!-- create:begin (written by bench/create.py) -->",
              f"Measured {results['date']} on {results['host']}, {results['runs']} runs each, "
-             "one boot of `build/qemu/full-xl.img`; reproduce with `make bench`.", "",
+             f"one boot of `{results['image']}`; reproduce with `make bench`.", "",
              "| | xu (median) | xl (median) | xu / xl |", "|---|---|---|---|"]
     for label, key in rows:
         a, b = xu[key]["median"], xl[key]["median"]
@@ -113,17 +112,14 @@ def update_results_md(results, path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--image", default=os.path.join(ROOT, "build/qemu/full-xl.img"))
-    p.add_argument("--flash", default=os.path.join(ROOT, "build/qemu/uboot-flash.img"),
-                   help="QEMU's second flash bank: u-boot's environment")
+    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
+                   help="where make put the machine's images")
     p.add_argument("--runs", type=int, default=10)
-    p.add_argument("--rootfs", default=os.path.join(ROOT, "build/qemu/rootfs.img"),
-                   help="DomD's disk")
-    p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
     args = p.parse_args()
-    os.makedirs(args.results, exist_ok=True)
-    m = Machine(args.image, os.path.join(args.results, "console-bench-create.log"),
-                flash=args.flash, rootfs=args.rootfs)
+    files = machine_files(args.machine_dir)
+    os.makedirs(files["results"], exist_ok=True)
+    m = Machine(files["xl_image"], os.path.join(files["results"], "console-bench-create.log"),
+                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
     try:
         m.boot()
         m.write_file("/tmp/measure.sh", MEASURE)
@@ -149,7 +145,8 @@ def main():
                              "peak_rss_kib": peak, "resident_kib": resident}
     finally:
         m.close()
-    with open(os.path.join(args.results, "bench-create.json"), "w") as f:
+    results["image"] = os.path.relpath(files["xl_image"], ROOT)
+    with open(os.path.join(files["results"], "bench-create.json"), "w") as f:
         json.dump(results, f, indent=2)
     update_results_md(results, os.path.join(HERE, "RESULTS.md"))
     for tool in ("xu", "xl"):

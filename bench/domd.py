@@ -10,9 +10,9 @@ then on the last boot, RUNS times each, alternating:
 - the peer: the same guest without its vif and disk.
 Timed inside Dom0 with /proc/uptime (10 ms steps).
 
-    bench/domd.py [--image build/qemu/full.img] [--runs 5]
+    bench/domd.py [--machine-dir build/MACHINE] [--runs 5]
 
-Writes build/qemu/results/bench-domd.json and rewrites the DomD section of
+Writes MACHINE-DIR/results/bench-domd.json and rewrites the DomD section of
 bench/RESULTS.md. Absolute times are noise; the ratios are the result.
 """
 import argparse
@@ -25,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
-from console import PROMPT, Machine  # noqa: E402
+from console import PROMPT, Machine, default_machine, machine_files  # noqa: E402
 from results_md import replace_section  # noqa: E402
 
 # QEMU start → each of these, in whatever order they come.
@@ -65,19 +65,18 @@ def median(values):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--image", default=os.path.join(ROOT, "build/qemu/full.img"))
-    p.add_argument("--flash", default=os.path.join(ROOT, "build/qemu/uboot-flash.img"))
+    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
+                   help="where make put the machine's images")
     p.add_argument("--boots", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--rootfs", default=os.path.join(ROOT, "build/qemu/rootfs.img"),
-                   help="DomD's disk")
-    p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
     args = p.parse_args()
-    os.makedirs(args.results, exist_ok=True)
+    files = machine_files(args.machine_dir)
+    os.makedirs(files["results"], exist_ok=True)
     boots, with_pv, without_pv = [], [], []
     for n in range(args.boots):
-        m = Machine(args.image, os.path.join(args.results, f"console-bench-domd-{n}.log"),
-                    flash=args.flash, rootfs=args.rootfs)
+        m = Machine(files["image"], os.path.join(files["results"], f"console-bench-domd-{n}.log"),
+                    machine=files["machine"], uboot_env=files["uboot_env"],
+                    rootfs=files["rootfs"])
         try:
             boots.append(boot_marks(m))
             if n + 1 < args.boots:
@@ -96,13 +95,14 @@ def main():
     results = {"date": time.strftime("%Y-%m-%d"), "boots": boots,
                "create_to_ready_with_pv_s": [round(v, 2) for v in with_pv],
                "create_to_ready_without_pv_s": [round(v, 2) for v in without_pv]}
-    with open(os.path.join(args.results, "bench-domd.json"), "w") as f:
+    with open(os.path.join(files["results"], "bench-domd.json"), "w") as f:
         json.dump(results, f, indent=2)
     stage = {k: median([b[k] for b in boots]) for k in MARKS}
     a, b = median(with_pv), median(without_pv)
     block = "\n".join([
         "<!-- domd:begin (written by bench/domd.py) -->",
-        f"Measured {results['date']}, {args.boots} boots of `build/qemu/full.img` (medians), "
+        f"Measured {results['date']}, {args.boots} boots of "
+        f"`{os.path.relpath(files['image'], ROOT)}` (medians), "
         f"then {args.runs} creates of each kind on the last; reproduce with `bench/domd.py`.", "",
         "| from QEMU's start to | seconds |", "|---|---|",
         f"| DomD's ready line | {stage['domd_ready']} |",

@@ -7,9 +7,9 @@ For every guest on the card: its kernel image's size, and the time from
 alternating. linux_pv_domu runs without its vif and disk, which xl cannot
 serve here. Timed inside Dom0 with /proc/uptime (10 ms steps).
 
-    make bench        (or: bench/guests.py --image build/qemu/full-xl.img)
+    make bench        (or: bench/guests.py [--machine-dir build/MACHINE])
 
-Writes build/qemu/results/bench-guests.json and rewrites the guests section of
+Writes MACHINE-DIR/results/bench-guests.json and rewrites the guests section of
 bench/RESULTS.md. Absolute times on a shared machine are noise; the ratios,
 measured on one boot, are the result.
 """
@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 sys.path.insert(0, HERE)
-from console import Machine  # noqa: E402
+from console import Machine, default_machine, machine_files  # noqa: E402
 from create import MEASURE  # noqa: E402
 from results_md import replace_section  # noqa: E402
 
@@ -42,15 +42,14 @@ def first_line(m, tool, cfg, name):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--image", default=os.path.join(ROOT, "build/qemu/full-xl.img"))
-    p.add_argument("--flash", default=os.path.join(ROOT, "build/qemu/uboot-flash.img"))
-    p.add_argument("--rootfs", default=os.path.join(ROOT, "build/qemu/rootfs.img"))
+    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
+                   help="where make put the machine's images")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--results", default=os.path.join(ROOT, "build/qemu/results"))
     args = p.parse_args()
-    os.makedirs(args.results, exist_ok=True)
-    m = Machine(args.image, os.path.join(args.results, "console-bench-guests.log"),
-                flash=args.flash, rootfs=args.rootfs)
+    files = machine_files(args.machine_dir)
+    os.makedirs(files["results"], exist_ok=True)
+    m = Machine(files["xl_image"], os.path.join(files["results"], "console-bench-guests.log"),
+                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
     results = {"date": time.strftime("%Y-%m-%d"), "runs": args.runs,
                "host": subprocess.run(["uname", "-m"], capture_output=True,
                                       text=True).stdout.strip() + ", QEMU TCG", "guests": {}}
@@ -74,11 +73,12 @@ def main():
                           "runs": [round(x, 3) for x in v]} for tool, v in times.items()}}
     finally:
         m.close()
-    with open(os.path.join(args.results, "bench-guests.json"), "w") as f:
+    with open(os.path.join(files["results"], "bench-guests.json"), "w") as f:
         json.dump(results, f, indent=2)
     lines = ["<!-- guests:begin (written by bench/guests.py) -->",
              f"Measured {results['date']} on {results['host']}, {results['runs']} runs each "
-             "(medians), one boot of `build/qemu/full-xl.img`; reproduce with `bench/guests.py` "
+             f"(medians), one boot of `{os.path.relpath(files['xl_image'], ROOT)}`; reproduce "
+             "with `bench/guests.py` "
              "(also run by `make bench`). linux_pv_domu without its vif and disk.", "",
              "| guest | kernel image | xu create → first console line | xl create → first "
              "console line | xu / xl |", "|---|---|---|---|---|"]

@@ -8,8 +8,8 @@
 # OUT only once it is whole.
 # A FAT partition's files are written in sorted order, so its directory order
 # (what `xu config_list` shows) does not depend on the build host; a file
-# .card-order in DIR names paths to write first, one per line, and is not
-# itself copied.
+# .card-order in DIR names paths to write first, one per line (# starts a
+# comment line), and is not itself copied.
 # SOURCE_DATE_EPOCH sets every time stamp, so the same inputs give the same bytes.
 set -euo pipefail
 
@@ -89,6 +89,7 @@ format_vfat() {
         # One path a line, as find prints them (no ./, no trailing /), each folder before
         # what it holds; a last line without its newline counts too.
         while IFS= read -r rel || [ -n "$rel" ]; do
+            case "$rel" in '#'*) continue ;; esac
             rel=${rel#./}
             rel=${rel%/}
             [ -n "$rel" ] || continue

@@ -5,17 +5,26 @@ with --out-dir, the same tree as a folder (a root file system to format).
 
 Spec lines (`#` starts a comment; paths are inside the initramfs):
   elf PATH                 a program from a sysroot, with its interpreter and libraries
-  module NAME              a kernel module, with the modules it depends on
+  module NAME              a kernel module, with the modules it depends on; one the
+                           kernel has built in needs nothing
   file SRC PATH [MODE]     a file of ours; SRC is relative to the spec's folder
   sysfile PATH             a file from the sysroot, as it is
   dir PATH                 an empty folder
   link PATH TARGET         a symbolic link
   dev PATH c|b MAJOR MINOR a device node (the kernel needs /dev/console before init)
 
+--modules FILE adds the modules FILE names (one a line, `#` comments): a
+machine's own, from platform/<machine>/. Every module asked for, by a spec or
+a list, that is not built into the kernel is named, in that order, in
+/etc/modules, which the image's init loads: no init names a module itself.
+Modules go in uncompressed (Debian's are .ko.xz, which busybox's modprobe
+cannot read).
+
 The archive is reproducible: sorted, owned by root, every time stamp the same.
 """
 import argparse
 import gzip
+import lzma
 import os
 import re
 import shutil
@@ -25,6 +34,8 @@ import sys
 import tempfile
 
 LIB_DIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib", "usr/lib"]
+# Where a kernel package puts its modules: /lib before trixie, /usr/lib since.
+MODULE_DIRS = ["lib/modules", "usr/lib/modules"]
 
 
 def die(msg):
@@ -41,14 +52,23 @@ class Builder:
         self.stage = stage
         self.devs = []
         self.kver = None
+        self.load = []  # the modules init loads, in order
 
     def where(self, n):
         return f"{self.spec}:{n}"
 
-    def run(self):
+    def run(self, module_lists=()):
         for spec in self.specs:
             self.spec = spec
             self.run_spec(spec)
+        for path in module_lists:
+            self.spec = path
+            for n, line in enumerate(open(path), 1):
+                w = line.split("#", 1)[0].split()
+                if len(w) > 1:
+                    die(f"{self.where(n)}: one module a line, not: {line.strip()}")
+                if w:
+                    self.add_module(w[0], n)
         self.finish_modules()
 
     def put(self, src, path, mode=None):
@@ -114,38 +134,60 @@ class Builder:
     def kernel_version(self, n):
         if self.kver:
             return self.kver
-        mods = os.path.join(self.sysroot, "lib/modules")
-        versions = sorted(os.listdir(mods)) if os.path.isdir(mods) else []
-        if len(versions) != 1:
-            die(f"{self.where(n)}: expected one kernel in {mods}, found {versions}")
-        self.kver = versions[0]
-        if not os.path.exists(os.path.join(mods, self.kver, "modules.dep")):
-            subprocess.run(["depmod", "-b", self.sysroot, self.kver], check=True)
+        found = [(d, v) for d in MODULE_DIRS if os.path.isdir(os.path.join(self.sysroot, d))
+                 for v in sorted(os.listdir(os.path.join(self.sysroot, d)))]
+        if len(found) != 1:
+            die(f"{self.where(n)}: expected one kernel in {self.sysroot}/{{{','.join(MODULE_DIRS)}}}, "
+                f"found {[v for _, v in found]}")
+        moddir, self.kver = found[0]
+        self.moddir = os.path.join(self.sysroot, moddir, self.kver)
+        if not os.path.exists(os.path.join(self.moddir, "modules.dep")):
+            # depmod (kmod 30) reads only BASE/lib/modules.
+            with tempfile.TemporaryDirectory() as base:
+                os.mkdir(os.path.join(base, "lib"))
+                os.symlink(os.path.abspath(os.path.dirname(self.moddir)), os.path.join(base, "lib/modules"))
+                subprocess.run(["depmod", "-b", base, self.kver], check=True)
         dep = {}
-        for line in open(os.path.join(mods, self.kver, "modules.dep")):
+        for line in open(os.path.join(self.moddir, "modules.dep")):
             mod, deps = line.split(":", 1)
-            name = os.path.basename(mod).split(".ko")[0].replace("-", "_")
-            dep[name] = (mod, deps.split())
+            dep[module_key(mod)] = (mod, deps.split())
         self.moddep = dep
+        self.builtin = {module_key(line.strip())
+                        for line in open(os.path.join(self.moddir, "modules.builtin"))}
         return self.kver
 
     def add_module(self, name, n):
         kver = self.kernel_version(n)
-        key = name.replace("-", "_")
+        key = module_key(name)
+        if key in self.builtin:
+            return
         if key not in self.moddep:
             die(f"{self.where(n)}: no module {name} in kernel {kver}")
         mod, deps = self.moddep[key]
         for m in [mod] + deps:
-            self.put(os.path.join(self.sysroot, "lib/modules", kver, m),
-                     f"/lib/modules/{kver}/{m}", 0o644)
+            dst = os.path.join(self.stage, "lib/modules", kver, uncompressed(m))
+            if os.path.exists(dst):
+                continue
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(os.path.join(self.moddir, m), "rb") as f:
+                data = f.read()
+            with open(dst, "wb") as f:
+                f.write(lzma.decompress(data) if m.endswith(".xz") else data)
+            os.chmod(dst, 0o644)
+        if name not in self.load:
+            self.load.append(name)
 
     def finish_modules(self):
         if not self.kver:
             return
-        src = os.path.join(self.sysroot, "lib/modules", self.kver)
         for f in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
-            self.put(os.path.join(src, f), f"/lib/modules/{self.kver}/{f}", 0o644)
+            self.put(os.path.join(self.moddir, f), f"/lib/modules/{self.kver}/{f}", 0o644)
         subprocess.run(["depmod", "-b", self.stage, self.kver], check=True)
+        etc = os.path.join(self.stage, "etc")
+        os.makedirs(etc, exist_ok=True)
+        with open(os.path.join(etc, "modules"), "w") as f:
+            f.write("# The modules init loads, in this order (written by mkinitramfs).\n")
+            f.write("".join(m + "\n" for m in self.load))
 
     def run_spec(self, spec):
         base = os.path.dirname(spec)
@@ -183,6 +225,15 @@ class Builder:
                 if args[1] not in ("c", "b"):
                     die(f"{self.where(n)}: a device is c or b, not {args[1]}")
                 self.devs.append((args[0].lstrip("/"), args[1], int(args[2]), int(args[3])))
+
+
+def module_key(path):
+    """kernel/fs/vfat.ko.xz, vfat and xen-evtchn name modules as modprobe does."""
+    return os.path.basename(path).split(".ko")[0].replace("-", "_")
+
+
+def uncompressed(path):
+    return path[:-3] if path.endswith(".xz") else path
 
 
 def cpio_entry(out, name, mode, data=b"", nlink=1, rdev=(0, 0), ino=0, mtime=0):
@@ -236,6 +287,8 @@ def main():
     out = p.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", help="the .cpio.gz to write")
     out.add_argument("--out-dir", help="a folder to fill instead (made anew)")
+    p.add_argument("--modules", action="append", default=[],
+                   help="a machine's list of modules to add (repeat for more)")
     p.add_argument("--list", help="also write the archive's file list here")
     args = p.parse_args()
     mtime = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
@@ -245,7 +298,7 @@ def main():
         os.makedirs(tmp)
         try:
             b = Builder(args.sysroot, args.spec, tmp)
-            b.run()
+            b.run(args.modules)
             if b.devs:
                 die(f"{args.spec[-1]}: device nodes (dev) go into a cpio only; "
                     "a root file system gets them from devtmpfs")
@@ -257,7 +310,7 @@ def main():
         return
     with tempfile.TemporaryDirectory() as stage:
         b = Builder(args.sysroot, args.spec, stage)
-        b.run()
+        b.run(args.modules)
         tmp = args.out + ".tmp"
         with open(tmp, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0,

@@ -1,13 +1,16 @@
 # Build options: the original's names, choices and defaults (moulin's
-# `--help-config`), and what each machine can honour today. A value a machine
-# cannot honour stops the build with the reason; nothing is ignored quietly.
+# `--help-config`). MACHINE's choices are the folders under platform/; each
+# machine's machine.mk says which option values it cannot honour, and why
+# (refuse_OPTION_VALUE), or that it cannot be built at all (refuse). A value
+# a machine cannot honour stops the build with the reason; nothing is
+# ignored quietly.
 
 OPTIONS := MACHINE DOMD_ROOT ENABLE_SCMI ENABLE_WIFI
 
-MACHINE_DEFAULT := qemu
+MACHINE_CHOICES := $(sort $(patsubst platform/%/machine.mk,%,$(wildcard platform/*/machine.mk)))
+MACHINE_DEFAULT := $(firstword $(shell sed -e 's/\#.*//' platform/default))
 MACHINE ?= $(MACHINE_DEFAULT)
-MACHINE_CHOICES := qemu rpi5
-MACHINE_HELP := Machine: QEMU arm64 virt, or Raspberry Pi 5
+MACHINE_HELP := Machine: a folder under platform/
 
 DOMD_ROOT_DEFAULT := usb
 DOMD_ROOT ?= $(DOMD_ROOT_DEFAULT)
@@ -24,28 +27,28 @@ ENABLE_WIFI ?= $(ENABLE_WIFI_DEFAULT)
 ENABLE_WIFI_CHOICES := yes no
 ENABLE_WIFI_HELP := Allow wifi in domd
 
-# Why a value cannot be honoured yet, per machine (empty: it can).
-refuse_rpi5 = the Raspberry Pi 5 images are not built yet; MACHINE=qemu is the only machine so far
-refuse_qemu_ENABLE_SCMI_yes = QEMU's virt machine has no SCMI server in its firmware
-refuse_qemu_ENABLE_WIFI_yes = QEMU's virt machine has no Wi-Fi device to give DomD
-
 define check_option
 $(if $(filter $($(1)),$($(1)_CHOICES)),,\
   $(error $(1)=$($(1)) is not one of: $($(1)_CHOICES) (see `make help-config`)))
 endef
 $(foreach o,$(OPTIONS),$(eval $(call check_option,$(o))))
 
-ifneq ($(refuse_$(MACHINE)),)
-  $(error MACHINE=$(MACHINE): $(refuse_$(MACHINE)))
+# The machine, as the build sees it; scripts and tests it runs see MACHINE too.
+include platform/$(MACHINE)/machine.mk
+export MACHINE
+
+ifneq ($(refuse),)
+  $(error MACHINE=$(MACHINE): $(refuse))
 endif
-$(foreach o,$(OPTIONS),$(if $(refuse_$(MACHINE)_$(o)_$($(o))),\
-  $(error $(o)=$($(o)): $(refuse_$(MACHINE)_$(o)_$($(o))))))
+$(foreach o,$(OPTIONS),$(if $(refuse_$(o)_$($(o))),\
+  $(error $(o)=$($(o)): $(refuse_$(o)_$($(o))))))
 
 comma := ,
 empty :=
 space := $(empty) $(empty)
 choices = {$(subst $(space),$(comma),$($(1)_CHOICES))}
 
+# What each machine refuses, read from its machine.mk.
 help-config:
 	@echo "usage: make $(foreach o,$(OPTIONS),[$(o)=$(call choices,$(o))]) [TARGET...]"
 	@echo
@@ -55,8 +58,15 @@ help-config:
 	@$(foreach o,$(OPTIONS),printf '  %-24s %s (default: %s)\n' \
 	    "$(o)=$(call choices,$(o))" "$($(o)_HELP)" "$($(o)_DEFAULT)";)
 	@echo
+	@echo "machines:"
+	@for m in $(MACHINE_CHOICES); do \
+	    printf '  %-24s %s\n' "$$m" "$$(sed -n 's/^MACHINE_ABOUT *:\?= *//p' platform/$$m/machine.mk)"; \
+	done
+	@echo
 	@echo "Not available yet:"
-	@echo "  MACHINE=rpi5            $(refuse_rpi5)"
-	@echo "  ENABLE_SCMI=yes         on qemu: $(refuse_qemu_ENABLE_SCMI_yes)"
-	@echo "  ENABLE_WIFI=yes         on qemu: $(refuse_qemu_ENABLE_WIFI_yes)"
+	@for m in $(MACHINE_CHOICES); do \
+	    sed -n -e "s/^refuse *:\?= *\(.*\)/  MACHINE=$$m: \1/p" \
+	        -e "s/^refuse_\([A-Z_]*\)_\([a-z0-9]*\) *:\?= *\(.*\)/  \1=\2 on $$m: \3/p" \
+	        platform/$$m/machine.mk; \
+	done
 .PHONY: help-config

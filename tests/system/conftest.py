@@ -18,17 +18,21 @@ import threading
 
 import pytest
 
-from console import Machine, write_results
+from console import Machine, default_machine, machine_files, write_results
+
+DEFAULTS = machine_files(os.path.join("build", default_machine()))
 
 
 def pytest_addoption(parser):
-    parser.addoption("--image", default="build/qemu/full.img", help="the SD-card image to boot")
-    parser.addoption("--xl-image", default="build/qemu/full-xl.img",
+    parser.addoption("--machine", default=DEFAULTS["machine"],
+                     help="the machine (a folder under platform/) to emulate")
+    parser.addoption("--image", default=DEFAULTS["image"], help="the SD-card image to boot")
+    parser.addoption("--xl-image", default=DEFAULTS["xl_image"],
                      help="the test image whose Dom0 also has Debian's xl")
-    parser.addoption("--flash", default="build/qemu/uboot-flash.img",
-                     help="QEMU's second flash bank: u-boot's environment")
-    parser.addoption("--rootfs", default="build/qemu/rootfs.img", help="DomD's disk")
-    parser.addoption("--results", default="build/qemu/results",
+    parser.addoption("--uboot-env", default=DEFAULTS["uboot_env"],
+                     help="the image of u-boot's environment medium (none: on the card)")
+    parser.addoption("--rootfs", default=DEFAULTS["rootfs"], help="DomD's disk")
+    parser.addoption("--results", default=DEFAULTS["results"],
                      help="folder for console logs and boot-stages.json")
 
 
@@ -70,7 +74,8 @@ def boot(request, image, results_dir, name):
     assert os.path.exists(rootfs), f"{rootfs}: build it with make rootfs.img"
     server = request.getfixturevalue("uplink_server")
     m = Machine(image, os.path.join(results_dir, f"console-{name}.log"),
-                flash=request.config.getoption("--flash"), rootfs=rootfs,
+                machine=request.config.getoption("--machine"),
+                uboot_env=request.config.getoption("--uboot-env") or None, rootfs=rootfs,
                 domd_root=getattr(request.module, "DOMD_ROOT", "usb"),
                 uplink=f"restrict=on,guestfwd=tcp:{UPLINK_ADDR}:80-tcp:127.0.0.1:{server['port']}",
                 extra_args=getattr(request.module, "QEMU_ARGS", ()))

@@ -1,4 +1,4 @@
-"""The serial console of a QEMU boot of full.img, as a test drives it."""
+"""The serial console of an emulated boot of full.img, as a test drives it."""
 import json
 import os
 import re
@@ -20,8 +20,30 @@ XEN_PREFIX = re.compile(r"\(XEN\) ")
 SWITCH_INPUT = "\x01\x01\x01"  # Ctrl-a three times
 
 
+def default_machine():
+    """MACHINE, as make exports it, or the one make builds by default."""
+    if os.environ.get("MACHINE"):
+        return os.environ["MACHINE"]
+    with open(os.path.join(ROOT, "platform/default")) as f:
+        return next(w for line in f for w in line.split("#", 1)[0].split())
+
+
+def machine_files(machine_dir):
+    """What make builds in build/MACHINE for booting it: the card, the test card
+    (with xl), u-boot's environment on its flash bank (None where it is on the
+    card), DomD's disk."""
+    flash = os.path.join(machine_dir, "uboot-flash.img")
+    return {"machine": os.path.basename(os.path.normpath(machine_dir)),
+            "image": os.path.join(machine_dir, "full.img"),
+            "xl_image": os.path.join(machine_dir, "full-xl.img"),
+            "uboot_env": flash if os.path.exists(flash) else None,
+            "rootfs": os.path.join(machine_dir, "rootfs.img"),
+            "results": os.path.join(machine_dir, "results")}
+
+
 class Machine:
-    """QEMU running full.img. Every boot stage it passes is stamped in seconds."""
+    """The machine running full.img under emulation (scripts/emulate). Every
+    boot stage it passes is stamped in seconds."""
 
     # What marks each stage on the console, in boot order.
     STAGES = [
@@ -32,19 +54,23 @@ class Machine:
         ("dom0_prompt", PROMPT),
     ]
 
-    def __init__(self, image, log_path, flash=None, rootfs=None, domd_root="usb", uplink=None,
-                 extra_args=()):
-        """rootfs: DomD's disk, as a `domd_root` (usb or nvme) device; uplink: QEMU user
-        networking options for DomD's uplink, or None for none."""
+    def __init__(self, image, log_path, machine=None, uboot_env=None, rootfs=None,
+                 domd_root="usb", uplink=None, extra_args=()):
+        """machine: a folder under platform/ (default: default_machine()); uboot_env:
+        the image of u-boot's environment medium, if not on the card; rootfs: DomD's
+        disk, as a `domd_root` (usb or nvme) device; uplink: user networking options
+        for DomD's uplink, or None for none; extra_args: the emulator's own."""
         self.log = open(log_path, "w")
         self.started = time.monotonic()
-        first = ["--flash", flash] if flash else []
+        first = ["--machine", machine or default_machine()]
+        if uboot_env:
+            first += ["--uboot-env", uboot_env]
         if rootfs:
             first += ["--rootfs", rootfs, "--domd-root", domd_root]
         if uplink is not None:
             first += ["--uplink", uplink]
         self.child = pexpect.spawn(
-            os.path.join(ROOT, "scripts/qemu"), [*first, image, "-snapshot", *extra_args],
+            os.path.join(ROOT, "scripts/emulate"), [*first, image, "-snapshot", *extra_args],
             encoding="utf-8", codec_errors="replace", timeout=120, maxread=65536)
         self.child.logfile_read = self.log
         self.stages = {"qemu_start": 0.0}

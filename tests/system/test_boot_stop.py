@@ -37,7 +37,8 @@ def test_a_failed_step_in_boot_scr_stops_before_xen(request, tmp_path, results_d
                     f"boot:512:{tmp_path / 'boot'}", f"dom0:512:{mdir}/dom0part"],
                    check=True, capture_output=True)
     m = Machine(str(image), os.path.join(results_dir, f"console-boot-stop-{request.node.callspec.id}.log"),
-                flash=request.config.getoption("--flash"))
+                machine=request.config.getoption("--machine"),
+                uboot_env=request.config.getoption("--uboot-env") or None)
     try:
         m.expect(message)
         m.expect(r"pixen: not starting Xen: see the message above")

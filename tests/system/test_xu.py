@@ -1,8 +1,11 @@
 """xu, the thin Dom0's toolstack, driven from Dom0's shell as a user would."""
+import os
 import re
 import time
 
 import pytest
+
+from console import ROOT
 
 GUEST = "linux_pv_domu"
 GUEST_PROMPT = r"linux_pv_domu:[^\r\n]*# "
@@ -253,6 +256,10 @@ def test_a_guest_that_reboots_is_started_again_from_its_config_as_it_was(clean):
     wait_until_ready(m, new_id)
 
 
+# linux_pv_domu's kernel, as the build put it on the card.
+KERNEL_BYTES = os.path.getsize(os.path.join(ROOT, "build/kernel/Image"))
+MIB = 1 << 20
+
 BROKEN = {
     "syntax": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\nmemory = lots\n",
                "/tmp/broken.cfg:3: memory: expected a value (a \"string\", a number or a "
@@ -267,9 +274,11 @@ BROKEN = {
     "late failure": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\nmemory = 64\n"
                      "irqs = [ 100 ]\n",
                      "/tmp/broken.cfg: irqs: cannot route interrupt 100 to the guest"),
+    # The kernel, rounded up to 2 MiB, and 2 MiB for the device tree.
     "too little memory": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n",
-                          "/tmp/broken.cfg: memory = 32 MiB cannot hold the kernel (32 MiB) and "
-                          "ramdisk (0 MiB); it needs at least 34 MiB"),
+                          "/tmp/broken.cfg: memory = 32 MiB cannot hold the kernel "
+                          f"({-(-KERNEL_BYTES // MIB)} MiB) and ramdisk (0 MiB); it needs at least "
+                          f"{-(-KERNEL_BYTES // (2 * MIB)) * 2 + 2} MiB"),
     "vif without backend": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n"
                             "vif = [ 'backend=DomE,bridge=xenbr0' ]\n",
                             "/tmp/broken.cfg:3: vif: the backend domain DomE is not running"),
