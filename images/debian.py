@@ -3,10 +3,13 @@
 
 apt runs in a private root under the cache folder, so the host's dpkg and apt
 configuration stay as they are; the mirror is the one the host's apt already
-uses for bookworm. apt checks the archive's signatures; we check every file
-against the sha256 that packages.lock recorded.
+uses for bookworm. The suites are bookworm's, plus any other a line of
+packages.list names (`@trixie-backports`: the kernel). apt checks the
+archive's signatures; we check every file against the sha256 that
+packages.lock recorded.
 """
 import argparse
+import functools
 import hashlib
 import os
 import re
@@ -15,7 +18,10 @@ import subprocess
 import sys
 import tempfile
 
-SUITES = ["bookworm", "bookworm-updates"]
+# Where a line of packages.list without @SUITE is looked for, and the only
+# suite whose source packages apt is told about (the hypervisor's).
+BASE_SUITES = ["bookworm", "bookworm-updates"]
+SOURCE_SUITE = "bookworm"
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 ARCH = "arm64"
 
@@ -34,9 +40,10 @@ def run(cmd, **kw):
 
 
 class Apt:
-    def __init__(self, cache):
+    def __init__(self, cache, suites):
         self.root = os.path.join(cache, "apt")
         self.conf = os.path.join(self.root, "apt.conf")
+        self.suites = BASE_SUITES + sorted(set(suites) - set(BASE_SUITES))
         self.updated = False
 
     def env(self):
@@ -66,8 +73,8 @@ class Apt:
         if not os.path.exists(status):
             open(status, "w").close()
         sources = "".join(
-            f"deb [arch={ARCH} signed-by={KEYRING}] {mirror} {s} main\n" for s in SUITES)
-        sources += f"deb-src [signed-by={KEYRING}] {mirror} bookworm main\n"
+            f"deb [arch={ARCH} signed-by={KEYRING}] {mirror} {s} main\n" for s in self.suites)
+        sources += f"deb-src [signed-by={KEYRING}] {mirror} {SOURCE_SUITE} main\n"
         write_if_changed(os.path.join(self.root, "sources.list"), sources)
         user = "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
         write_if_changed(self.conf, f"""\
@@ -87,9 +94,13 @@ Acquire::Check-Valid-Until "false";
 """)
 
     def update(self, force=False):
-        lists = os.path.join(self.root, "state/lists")
-        if self.updated or (not force and any(f.endswith("Packages") or f.endswith("Sources")
-                                               for f in os.listdir(lists))):
+        lists = os.listdir(os.path.join(self.root, "state/lists"))
+        # Each suite's signed index, and its package list: a suite added to
+        # sources.list since the last update has neither.
+        have = all(any(f"_dists_{s}_InRelease" in f for f in lists) and
+                   any(f"_dists_{s}_main_binary-{ARCH}_Packages" in f for f in lists)
+                   for s in self.suites)
+        if self.updated or (not force and have):
             return
         r = run(["apt-get", "update", "-q"], env=self.env())
         if r.returncode != 0:
@@ -132,59 +143,144 @@ def print_uris(apt, args):
 
 
 def read_list(path):
+    """Entries (line, name, how, suite) of packages.list; suite None: bookworm's."""
     entries = []
     for n, line in enumerate(open(path), 1):
         words = line.split("#", 1)[0].split()
         if not words:
             continue
-        if len(words) > 2 or (len(words) == 2 and words[1] != "depends"
-                              and not words[1].startswith("=")):
-            die(f"{path}:{n}: expected `NAME [=VERSION | depends]`, got: {line.strip()}")
-        entries.append((n, words[0], words[1] if len(words) == 2 else ""))
+        suite = words.pop()[1:] if len(words) > 1 and words[-1].startswith("@") else None
+        how = words[1] if len(words) == 2 else ""
+        if len(words) > 2 or suite == "" or (how and how not in ("depends", "kernel")
+                                            and not how.startswith("=")):
+            die(f"{path}:{n}: expected `NAME [=VERSION | depends | kernel] [@SUITE]`, "
+                f"got: {line.strip()}")
+        entries.append((n, words[0], how, suite))
     return entries
 
 
-def candidate(apt, name):
-    out = apt.show("policy", name).stdout
-    m = re.search(r"Candidate: (\S+)", out)
-    if not m or m.group(1) == "(none)":
-        raise Failure(f"{name}: not served for {ARCH} by the mirror")
-    return m.group(1)
+def newer_first(versions):
+    def compare(a, b):
+        if a == b:
+            return 0
+        return -1 if run(["dpkg", "--compare-versions", a, "gt", b]).returncode == 0 else 1
+    return sorted(versions, key=functools.cmp_to_key(compare))
 
 
-def resolve(apt, name, how):
-    """Returns (kind, name, version) for one line of packages.list."""
+def served(apt, name, suites):
+    """[(version, suite)] of `name` in `suites`, the newest first."""
+    found = {}
+    # apt-cache madison: "name | version | URI suite/component arch Packages"
+    for line in apt.show("madison", name).stdout.splitlines():
+        cols = [c.strip() for c in line.split("|")]
+        if len(cols) == 3 and cols[0] == name and cols[2].endswith("Packages"):
+            suite = cols[2].split()[1].split("/")[0]
+            if suite in suites:
+                found.setdefault(cols[1], suite)
+    return [(v, found[v]) for v in newer_first(found)]
+
+
+def newest(apt, name, suites):
+    versions = served(apt, name, suites)
+    if not versions:
+        raise Failure(f"{name}: not served for {ARCH} by {' or '.join(suites)}")
+    return versions[0]
+
+
+def depends(apt, name, version):
+    """The first alternative of each of the package's dependencies: [(name, version or None)]."""
+    out = apt.show("show", f"{name}:{ARCH}={version}").stdout
+    m = re.search(r"^Depends: (.*)$", out, re.M)
+    deps = []
+    for clause in (m.group(1).split(",") if m else []):
+        dm = re.match(r"\s*([^\s(|]+)(?:\s*\(=\s*([^)\s]+)\))?", clause.split("|")[0])
+        deps.append((dm.group(1).split(":")[0], dm.group(2)))
+    return deps
+
+
+def kernel_parts(apt, image, version, suites):
+    """A kernel's packages: from Linux 6.19 on, linux-image-ABI is a metapackage
+    of linux-base-ABI, linux-binary-ABI and linux-modules-ABI; before, it is the
+    whole kernel. [(name, version, suite)], or None if a part is not served."""
+    abi = image[len("linux-image-"):]
+    parts = [(d, v) for d, v in depends(apt, image, version) if d != image and d.endswith(abi)]
+    rows = []
+    for d, v in parts or [(image, version)]:
+        have = dict(served(apt, d, suites))
+        if (v or version) not in have:
+            return None
+        rows.append((d, v or version, have[v or version]))
+    return rows
+
+
+def resolve_kernel(apt, meta, suites):
+    """The newest complete kernel of the flavour the metapackage `meta`
+    (linux-image-arm64) follows: the one it depends on, or, if the mirror has
+    dropped part of that one, the newest served whose parts are all there."""
+    flavour = meta[len("linux-image-"):]
+    # linux-image-6.1.0-50-arm64, linux-image-7.3.4+deb13-arm64; not -cloud-arm64.
+    pattern = rf"linux-image-\d[\w.+~]*(?:-\d+)?-{re.escape(flavour)}"
+    version, _ = newest(apt, meta, suites)
+    images = [d for d, _ in depends(apt, meta, version) if re.fullmatch(pattern, d)]
+    if len(images) != 1:
+        raise Failure(f"{meta}: not a kernel metapackage (no linux-image-VERSION-{flavour} "
+                      f"among its dependencies)")
+    rows = kernel_parts(apt, images[0], newest(apt, images[0], suites)[0], suites)
+    if rows:
+        return rows
+    by_version = {}
+    for image in apt.show("pkgnames", "linux-image-").stdout.split():
+        if re.fullmatch(pattern, image) and image != images[0]:
+            for v, _ in served(apt, image, suites):
+                by_version.setdefault(v, []).append(image)
+    for v in newer_first(by_version):
+        for image in by_version[v]:
+            rows = kernel_parts(apt, image, v, suites)
+            if rows:
+                return rows
+    raise Failure(f"{meta}: no {flavour} kernel in {' or '.join(suites)} has all its packages")
+
+
+def resolve(apt, name, how, suite):
+    """[(kind, name, version, suite)] for one line of packages.list."""
+    suites = [suite] if suite else BASE_SUITES
     if name.startswith("src:"):
         if not how.startswith("="):
             raise Failure(f"{name}: a source package needs =VERSION")
-        return "src", name[4:], how[1:]
+        return [("src", name[4:], how[1:], suite or SOURCE_SUITE)]
+    if how == "kernel":
+        return [("deb", *row) for row in resolve_kernel(apt, name, suites)]
     if how == "depends":
-        version = candidate(apt, name)
-        out = apt.show("depends", f"{name}={version}").stdout
-        m = re.search(r"^\s+Depends: (\S+)", out, re.M)
-        if not m:
+        version, _ = newest(apt, name, suites)
+        deps = depends(apt, name, version)
+        if not deps:
             raise Failure(f"{name}: a metapackage without a dependency")
-        name = m.group(1)
-    version = how[1:] if how.startswith("=") else candidate(apt, name)
-    return "deb", name, version
+        name = deps[0][0]
+    if how.startswith("="):
+        have = dict(served(apt, name, suites))
+        if how[1:] not in have:
+            raise Failure(f"{name} {how[1:]}: not served by {' or '.join(suites)}")
+        return [("deb", name, how[1:], have[how[1:]])]
+    return [("deb", name, *newest(apt, name, suites))]
 
 
 def cmd_lock(args):
-    apt = Apt(args.cache)
+    entries = read_list(args.list)
+    apt = Apt(args.cache, [e[3] for e in entries if e[3]])
     apt.setup()
     apt.update(force=True)
     rows = []
-    for n, name, how in read_list(args.list):
+    for n, name, how, suite in entries:
         try:
-            kind, real, version = resolve(apt, name, how)
-            spec = f"{real}={version}" if kind == "src" else f"{real}:{ARCH}={version}"
-            verb = ["source", "--download-only"] if kind == "src" else ["download"]
-            for f in print_uris(apt, [*verb, spec]):
-                rows.append((kind, real, version, f["sha"], f["file"]))
+            for kind, real, version, where in resolve(apt, name, how, suite):
+                spec = f"{real}={version}" if kind == "src" else f"{real}:{ARCH}={version}"
+                verb = ["source", "--download-only"] if kind == "src" else ["download"]
+                for f in print_uris(apt, [*verb, spec]):
+                    rows.append((kind, real, version, f["sha"], f["file"], where))
         except Failure as e:
             die(f"{args.list}:{n}: {e}")
     header = ("# Written by `make lock` from images/packages.list: do not edit.\n"
-              "# kind name version sha256 file\n")
+              "# kind name version sha256 file suite\n")
     write_if_changed(args.lock, header + "".join(" ".join(r) + "\n" for r in rows))
     print(f"pixen: {args.lock}: {len(rows)} files locked")
 
@@ -195,15 +291,15 @@ def read_lock(path):
         words = line.split("#", 1)[0].split()
         if not words:
             continue
-        if len(words) != 5 or words[0] not in ("deb", "src") or not re.fullmatch(
+        if len(words) != 6 or words[0] not in ("deb", "src") or not re.fullmatch(
                 r"[0-9a-f]{64}", words[3]):
-            die(f"{path}:{n}: not `kind name version sha256 file`; run `make lock`")
+            die(f"{path}:{n}: not `kind name version sha256 file suite`; run `make lock`")
         rows.append((n, *words))
     return rows
 
 
 def fetch_one(apt, lock, row, store):
-    n, kind, name, version, sha, fname = row
+    n, kind, name, version, sha, fname, _ = row
     target = os.path.join(store, fname)
     if os.path.exists(target) and sha256(target) == sha:
         return False
@@ -231,11 +327,11 @@ def fetch_one(apt, lock, row, store):
 
 
 def cmd_fetch(args):
-    apt = Apt(args.cache)
+    rows = read_lock(args.lock)
+    apt = Apt(args.cache, [row[6] for row in rows])
     apt.setup()
     store = os.path.join(args.cache, "files")
     os.makedirs(store, exist_ok=True)
-    rows = read_lock(args.lock)
     new = 0
     for row in rows:
         try:
@@ -260,7 +356,7 @@ def extract(rows, store, sysroot):
     tmp = sysroot + ".new"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    for _, kind, name, version, sha, fname in rows:
+    for _, kind, name, version, sha, fname, _ in rows:
         if kind != "deb":
             continue
         r = run(["dpkg-deb", "-x", os.path.join(store, fname), tmp])

@@ -39,9 +39,10 @@ def test_boot_script_placed_the_dom0_modules_xen_loads(machine):
 
 def test_dom0_is_thin_one_vcpu_128_mib(machine):
     assert machine.check("grep -c ^processor /proc/cpuinfo").strip() == "1"
-    # Xen gives Dom0 exactly 128 MiB; the kernel keeps some for itself.
+    # Xen gives Dom0 exactly 128 MiB; the kernel keeps some for itself (Debian's
+    # generic 7.3 kernel about 49 MiB: its code and data; 6.1 kept 35 MiB).
     mem_kib = int(re.search(r"MemTotal:\s+(\d+) kB", machine.check("cat /proc/meminfo")).group(1))
-    assert 90 * 1024 < mem_kib <= 128 * 1024
+    assert 72 * 1024 < mem_kib <= 128 * 1024
     assert machine.check("cat /sys/hypervisor/version/major /sys/hypervisor/version/minor").split() == ["4", "17"]
 
 

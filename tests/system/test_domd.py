@@ -2,9 +2,13 @@
 name, owning QEMU's PCIe bridge (its root disk, here an NVMe drive, and its
 uplink), serving linux_pv_domu's network (bridge xenbr0) and disk (a file on
 DomD's root)."""
+import glob
+import os
 import re
 
 import pytest
+
+from console import ROOT
 
 from test_xu import GUEST, GUEST_PROMPT, assert_same_as, attach, detach, domains, snapshot
 
@@ -52,6 +56,28 @@ def test_domd_boots_with_xen_and_dom0_attaches_it_by_name(machine):
     # Its balloon aims at what its kernel has (256 MiB less those 2 MiB), so it
     # never tries to hot-add the rest.
     assert machine.check("xenstore-read /local/domain/1/memory/target").strip() == "260096"
+
+
+def built_kernel_release():
+    """The release of the one kernel the build took from Debian (its modules' folder)."""
+    found = glob.glob(os.path.join(ROOT, "build/sysroot/usr/lib/modules/*/vmlinuz"))
+    assert len(found) == 1, found
+    return os.path.basename(os.path.dirname(found[0]))
+
+
+def test_one_kernel_new_enough_for_the_pi_5_runs_dom0_domd_and_the_guest(machine):
+    release = built_kernel_release()
+    # 6.18 is Debian's first that drives the Pi 5's SD card, PCIe and RP1.
+    assert tuple(map(int, re.match(r"(\d+)\.(\d+)", release).groups())) >= (6, 18), release
+    assert machine.check("uname -r").strip() == release
+    # DomD's console before the guest's start, whose lines Xen would mix in.
+    status, out = machine.domd_run("uname -r")
+    assert status == 0 and out.strip() == release, out
+    machine.check(f"xu create {GUEST}", timeout=120)
+    try:
+        in_guest(machine, "uname -r", re.escape(release))
+    finally:
+        machine.check(f"xu destroy {GUEST}", timeout=60)
 
 
 def test_domd_owns_the_pcie_bridge_and_mounts_its_root_from_the_nvme_drive(machine):
