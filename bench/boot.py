@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""Boot stages and what u-boot reads from the card, for builds side by side.
+
+Each CARD is a folder where make put a machine's images (build/MACHINE: its
+full.img, rootfs.img, u-boot's environment and boot.cmd). They are booted in
+turn, BOOTS times each, alternating, so a slow spell of the host hits all
+alike; each boot stamps, from the emulator's start: Xen's banner, Dom0's
+first kernel line, Dom0's prompt, DomD's ready line, and DomD's `xu devd`
+serving. The bytes u-boot reads are the sizes of the files boot.cmd loads.
+
+    bench/boot.py [--boots 3] LABEL=CARD [LABEL=CARD ...]
+
+e.g., against the build before one kernel for all (Linux 6.1, the kernel
+loaded twice), in a worktree of that commit, and against a card that carries
+the kernel gzip-compressed (a machine folder of the same machine whose
+configs name Image.gz):
+
+    M=$MACHINE   # the machine's folder under platform/
+    git worktree add /tmp/before 356b9c5 && make -C /tmp/before full.img rootfs.img
+    cp -r platform/$M platform/$M-gz
+    sed -i 's/^kernel = "Image"/kernel = "Image.gz"/' platform/$M-gz/dom0.cfg \
+        platform/$M-gz/domd.cfg
+    make MACHINE=$M-gz full.img rootfs.img
+    bench/boot.py "6.1, loaded twice=/tmp/before/build/$M" "7.3, loaded once=build/$M" \
+        "7.3 gzip, read once=build/$M-gz"
+
+Writes build/<machine>/results/bench-boot.json for the first CARD's machine
+and rewrites the boot section of bench/RESULTS.md. Absolute times on a shared
+machine are noise; each stage's ratio against the first CARD is the result.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests/system"))
+from console import PROMPT, Machine, machine_files  # noqa: E402
+from results_md import replace_section  # noqa: E402
+
+# The emulator's start → each of these, in whatever order they come.
+MARKS = {
+    "xen_banner": r"Xen version 4\.17",
+    "dom0_kernel": r"Booting Linux on physical CPU",
+    "dom0_prompt": PROMPT,
+    "domd_ready": r"pixen: DomD ready in",
+    "domd_serving": r"xu devd: serving the PV backends",
+}
+LABELS = {
+    "xen_banner": "Xen's banner",
+    "dom0_kernel": "Dom0's first kernel line",
+    "dom0_prompt": "Dom0's prompt",
+    "domd_ready": "DomD's ready line",
+    "domd_serving": "DomD's `xu devd` serving",
+}
+
+
+def card_bytes(boot_cmd):
+    """What boot.scr has u-boot read from the card: the files it loads, each as built."""
+    text = open(boot_cmd).read()
+    return sum(int(n) for n in re.findall(r"^# [^:\n]+: (\d+) bytes when built", text, re.M))
+
+
+def boot_once(files, log):
+    m = Machine(files["image"], log, machine=files["machine"], uboot_env=files["uboot_env"],
+                rootfs=files["rootfs"])
+    try:
+        seen = {}
+        names, patterns = list(MARKS), list(MARKS.values())
+        while len(seen) < len(MARKS):
+            i = m.child.expect(patterns, timeout=300)
+            seen.setdefault(names[i], round(time.monotonic() - m.started, 2))
+        return seen
+    finally:
+        m.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--boots", type=int, default=3)
+    p.add_argument("cards", nargs="+", metavar="LABEL=CARD")
+    args = p.parse_args()
+    cards = []
+    for spec in args.cards:
+        label, _, folder = spec.rpartition("=")
+        files = machine_files(os.path.abspath(folder))
+        for key in ("image", "rootfs"):
+            if not os.path.exists(files[key]):
+                p.error(f"{files[key]}: no such file (make full.img rootfs.img there)")
+        cards.append((label or folder, files, card_bytes(os.path.join(folder, "boot.cmd"))))
+    results_dir = cards[0][1]["results"]
+    os.makedirs(results_dir, exist_ok=True)
+    stages = {label: [] for label, _, _ in cards}
+    for n in range(args.boots):
+        for i, (label, files, _) in enumerate(cards):
+            log = os.path.join(results_dir, f"console-bench-boot-{i}-{n}.log")
+            stages[label].append(boot_once(files, log))
+    results = {"date": time.strftime("%Y-%m-%d"), "boots": args.boots,
+               "cards": {label: {"folder": files["image"], "card_read_bytes": read,
+                                 "stages_s": stages[label]} for label, files, read in cards}}
+    with open(os.path.join(results_dir, "bench-boot.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+    median = {label: {k: statistics.median(b[k] for b in stages[label]) for k in MARKS}
+              for label in stages}
+    first = cards[0][0]
+    head = "| from the emulator's start to | " + " | ".join(label for label, _, _ in cards)
+    head += "".join(f" | {label} / {first}" for label, _, _ in cards[1:]) + " |"
+    lines = ["<!-- boot:begin (written by bench/boot.py) -->",
+             f"Measured {results['date']}, {args.boots} boots of each card, alternating "
+             "(medians of seconds); reproduce with `bench/boot.py` (its help says how to build "
+             "the cards).", "", head, "|---" * (1 + 2 * len(cards) - 1) + "|"]
+    for k in MARKS:
+        row = f"| {LABELS[k]} | " + " | ".join(f"{median[label][k]:.2f}" for label, _, _ in cards)
+        row += "".join(f" | {median[label][k] / median[first][k]:.2f}" for label, _, _ in cards[1:])
+        lines.append(row + " |")
+    row = "| u-boot reads from the card | " + " | ".join(
+        f"{read / (1 << 20):.1f} MiB" for _, _, read in cards)
+    row += "".join(f" | {read / cards[0][2]:.2f}" for _, _, read in cards[1:])
+    lines += [row + " |", "<!-- boot:end -->"]
+    block = "\n".join(lines)
+    replace_section(os.path.join(HERE, "RESULTS.md"), "boot",
+                    "Boot stages and what u-boot reads, card against card", block)
+    print(block)
+
+
+if __name__ == "__main__":
+    main()
