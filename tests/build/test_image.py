@@ -139,3 +139,27 @@ def test_each_boot_file_is_read_from_the_card_once(mdir):
     total = sum(os.path.getsize(os.path.join(mdir, "boot", name)) for name in names)
     assert re.search(rf"^# u-boot reads {total} bytes \([0-9.]+ MiB\) of boot files from the "
                      r"card, each once$", script, re.M), script[:2000]
+
+
+def test_built_programs_name_no_folder_of_the_build_host():
+    """Two builds give the same images only if nothing built records where
+    the tree was: debug paths feed the build ID, which the stripped copies in
+    the images keep. So the cross build's own output, debug information
+    included, must not name the tree's folder."""
+    root = os.path.join(ROOT, "build", "aarch64")
+    found, checked = [], 0
+    for top, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith("meson-")]
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                if f.read(4) != b"\x7fELF":
+                    continue
+                f.seek(0)
+                checked += 1
+                if ROOT.encode() in f.read():
+                    found.append(os.path.relpath(path, root))
+    assert checked > 2
+    assert found == [], f"these name {ROOT}: {found}"
