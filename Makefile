@@ -112,12 +112,12 @@ lock: | deps
 
 $(B)/sysroot.stamp: images/packages.lock images/debian.py | deps
 	$(PY) images/debian.py --cache $(CACHE) fetch --lock $< --sysroot $(B)/sysroot \
-	    --sources $(B)/xen-src
+	    --sources $(B)/sources
 	touch $@
 
 $(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig \
 		$(wildcard images/xen/patches/*.patch)
-	images/xen/build.sh $(B)/xen-src images/xen/pixen.kconfig $(B)/xen
+	images/xen/build.sh $(B)/sources images/xen/pixen.kconfig $(B)/xen
 
 # Shell: the one file that glob patterns $(1) name (a package may name a file
 # twice, through a link), in $${files[0]}; more or none stop the build,

@@ -40,10 +40,12 @@ def run(cmd, **kw):
 
 
 class Apt:
-    def __init__(self, cache, suites):
+    def __init__(self, cache, suites, source_suites=()):
         self.root = os.path.join(cache, "apt")
         self.conf = os.path.join(self.root, "apt.conf")
         self.suites = BASE_SUITES + sorted(set(suites) - set(BASE_SUITES))
+        # Source indexes only of the suites a source package comes from.
+        self.source_suites = [SOURCE_SUITE] + sorted(set(source_suites) - {SOURCE_SUITE})
         self.updated = False
 
     def env(self):
@@ -74,7 +76,8 @@ class Apt:
             open(status, "w").close()
         sources = "".join(
             f"deb [arch={ARCH} signed-by={KEYRING}] {mirror} {s} main\n" for s in self.suites)
-        sources += f"deb-src [signed-by={KEYRING}] {mirror} {SOURCE_SUITE} main\n"
+        sources += "".join(
+            f"deb-src [signed-by={KEYRING}] {mirror} {s} main\n" for s in self.source_suites)
         write_if_changed(os.path.join(self.root, "sources.list"), sources)
         user = "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
         write_if_changed(self.conf, f"""\
@@ -99,7 +102,9 @@ Acquire::Check-Valid-Until "false";
         # sources.list since the last update has neither.
         have = all(any(f"_dists_{s}_InRelease" in f for f in lists) and
                    any(f"_dists_{s}_main_binary-{ARCH}_Packages" in f for f in lists)
-                   for s in self.suites)
+                   for s in self.suites) and \
+            all(any(f"_dists_{s}_main_source_Sources" in f for f in lists)
+                for s in self.source_suites)
         if self.updated or (not force and have):
             return
         r = run(["apt-get", "update", "-q"], env=self.env())
@@ -266,7 +271,8 @@ def resolve(apt, name, how, suite):
 
 def cmd_lock(args):
     entries = read_list(args.list)
-    apt = Apt(args.cache, [e[3] for e in entries if e[3]])
+    apt = Apt(args.cache, [e[3] for e in entries if e[3]],
+              [e[3] for e in entries if e[3] and e[1].startswith("src:")])
     apt.setup()
     apt.update(force=True)
     rows = []
@@ -328,7 +334,7 @@ def fetch_one(apt, lock, row, store):
 
 def cmd_fetch(args):
     rows = read_lock(args.lock)
-    apt = Apt(args.cache, [row[6] for row in rows])
+    apt = Apt(args.cache, [row[6] for row in rows], [row[6] for row in rows if row[1] == "src"])
     apt.setup()
     store = os.path.join(args.cache, "files")
     os.makedirs(store, exist_ok=True)

@@ -4,12 +4,13 @@
 # configuration plus pixen's Kconfig fragment, and Xen's own FLASK policy
 # from the same source.
 #   build.sh SRC_DIR FRAGMENT OUT_DIR
-# SRC_DIR holds the .dsc and the files it names; OUT_DIR gets `xen` (the
-# arm64 Image that u-boot's booti starts), `xen.config` and `xenpolicy`.
+# SRC_DIR holds xen_*.dsc and the files it names (beside other source
+# packages); OUT_DIR gets `xen` (the arm64 Image that u-boot's booti starts),
+# `xen.config` and `xenpolicy`.
 set -euo pipefail
 
 src_dir=$(realpath "$1") fragment=$(realpath "$2") out_dir=$(realpath -m "$3")
-dsc=$(ls "$src_dir"/*.dsc)
+dsc=$(ls "$src_dir"/xen_*.dsc)
 work="$out_dir/tree"
 
 rm -rf "$work"

@@ -318,9 +318,7 @@ static int plan_domain_devices(const struct options *o, const void *host, size_t
         pt_partial_fdt(host, pt, dc, &partial->blob, &partial->bytes, err) < 0)
         return -1;
     if (partial->bytes > BOOT_PARTIAL_FDT_MAX_BYTES)
-        return xu_fail(err,
-                       "%s: %s's partial device tree takes %zu bytes; Xen 4.17 builds a "
-                       "boot-time domain's whole tree in 4 KiB, so at most %u can be its",
+        return xu_fail(err, "%s: %s's partial device tree takes %zu bytes; Xen takes at most %u",
                        dc->source, dc->name, partial->bytes, BOOT_PARTIAL_FDT_MAX_BYTES);
     /* NAME.cfg gets NAME-passthrough.dtb beside it. */
     size_t stem = strlen(config_file);

@@ -13,9 +13,6 @@
 #define MAX_DEPTH 64
 /* The partial tree's own cells: the domain's root and /passthrough use 2 and 2. */
 #define PT_CELLS 2
-/* Phandles of the fixed clocks copied into the partial tree; Xen's own start at 65000. */
-#define PT_FIRST_PHANDLE 1
-#define PT_MAX_CLOCKS    16
 /* What the partial tree may take beyond the host tree it copies from. */
 #define PT_PARTIAL_ROOM_BYTES 4096
 
@@ -25,20 +22,51 @@ struct ctx {
     const struct domain_config *dc;
     const struct pt_device *dev; /* the one being read, for messages */
     struct xu_err *err;
+    struct pt_plan *plan; /* while planning: where fixed clocks are noted */
 };
 
-/* Host properties the domain must not see: MSIs need the host's MSI controller (INTx only). */
+/*
+ * Host properties the domain must not see. A node keeps its phandle, so
+ * references between the nodes it is given hold as they are; msi-parent
+ * stays only where the MSI controller is passed through too (ref_allowed).
+ */
 static const char *const dropped[] = {
-    "phandle",      "linux,phandle", "msi-parent", "msi-map",
-    "msi-map-mask", "iommus",        "iommu-map",  "iommu-map-mask",
+    "linux,phandle", "msi-map", "msi-map-mask", "iommus", "iommu-map", "iommu-map-mask",
 };
 /* Rewritten for the domain, not copied as they are. */
 static const char *const rewritten[] = {
-    "reg",    "ranges",           "dma-ranges",    "interrupts",
-    "clocks", "interrupt-parent", "interrupt-map", "interrupts-extended",
+    "reg",        "ranges",           "dma-ranges",    "interrupts",
+    "msi-ranges", "interrupt-parent", "interrupt-map", "interrupts-extended",
 };
-/* References to host nodes the domain cannot be given. */
-static const char *const refused[] = {"resets", "power-domains", "dmas", "phys", "mboxes"};
+
+/*
+ * Properties that refer to other nodes, and the cells that follow each
+ * phandle (named by the referred node's #...-cells; NULL: none). A domain may
+ * refer to what it is given (its dtdev nodes and what lies below them) and
+ * to fixed clocks, which are copied; anything else of the host it cannot
+ * have.
+ */
+struct ref_prop {
+    const char *name;
+    const char *cells;
+    enum { REF_EXACT, REF_SUFFIX, REF_PREFIX } match;
+};
+static const struct ref_prop refs[] = {
+    {"clocks", "#clock-cells", REF_EXACT},
+    {"assigned-clocks", "#clock-cells", REF_EXACT},
+    {"assigned-clock-parents", "#clock-cells", REF_EXACT},
+    {"resets", "#reset-cells", REF_EXACT},
+    {"power-domains", "#power-domain-cells", REF_EXACT},
+    {"dmas", "#dma-cells", REF_EXACT},
+    {"phys", "#phy-cells", REF_EXACT},
+    {"mboxes", "#mbox-cells", REF_EXACT},
+    {"msi-parent", "#msi-cells", REF_EXACT},
+    {"phy-handle", NULL, REF_EXACT},
+    {"-gpios", "#gpio-cells", REF_SUFFIX},
+    {"-gpio", "#gpio-cells", REF_SUFFIX},
+    {"-supply", NULL, REF_SUFFIX},
+    {"pinctrl-", NULL, REF_PREFIX},
+};
 
 static bool in_list(const char *name, const char *const *list, size_t n)
 {
@@ -48,18 +76,50 @@ static bool in_list(const char *name, const char *const *list, size_t n)
     return false;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+static const struct ref_prop *ref_prop_of(const char *name)
 {
-    size_t n = strlen(s), m = strlen(suffix);
+    size_t n = strlen(name);
 
-    return n >= m && strcmp(s + n - m, suffix) == 0;
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        size_t m = strlen(refs[i].name);
+
+        if ((refs[i].match == REF_EXACT && strcmp(name, refs[i].name) == 0) ||
+            (refs[i].match == REF_SUFFIX && n > m && strcmp(name + n - m, refs[i].name) == 0) ||
+            (refs[i].match == REF_PREFIX && n > m && strncmp(name, refs[i].name, m) == 0 &&
+             strspn(name + m, "0123456789") == n - m))
+            return &refs[i];
+    }
+    return NULL;
 }
 
-static bool is_refused(const char *name)
+static bool is_enabled(const void *fdt, int node)
 {
-    return in_list(name, refused, sizeof(refused) / sizeof(refused[0])) ||
-           strncmp(name, "pinctrl-", 8) == 0 || ends_with(name, "-gpios") ||
-           ends_with(name, "-gpio") || ends_with(name, "-supply");
+    const char *status = fdt_getprop(fdt, node, "status", NULL);
+
+    return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
+}
+
+/* Whether `node` is one the domain is given: a dtdev node or below one, nothing disabled between.
+ */
+static bool in_set(const void *fdt, const struct domain_config *dc, int node)
+{
+    for (int depth = 0; node > 0 && depth < MAX_DEPTH; depth++) {
+        if (!is_enabled(fdt, node))
+            return false;
+        for (unsigned i = 0; i < dc->n_dtdevs; i++)
+            if (fdt_path_offset(fdt, dc->dtdevs[i]) == node)
+                return true;
+        node = fdt_parent_offset(fdt, node);
+    }
+    return false;
+}
+
+static bool is_fixed_clock(const void *fdt, int node)
+{
+    const fdt32_t *cells = fdt_getprop(fdt, node, "#clock-cells", NULL);
+
+    return fdt_node_check_compatible(fdt, node, "fixed-clock") == 0 && cells &&
+           fdt32_to_cpu(*cells) == 0;
 }
 
 static int fail(const struct ctx *c, const char *why)
@@ -329,7 +389,148 @@ static int read_interrupt_map(const struct ctx *c, int node, struct pt_device *d
     return 0;
 }
 
-/* What the device node may carry, itself and below it. */
+/*
+ * msi-ranges: an MSI controller that turns a device's writes into GIC SPIs
+ * (the BCM2712's MIP: <&gic GIC_SPI first flags> and a count). Xen routes
+ * to the domain only what the host node's interrupts lists, so boot.scr
+ * lists the SPIs there.
+ */
+static int read_msi_ranges(const struct ctx *c, int node, struct pt_device *d)
+{
+    const fdt32_t *v;
+    int len, n;
+
+    v = fdt_getprop(c->fdt, node, "msi-ranges", &len);
+    if (!v)
+        return 0;
+    n = len / (int)sizeof(fdt32_t);
+    for (int i = 0; i < n;) {
+        const fdt32_t *icells;
+        uint32_t count;
+        int gic;
+
+        if (gic_by_phandle(c, fdt32_to_cpu(v[i]), d, &gic) < 0)
+            return -1;
+        icells = fdt_getprop(c->fdt, gic, "#interrupt-cells", NULL);
+        if (!icells || fdt32_to_cpu(*icells) != 3 || i + 5 > n)
+            return fail(c, "its msi-ranges ends inside an entry");
+        count = fdt32_to_cpu(v[i + 4]);
+        if (count == 0 || count > PT_MAX_IRQS)
+            return fail(c, "its msi-ranges names more SPIs than pixen routes for one device");
+        for (uint32_t k = 0; k < count; k++) {
+            fdt32_t spec[3] = {v[i + 1], cpu_to_fdt32(fdt32_to_cpu(v[i + 2]) + k), v[i + 3]};
+
+            if (add_irq(c, d, spec) < 0)
+                return -1;
+        }
+        d->irqs_from_msi = true;
+        i += 5;
+    }
+    return 0;
+}
+
+/* The fixed clocks the domain's nodes use are copied into its tree, each once. */
+static int note_fixed_clock(const struct ctx *c, uint32_t phandle)
+{
+    struct pt_plan *plan = c->plan;
+
+    for (unsigned i = 0; i < plan->n_fixed_clocks; i++)
+        if (plan->fixed_clocks[i] == phandle)
+            return 0;
+    if (plan->n_fixed_clocks == PT_MAX_FIXED_CLOCKS)
+        return fail(c, "more fixed clocks than pixen copies for one domain");
+    plan->fixed_clocks[plan->n_fixed_clocks++] = phandle;
+    return 0;
+}
+
+/*
+ * A property referring to other nodes: each must be given to the domain
+ * too, or be a fixed clock (copied); an MSI controller that is not is
+ * dropped (the device then uses INTx).
+ */
+static int check_ref(const struct ctx *c, int node, int depth, const char *name,
+                     const struct ref_prop *ref, const fdt32_t *v, int len)
+{
+    char why[PATH_MAX + 200];
+    int n = len / (int)sizeof(fdt32_t);
+
+    if (len % (int)sizeof(fdt32_t) != 0) {
+        snprintf(why, sizeof(why), "%s%s%s is not a list of phandles", name, depth ? " in " : "",
+                 depth ? fdt_get_name(c->fdt, node, NULL) : "");
+        return fail(c, why);
+    }
+    for (int i = 0; i < n;) {
+        int target = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(v[i]));
+        const fdt32_t *cells = NULL;
+        char path[PATH_MAX];
+
+        if (fdt32_to_cpu(v[i]) == 0 && strcmp(name, "assigned-clock-parents") == 0) {
+            i++; /* an empty entry: this clock keeps its parent */
+            continue;
+        }
+        if (target < 0) {
+            snprintf(why, sizeof(why), "%s%s%s refers to phandle 0x%x, which no node has", name,
+                     depth ? " in " : "", depth ? fdt_get_name(c->fdt, node, NULL) : "",
+                     fdt32_to_cpu(v[i]));
+            return fail(c, why);
+        }
+        if (ref->cells) {
+            cells = fdt_getprop(c->fdt, target, ref->cells, NULL);
+            if (!cells && strcmp(ref->cells, "#msi-cells") != 0) {
+                snprintf(why, sizeof(why), "%s%s%s refers to %s, which has no %s", name,
+                         depth ? " in " : "", depth ? fdt_get_name(c->fdt, node, NULL) : "",
+                         fdt_get_name(c->fdt, target, NULL), ref->cells);
+                return fail(c, why);
+            }
+        }
+        if (!in_set(c->fdt, c->dc, target)) {
+            if (strcmp(name, "clocks") == 0 && is_fixed_clock(c->fdt, target)) {
+                if (note_fixed_clock(c, fdt32_to_cpu(v[i])) < 0)
+                    return -1;
+            } else if (strcmp(name, "msi-parent") != 0) {
+                if (fdt_get_path(c->fdt, target, path, sizeof(path)) < 0)
+                    snprintf(path, sizeof(path), "%s", fdt_get_name(c->fdt, target, NULL));
+                snprintf(why, sizeof(why),
+                         "%s%s%s refers to host resources a domain cannot be given (%s%s)", name,
+                         depth ? " in " : "", depth ? fdt_get_name(c->fdt, node, NULL) : "", path,
+                         strcmp(name, "clocks") == 0 ? ": a clock controller, not a fixed clock"
+                                                     : ", which the domain is not given");
+                return fail(c, why);
+            }
+        }
+        i += 1 + (cells ? (int)fdt32_to_cpu(*cells) : 0);
+        if (i > n) {
+            snprintf(why, sizeof(why), "%s%s%s ends inside an entry", name, depth ? " in " : "",
+                     depth ? fdt_get_name(c->fdt, node, NULL) : "");
+            return fail(c, why);
+        }
+    }
+    return 0;
+}
+
+/*
+ * The controller a node's interrupts go to, found as Linux and Xen find it:
+ * the node interrupt-parent names, else the tree's parent, until a node
+ * that is an interrupt controller (or maps interrupts on).
+ */
+static int interrupt_parent_of(const void *fdt, int node)
+{
+    for (int depth = 0; node > 0 && depth < MAX_DEPTH; depth++) {
+        const fdt32_t *ph = fdt_getprop(fdt, node, "interrupt-parent", NULL);
+        int next =
+            ph ? fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ph)) : fdt_parent_offset(fdt, node);
+
+        if (next < 0)
+            return -1;
+        if (fdt_getprop(fdt, next, "interrupt-controller", NULL) ||
+            fdt_getprop(fdt, next, "interrupt-map", NULL))
+            return next;
+        node = next;
+    }
+    return -1;
+}
+
+/* What the device node may carry, itself and below it (its enabled children). */
 static int check_properties(const struct ctx *c, int node, int depth)
 {
     int prop, child;
@@ -338,18 +539,28 @@ static int check_properties(const struct ctx *c, int node, int depth)
         return fail(c, "its subtree is too deep");
     fdt_for_each_property_offset(prop, c->fdt, node)
     {
+        const struct ref_prop *ref;
         const char *name;
+        const void *v;
         char why[200];
+        int len;
 
-        if (!fdt_getprop_by_offset(c->fdt, prop, &name, NULL))
+        v = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+        if (!v && len < 0)
             return fail(c, "a property cannot be read");
-        if (is_refused(name)) {
-            snprintf(why, sizeof(why), "%s%s%s refers to host resources a domain cannot be given",
-                     name, depth ? " in " : "", depth ? fdt_get_name(c->fdt, node, NULL) : "");
-            return fail(c, why);
-        }
-        if (depth && (strcmp(name, "interrupts") == 0 || strcmp(name, "interrupt-map") == 0 ||
-                      strcmp(name, "clocks") == 0)) {
+        if (strcmp(name, "phandle") == 0 && len == 4 &&
+            fdt32_to_cpu(*(const fdt32_t *)v) == GMAP_PHANDLE_GIC)
+            return fail(c, "it has the phandle Xen gives the domain's GIC (65000)");
+        ref = ref_prop_of(name);
+        if (ref && check_ref(c, node, depth, name, ref, v, len) < 0)
+            return -1;
+        if (depth && (strcmp(name, "interrupts") == 0 || strcmp(name, "interrupt-map") == 0)) {
+            int parent = interrupt_parent_of(c->fdt, node);
+
+            /* A controller of the device's own (RP1's) serves it; the GIC's are Xen's to route. */
+            if (strcmp(name, "interrupts") == 0 && parent > 0 && !is_gic(c->fdt, parent) &&
+                in_set(c->fdt, c->dc, parent))
+                continue;
             snprintf(why, sizeof(why),
                      "%s of its child %s would not reach the domain: name the child in dtdev", name,
                      fdt_get_name(c->fdt, node, NULL));
@@ -358,27 +569,8 @@ static int check_properties(const struct ctx *c, int node, int depth)
     }
     fdt_for_each_subnode(child, c->fdt, node)
     {
-        if (check_properties(c, child, depth + 1) < 0)
+        if (is_enabled(c->fdt, child) && check_properties(c, child, depth + 1) < 0)
             return -1;
-    }
-    return 0;
-}
-
-/* clocks: a domain can have a fixed clock (a copy of it), not the host's clock controller. */
-static int check_clocks(const struct ctx *c, int node)
-{
-    const fdt32_t *clocks;
-    int len;
-
-    clocks = fdt_getprop(c->fdt, node, "clocks", &len);
-    for (int i = 0; clocks && i < len / (int)sizeof(fdt32_t); i++) {
-        int clk = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(clocks[i]));
-        const fdt32_t *cells = clk < 0 ? NULL : fdt_getprop(c->fdt, clk, "#clock-cells", NULL);
-
-        if (clk < 0 || fdt_node_check_compatible(c->fdt, clk, "fixed-clock") != 0 || !cells ||
-            fdt32_to_cpu(*cells) != 0)
-            return fail(c, "its clocks come from a clock controller, not a fixed clock; a "
-                           "domain cannot drive the host's clocks");
     }
     return 0;
 }
@@ -414,9 +606,11 @@ static int plan_device(const struct ctx *c, struct pt_device *d)
         return fail(c, "it is the GIC, which Xen keeps for itself");
     if (is_xen_console(c->fdt, node))
         return fail(c, "it is the serial port of Xen's console (/chosen/stdout-path)");
+    if (!is_enabled(c->fdt, node))
+        return fail(c, "it is disabled (status) in the host device tree");
     if (read_reg(c, node, d) < 0 || read_bus_windows(c, node, d) < 0 ||
         read_interrupts(c, node, d) < 0 || read_interrupt_map(c, node, d) < 0 ||
-        check_properties(c, node, 0) < 0 || check_clocks(c, node) < 0)
+        read_msi_ranges(c, node, d) < 0 || check_properties(c, node, 0) < 0)
         return -1;
     if (!d->n_windows)
         return fail(c, "it has no registers (reg) to map");
@@ -480,7 +674,7 @@ int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
         return xu_fail(err, "%s: not a usable device tree: %s", host_name, why);
     for (unsigned i = 0; i < dc->n_dtdevs; i++) {
         struct pt_device *d = &plan->devices[i];
-        struct ctx c = {host, host_name, dc, d, err};
+        struct ctx c = {host, host_name, dc, d, err, plan};
 
         snprintf(d->path, sizeof(d->path), "%s", dc->dtdevs[i]);
         d->line = dc->dtdev_lines[i];
@@ -652,40 +846,54 @@ static int write_interrupt_map(void *out_fdt, const struct ctx *c, int node)
     return rc;
 }
 
-/*
- * A copy of each fixed clock the device uses, under /passthrough, and the
- * device's clocks pointing at them (check_clocks allowed nothing else).
- */
-static int write_clocks(void *out_fdt, const struct ctx *c, int node, uint32_t *next_phandle,
-                        fdt32_t *refs, int *n_refs)
+/* A host fixed clock, copied as it is (its phandle too, which the devices name). */
+static int write_fixed_clock(void *out_fdt, const void *host, uint32_t phandle)
 {
-    const fdt32_t *clocks;
-    int len, rc = 0;
+    int clk = fdt_node_offset_by_phandle(host, phandle), prop, rc;
 
-    *n_refs = 0;
-    clocks = fdt_getprop(c->fdt, node, "clocks", &len);
-    if (!clocks)
-        return 0;
-    if (len / (int)sizeof(fdt32_t) > PT_MAX_CLOCKS)
-        return fail(c, "more clocks than pixen copies for one device");
-    for (int i = 0; rc == 0 && i < len / (int)sizeof(fdt32_t); i++) {
-        int clk = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(clocks[i]));
-        int freq_len;
-        const void *freq = fdt_getprop(c->fdt, clk, "clock-frequency", &freq_len);
-        uint32_t phandle = (*next_phandle)++;
-        char name[32];
+    rc = fdt_begin_node(out_fdt, fdt_get_name(host, clk, NULL));
+    fdt_for_each_property_offset(prop, host, clk)
+    {
+        const char *name;
+        int len;
+        const void *val = fdt_getprop_by_offset(host, prop, &name, &len);
 
-        snprintf(name, sizeof(name), "clock-%u", phandle);
-        rc = fdt_begin_node(out_fdt, name);
-        rc = rc ? rc : fdt_property_string(out_fdt, "compatible", "fixed-clock");
-        rc = rc ? rc : fdt_property_cell(out_fdt, "#clock-cells", 0);
-        if (!rc && freq)
-            rc = fdt_property(out_fdt, "clock-frequency", freq, freq_len);
-        rc = rc ? rc : fdt_property_cell(out_fdt, "phandle", phandle);
-        rc = rc ? rc : fdt_end_node(out_fdt);
-        refs[(*n_refs)++] = cpu_to_fdt32(phandle);
+        if (rc == 0 && (strcmp(name, "compatible") == 0 || strcmp(name, "#clock-cells") == 0 ||
+                        strcmp(name, "clock-frequency") == 0 ||
+                        strcmp(name, "clock-output-names") == 0 || strcmp(name, "phandle") == 0))
+            rc = fdt_property(out_fdt, name, val, len);
     }
-    return rc;
+    return rc ? rc : fdt_end_node(out_fdt);
+}
+
+/* msi-ranges on the domain's GIC: each entry's phandle becomes Xen's for it. */
+static int write_msi_ranges(void *out_fdt, const struct ctx *c, int node)
+{
+    const fdt32_t *v = fdt_getprop(c->fdt, node, "msi-ranges", NULL);
+    fdt32_t out[5 * 8];
+    int len, n;
+
+    if (!v)
+        return 0;
+    fdt_getprop(c->fdt, node, "msi-ranges", &len);
+    n = len / (int)sizeof(fdt32_t);
+    if (n > (int)(sizeof(out) / sizeof(out[0])))
+        return fail(c, "its msi-ranges has more entries than pixen rewrites");
+    memcpy(out, v, (size_t)n * sizeof(fdt32_t));
+    for (int i = 0; i + 5 <= n; i += 5)
+        out[i] = cpu_to_fdt32(GMAP_PHANDLE_GIC);
+    return fdt_property(out_fdt, "msi-ranges", out, n * (int)sizeof(fdt32_t));
+}
+
+/* msi-parent stays where its MSI controller is the domain's too (in_set). */
+static bool keeps_msi_parent(const struct ctx *c, const void *val, int len)
+{
+    int target;
+
+    if (len < (int)sizeof(fdt32_t))
+        return false;
+    target = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(*(const fdt32_t *)val));
+    return target > 0 && in_set(c->fdt, c->dc, target);
 }
 
 /* The node's other properties as they are, and its children (addresses on its own bus). */
@@ -700,7 +908,8 @@ static int write_rest(void *out_fdt, const struct ctx *c, int node, int depth)
         const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
 
         if (in_list(name, dropped, sizeof(dropped) / sizeof(dropped[0])) ||
-            (depth == 0 && in_list(name, rewritten, sizeof(rewritten) / sizeof(rewritten[0]))))
+            (depth == 0 && in_list(name, rewritten, sizeof(rewritten) / sizeof(rewritten[0]))) ||
+            (strcmp(name, "msi-parent") == 0 && !keeps_msi_parent(c, val, len)))
             continue;
         rc = fdt_property(out_fdt, name, val, len);
         if (rc)
@@ -708,6 +917,8 @@ static int write_rest(void *out_fdt, const struct ctx *c, int node, int depth)
     }
     fdt_for_each_subnode(child, c->fdt, node)
     {
+        if (!is_enabled(c->fdt, child))
+            continue; /* what the domain cannot use only takes room in Xen's tree for it */
         rc = fdt_begin_node(out_fdt, fdt_get_name(c->fdt, child, NULL));
         rc = rc ? rc : write_rest(out_fdt, c, child, depth + 1);
         rc = rc ? rc : fdt_end_node(out_fdt);
@@ -717,29 +928,27 @@ static int write_rest(void *out_fdt, const struct ctx *c, int node, int depth)
     return 0;
 }
 
-static int write_device(void *out_fdt, const struct ctx *c, uint32_t *next_phandle)
+static int write_device(void *out_fdt, const struct ctx *c)
 {
     const struct pt_device *d = c->dev;
     int node = fdt_path_offset(c->fdt, d->path);
     int na = cells_of(c->fdt, node, false), ns = cells_of(c->fdt, node, true);
     int pns = cells_of(c->fdt, fdt_parent_offset(c->fdt, node), true);
-    fdt32_t clocks[PT_MAX_CLOCKS], xen_reg[PT_MAX_WINDOWS * 3 * PT_CELLS], *at = xen_reg;
+    fdt32_t xen_reg[PT_MAX_WINDOWS * 3 * PT_CELLS], *at = xen_reg;
     const void *interrupts;
-    int len, n_clocks, rc;
+    int len, rc;
 
-    rc = write_clocks(out_fdt, c, node, next_phandle, clocks, &n_clocks);
-    rc = rc ? rc : fdt_begin_node(out_fdt, fdt_get_name(c->fdt, node, NULL));
+    rc = fdt_begin_node(out_fdt, fdt_get_name(c->fdt, node, NULL));
     rc = rc ? rc : write_translated(out_fdt, c, node, "reg", 0, pns, PT_CELLS);
     rc = rc ? rc : write_translated(out_fdt, c, node, "ranges", na, ns, ns);
     rc = rc ? rc : write_translated(out_fdt, c, node, "dma-ranges", na, ns, ns);
     rc = rc ? rc : write_interrupt_map(out_fdt, c, node);
+    rc = rc ? rc : write_msi_ranges(out_fdt, c, node);
     interrupts = fdt_getprop(c->fdt, node, "interrupts", &len);
     if (!rc && interrupts) {
         rc = fdt_property_cell(out_fdt, "interrupt-parent", GMAP_PHANDLE_GIC);
         rc = rc ? rc : fdt_property(out_fdt, "interrupts", interrupts, len);
     }
-    if (!rc && n_clocks)
-        rc = fdt_property(out_fdt, "clocks", clocks, n_clocks * (int)sizeof(fdt32_t));
     for (unsigned i = 0; i < d->n_windows; i++) {
         put_cells(&at, d->windows[i].addr, PT_CELLS);
         put_cells(&at, d->windows[i].size_bytes, PT_CELLS);
@@ -758,7 +967,6 @@ static int write_device(void *out_fdt, const struct ctx *c, uint32_t *next_phand
 int pt_partial_fdt(const void *host, const struct pt_plan *plan, const struct domain_config *dc,
                    void **blob, size_t *bytes, struct xu_err *err)
 {
-    uint32_t next_phandle = PT_FIRST_PHANDLE;
     size_t room = PT_PARTIAL_ROOM_BYTES + fdt_totalsize(host);
     void *out;
     int rc;
@@ -778,10 +986,12 @@ int pt_partial_fdt(const void *host, const struct pt_plan *plan, const struct do
     rc = rc ? rc : fdt_property(out, "ranges", NULL, 0);
     rc = rc ? rc : fdt_property_cell(out, "#address-cells", PT_CELLS);
     rc = rc ? rc : fdt_property_cell(out, "#size-cells", PT_CELLS);
+    for (unsigned i = 0; rc == 0 && i < plan->n_fixed_clocks; i++)
+        rc = write_fixed_clock(out, host, plan->fixed_clocks[i]);
     for (unsigned i = 0; rc == 0 && i < plan->n_devices; i++) {
-        struct ctx c = {host, "host device tree", dc, &plan->devices[i], err};
+        struct ctx c = {host, "host device tree", dc, &plan->devices[i], err, NULL};
 
-        rc = write_device(out, &c, &next_phandle);
+        rc = write_device(out, &c);
     }
     rc = rc ? rc : fdt_end_node(out);
     rc = rc ? rc : fdt_end_node(out);

@@ -16,9 +16,10 @@
 #include "err.h"
 #include "platform.h"
 
-#define PT_MAX_IRQS    64
-#define PT_MAX_WINDOWS 16
-#define PT_PAGE_BYTES  4096u
+#define PT_MAX_IRQS         128
+#define PT_MAX_FIXED_CLOCKS 8
+#define PT_MAX_WINDOWS      16
+#define PT_PAGE_BYTES       4096u
 
 /* A GIC interrupt specifier: <type number flags>, type 0 = SPI. */
 struct pt_irq {
@@ -43,6 +44,8 @@ struct pt_device {
      * lists, so boot.scr writes the whole list there.
      */
     bool irqs_from_map;
+    /* The interrupts come from msi-ranges (an MSI controller): listed by boot.scr too. */
+    bool irqs_from_msi;
     /*
      * The interrupt-map's entries: the child's unit address and interrupt
      * (map_child_cells), the GIC's phandle, its unit address
@@ -58,6 +61,9 @@ struct pt_device {
 struct pt_plan {
     struct pt_device devices[DOMCFG_MAX_DTDEVS];
     unsigned n_devices;
+    /* Host fixed clocks (phandles) the devices use: copied into the partial tree. */
+    uint32_t fixed_clocks[PT_MAX_FIXED_CLOCKS];
+    unsigned n_fixed_clocks;
 };
 
 /*

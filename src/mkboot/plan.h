@@ -24,10 +24,11 @@
 #define BOOT_NODE_BYTES      64
 /*
  * Xen 4.17 writes a boot-time domain's device tree into 4 KiB
- * (DOMU_DTB_SIZE): its own nodes take about half (measured on DomD), the
- * partial tree's /passthrough must fit in the rest.
+ * (DOMU_DTB_SIZE), its own nodes and the partial tree's together; pixen's
+ * Xen adds the partial tree's size to that, up to 2 MiB
+ * (images/xen/patches/0004-*).
  */
-#define BOOT_PARTIAL_FDT_MAX_BYTES 2048u
+#define BOOT_PARTIAL_FDT_MAX_BYTES (2u << 20)
 
 /* A file on the boot partition, as mkboot found it. */
 struct boot_file {

@@ -204,7 +204,7 @@ static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_e
                 "if fdt set %s xen,passthrough; then true; else\n"
                 "    echo \"pixen: the firmware device tree has no %s for %s\"; " STOP "; fi\n",
                 dev->path, dev->path, d->config->name);
-        if (!dev->irqs_from_map)
+        if (!dev->irqs_from_map && !dev->irqs_from_msi)
             continue;
         fprintf(out,
                 "if fdt get value pixen_gic %s phandle; then true; else\n"

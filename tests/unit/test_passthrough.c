@@ -512,11 +512,12 @@ static void test_pl061_with_fixed_clock(void **state)
     assert_int_equal(cell_at(blob, path, "interrupt-parent", 0), 65000);
     assert_int_equal(n_cells(blob, path, "interrupts"), 3);
     assert_int_equal(cell_at(blob, path, "interrupts", 1), 7);
-    /* The host's phandle could collide with the domain's; it is not copied. */
-    assert_false(has_prop(blob, path, "phandle"));
+    /* Its phandle stays, so what refers to it within the domain's tree holds. */
+    assert_int_equal(cell_at(blob, path, "phandle", 0), 0x8006);
     assert_true(has_prop(blob, path, "gpio-controller"));
-    /* The fixed clock is copied, and the device points at the copy. */
+    /* The fixed clock is copied, phandle and all, and the device points at the copy. */
     assert_int_equal(n_cells(blob, path, "clocks"), 1);
+    assert_int_equal(cell_at(blob, path, "clocks", 0), PCLK_PH);
     clock = fdt_node_offset_by_phandle(blob, cell_at(blob, path, "clocks", 0));
     assert_true(clock > 0);
     assert_int_equal(fdt_parent_offset(blob, clock), fdt_path_offset(blob, "/passthrough"));
@@ -635,6 +636,220 @@ static void test_devices_that_are_refused(void **state)
     host = qemu_pcie_tree(true);
     assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /pcie@10000000: ",
                    "0x4010000000-0x401fffffff collides with Xen's guest memory map at 0x200000000");
+    free(host);
+}
+
+/* What is wrong with the bridge in rp1_tree(). */
+enum rp1_twist {
+    RP1_PLAIN,
+    RP1_OUTSIDE_RESET, /* a reset line on a controller the domain is not given */
+    RP1_CHILD_ON_GIC,  /* a child whose interrupts go to the GIC */
+};
+
+#define XOSC_PH    0x30
+#define MIP0_PH    0x23
+#define RESCAL_PH  0x1f
+#define RP1CLK_PH  0x25
+#define RP1GPIO_PH 0x29
+#define OTHER_PH   0x40
+
+/*
+ * A Raspberry Pi 5's PCIe bridge to RP1 as Debian's upstream tree describes
+ * it: the bridge's MSIs go to a MIP (msi-ranges of GIC SPIs, a second reg
+ * at 0xff_ffff_f000 reachable only through the bus's ranges), RP1's
+ * devices use RP1's own interrupt controller, its clocks, its GPIOs and a
+ * fixed 50 MHz oscillator outside it; the bridge is reset by a controller
+ * elsewhere on the SoC.
+ */
+static void *rp1_tree(enum rp1_twist twist)
+{
+    void *fdt = tree_begin();
+
+    cells(fdt, "interrupt-parent", 1, GIC_PH);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 2);
+    qemu_gic(fdt, false);
+    node(fdt, "clk-rp1-xosc");
+    str(fdt, "compatible", "fixed-clock");
+    cells(fdt, "#clock-cells", 1, 0);
+    cells(fdt, "clock-frequency", 1, 50000000);
+    cells(fdt, "phandle", 1, XOSC_PH);
+    end(fdt);
+    node(fdt, "soc");
+    cells(fdt, "#address-cells", 1, 1);
+    cells(fdt, "#size-cells", 1, 1);
+    cells(fdt, "ranges", 4, 0, 0x10, 0, 0x80000000);
+    node(fdt, "reset-controller@119500");
+    cells(fdt, "reg", 2, 0x119500, 0x10);
+    cells(fdt, "#reset-cells", 1, 0);
+    cells(fdt, "phandle", 1, RESCAL_PH);
+    end(fdt);
+    node(fdt, "reset-controller@1504318");
+    cells(fdt, "reg", 2, 0x1504318, 0x30);
+    cells(fdt, "#reset-cells", 1, 1);
+    cells(fdt, "phandle", 1, OTHER_PH);
+    end(fdt);
+    end(fdt);
+    node(fdt, "axi");
+    cells(fdt, "#address-cells", 1, 2);
+    cells(fdt, "#size-cells", 1, 2);
+    /* 0x00 (64 GiB), 0x10_0000_0000 (4 GiB) and 0x1c_0000_0000 (16 GiB), 1:1, and the MSI page. */
+    cells(fdt, "ranges", 24, 0, 0, 0, 0, 0x10, 0, 0x10, 0, 0x10, 0, 1, 0, 0x1c, 0, 0x1c, 0, 4, 0,
+          0xff, 0xfffff000, 0xff, 0xfffff000, 0, 0x1000);
+    node(fdt, "pcie@1000120000");
+    cells(fdt, "reg", 4, 0x10, 0x120000, 0, 0x9310);
+    str(fdt, "device_type", "pci");
+    cells(fdt, "#address-cells", 1, 3);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#interrupt-cells", 1, 1);
+    cells(fdt, "interrupts", 6, 0, 233, 4, 0, 234, 4);
+    cells(fdt, "interrupt-map-mask", 4, 0, 0, 0, 7);
+    cells(fdt, "interrupt-map", 8, 0, 0, 0, 1, GIC_PH, 0, 229, 4);
+    if (twist == RP1_OUTSIDE_RESET)
+        cells(fdt, "resets", 3, RESCAL_PH, OTHER_PH, 44);
+    else
+        cells(fdt, "resets", 1, RESCAL_PH);
+    str(fdt, "reset-names", "rescal");
+    cells(fdt, "msi-parent", 1, MIP0_PH);
+    cells(fdt, "ranges", 7, 0x2000000, 0, 0, 0x1f, 0, 0, 0x400000);
+    node(fdt, "pci@0,0");
+    cells(fdt, "reg", 5, 0, 0, 0, 0, 0);
+    flag(fdt, "ranges");
+    cells(fdt, "#address-cells", 1, 3);
+    cells(fdt, "#size-cells", 1, 2);
+    node(fdt, "dev@0,0");
+    str(fdt, "compatible", "pci1de4,1");
+    cells(fdt, "reg", 5, 0x10000, 0, 0, 0, 0);
+    flag(fdt, "interrupt-controller");
+    cells(fdt, "#interrupt-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 2);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "ranges", 7, 0, 0x40000000, 0x82010000, 0, 0, 0, 0x400000);
+    node(fdt, "clocks@40018000");
+    cells(fdt, "reg", 4, 0, 0x40018000, 0, 0x10038);
+    cells(fdt, "#clock-cells", 1, 1);
+    cells(fdt, "clocks", 1, XOSC_PH);
+    cells(fdt, "phandle", 1, RP1CLK_PH);
+    end(fdt);
+    node(fdt, "pinctrl@400d0000");
+    cells(fdt, "reg", 4, 0, 0x400d0000, 0, 0xc000);
+    flag(fdt, "gpio-controller");
+    cells(fdt, "#gpio-cells", 1, 2);
+    cells(fdt, "phandle", 1, RP1GPIO_PH);
+    end(fdt);
+    node(fdt, "i2c@40070000");
+    cells(fdt, "reg", 4, 0, 0x40070000, 0, 0x1000);
+    cells(fdt, "interrupts", 2, 7, 4);
+    cells(fdt, "clocks", 2, RP1CLK_PH, 12);
+    cells(fdt, "pinctrl-0", 1, OTHER_PH); /* would be refused, but it is disabled */
+    str(fdt, "status", "disabled");
+    end(fdt);
+    node(fdt, "ethernet@40100000");
+    str(fdt, "compatible", "raspberrypi,rp1-gem");
+    cells(fdt, "reg", 4, 0, 0x40100000, 0, 0x4000);
+    if (twist == RP1_CHILD_ON_GIC) {
+        cells(fdt, "interrupt-parent", 1, GIC_PH);
+        cells(fdt, "interrupts", 3, 0, 100, 4);
+    } else {
+        cells(fdt, "interrupts", 2, 6, 4);
+    }
+    cells(fdt, "clocks", 4, RP1CLK_PH, 12, RP1CLK_PH, 16);
+    str(fdt, "pinctrl-names", "default");
+    cells(fdt, "reset-gpios", 3, RP1GPIO_PH, 32, 1);
+    end(fdt);
+    end(fdt);
+    end(fdt);
+    end(fdt);
+    node(fdt, "msi-controller@1000130000");
+    str(fdt, "compatible", "brcm,bcm2712-mip");
+    cells(fdt, "reg", 8, 0x10, 0x130000, 0, 0xc0, 0xff, 0xfffff000, 0, 0x1000);
+    flag(fdt, "msi-controller");
+    cells(fdt, "msi-ranges", 5, GIC_PH, 0, 128, 1, 64);
+    cells(fdt, "phandle", 1, MIP0_PH);
+    end(fdt);
+    end(fdt);
+    return tree_end(fdt);
+}
+
+static void test_rp1_behind_its_bridge_with_its_msi_controller(void **state)
+{
+    (void)state;
+    const char *bridge = "/passthrough/pcie@1000120000";
+    const char *eth = "/passthrough/pcie@1000120000/pci@0,0/dev@0,0/ethernet@40100000";
+    const char *mip = "/passthrough/msi-controller@1000130000";
+    static struct pt_plan plan;
+    void *host = rp1_tree(RP1_PLAIN), *blob;
+    const struct pt_device *b = &plan.devices[0], *m = &plan.devices[1];
+    int clock;
+
+    config(true, 3, "/axi/pcie@1000120000", "/axi/msi-controller@1000130000",
+           "/soc/reset-controller@119500");
+    plan_devices(host, &plan);
+    /* The bridge: its own interrupts and its INTx, listed for Xen by boot.scr. */
+    assert_int_equal(b->n_irqs, 3);
+    assert_true(b->irqs_from_map);
+    assert_window(b, 0, 0x1000120000, 0xa000);
+    assert_window(b, 1, 0x1f00000000, 0x400000);
+    /* The MIP: both its pages, and the 64 SPIs of its msi-ranges, edge. */
+    assert_int_equal(m->n_windows, 2);
+    assert_window(m, 0, 0x1000130000, 0x1000);
+    assert_window(m, 1, 0xfffffff000, 0x1000);
+    assert_int_equal(m->n_irqs, 64);
+    assert_irq(m, 0, 128, 1);
+    assert_irq(m, 63, 191, 1);
+    assert_true(m->irqs_from_msi);
+    assert_window(&plan.devices[2], 0, 0x1000119000, 0x1000);
+    /* The oscillator RP1's clocks run from is copied. */
+    assert_int_equal(plan.n_fixed_clocks, 1);
+    assert_int_equal(plan.fixed_clocks[0], XOSC_PH);
+
+    blob = partial(host, &plan);
+    /* References within what the domain is given hold: phandles stay. */
+    assert_int_equal(cell_at(blob, bridge, "msi-parent", 0), MIP0_PH);
+    assert_int_equal(cell_at(blob, bridge, "resets", 0), RESCAL_PH);
+    assert_int_equal(cell_at(blob, mip, "phandle", 0), MIP0_PH);
+    assert_int_equal(cell_at(blob, "/passthrough/reset-controller@119500", "phandle", 0),
+                     RESCAL_PH);
+    clock = fdt_node_offset_by_phandle(blob, XOSC_PH);
+    assert_true(clock > 0);
+    assert_int_equal(fdt_node_check_compatible(blob, clock, "fixed-clock"), 0);
+    /* The MIP's SPIs are on the domain's GIC. */
+    assert_int_equal(n_cells(blob, mip, "msi-ranges"), 5);
+    assert_int_equal(cell_at(blob, mip, "msi-ranges", 0), 65000);
+    assert_int_equal(cell_at(blob, mip, "msi-ranges", 2), 128);
+    /* RP1's devices keep their own interrupts and bus addresses. */
+    assert_int_equal(n_cells(blob, eth, "interrupts"), 2);
+    assert_int_equal(cell_at(blob, eth, "reg", 1), 0x40100000);
+    assert_int_equal(cell_at(blob, eth, "reset-gpios", 0), RP1GPIO_PH);
+    /* A disabled device is left out: it would only take room in Xen's tree for the domain. */
+    assert_true(fdt_path_offset(blob, "/passthrough/pcie@1000120000/pci@0,0/dev@0,0/"
+                                      "i2c@40070000") < 0);
+    free(blob);
+
+    /* Without the MIP, the bridge's msi-parent is dropped (INTx only). */
+    config(true, 2, "/axi/pcie@1000120000", "/soc/reset-controller@119500");
+    plan_devices(host, &plan);
+    blob = partial(host, &plan);
+    assert_false(has_prop(blob, bridge, "msi-parent"));
+    free(blob);
+
+    /* Without its reset controller, the bridge cannot be given. */
+    config(true, 1, "/axi/pcie@1000120000");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /axi/pcie@1000120000: ",
+                   "resets refers to host resources a domain cannot be given "
+                   "(/soc/reset-controller@119500, which the domain is not given)");
+    free(host);
+
+    host = rp1_tree(RP1_OUTSIDE_RESET);
+    config(true, 3, "/axi/pcie@1000120000", "/axi/msi-controller@1000130000",
+           "/soc/reset-controller@119500");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /axi/pcie@1000120000: ",
+                   "(/soc/reset-controller@1504318, which the domain is not given)");
+    free(host);
+
+    host = rp1_tree(RP1_CHILD_ON_GIC);
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /axi/pcie@1000120000: ",
+                   "interrupts of its child ethernet@40100000 would not reach the domain");
     free(host);
 }
 
@@ -856,6 +1071,7 @@ int main(void)
         cmocka_unit_test(test_pcie_bridge_on_gic_without_address_cells),
         cmocka_unit_test(test_pl061_with_fixed_clock),
         cmocka_unit_test(test_device_behind_a_bus_with_ranges),
+        cmocka_unit_test(test_rp1_behind_its_bridge_with_its_msi_controller),
         cmocka_unit_test(test_devices_that_are_refused),
         cmocka_unit_test(test_unusual_bus_cells_are_refused),
         cmocka_unit_test(test_interrupt_map_on_a_gic_with_odd_cells),
