@@ -370,7 +370,12 @@ test-unit: $(B)/host/build.ninja
 	meson test -C $(B)/host --print-errorlogs
 .PHONY: test-unit
 
+# Every machine's images are built and checked, not only the emulated one's.
 test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES)
+	for m in $(filter-out $(MACHINE),$(MACHINES_BUILT)); do \
+	    $(MAKE) --no-print-directory MACHINE=$$m full.img full.img.bmap full.img.gz \
+	        rootfs.img rootfs.img.gz || exit 1; \
+	done
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build
 

@@ -8,6 +8,9 @@
 OPTIONS := MACHINE DOMD_ROOT ENABLE_SCMI ENABLE_WIFI
 
 MACHINE_CHOICES := $(sort $(patsubst platform/%/machine.mk,%,$(wildcard platform/*/machine.mk)))
+# The machines whose images can be built (no `refuse` in their machine.mk).
+MACHINES_BUILT := $(foreach m,$(MACHINE_CHOICES),\
+  $(if $(shell sed -n 's/^refuse *:\?= *\(.\)/\1/p' platform/$(m)/machine.mk),,$(m)))
 MACHINE_DEFAULT := $(firstword $(shell sed -e 's/\#.*//' platform/default))
 MACHINE ?= $(MACHINE_DEFAULT)
 MACHINE_HELP := Machine: a folder under platform/

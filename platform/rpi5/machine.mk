@@ -1,3 +1,24 @@
-# The Raspberry Pi 5: not built yet (its images are the next step).
-MACHINE_ABOUT := Raspberry Pi 5
-refuse := the Raspberry Pi 5 images are not built yet; MACHINE=qemu is the only machine so far
+# The Raspberry Pi 5, as the build sees it (the Makefile includes this file;
+# its keys are explained in platform/README.md).
+MACHINE_ABOUT := Raspberry Pi 5 (BCM2712, 2 GB and up): flash full.img to an SD card
+
+# The firmware hands u-boot Debian's tree from the card, filled in; mkboot
+# reads DomD's devices from the same file.
+HOST_DTB := kernel:broadcom/bcm2712-rpi-5-b.dtb
+
+# u-boot-rpi reads its environment from uboot.env on the boot partition.
+UBOOT_ENV := card:uboot.env
+
+# What the firmware reads (config.txt, u-boot, the device trees), besides
+# the boot files. Both trees come from the same kernel package as the
+# domains' kernel: the firmware loads the C1 one on every board; boot.scr
+# loads the D0 one on a D0 board.
+BOOT_EXTRAS := platform:config.txt:config.txt \
+	sysroot:usr/lib/u-boot/rpi_arm64/u-boot.bin:u-boot.bin \
+	kernel-dtb:broadcom/bcm2712-rpi-5-b.dtb:bcm2712-rpi-5-b.dtb \
+	kernel-dtb:broadcom/bcm2712-d-rpi-5-b.dtb:bcm2712-d-rpi-5-b.dtb
+
+# Option values this machine cannot honour, and why.
+refuse_ENABLE_SCMI_yes := Xen 4.17 has no SCMI mediator for its guests, and the Pi 5's firmware offers no SCMI server to mediate
+refuse_ENABLE_WIFI_yes := the Wi-Fi's SDIO host (mmc@1100000) is powered through a GPIO of the SoC's main GPIO controller, which is Dom0's; giving DomD that controller (and the pins Dom0's SD card uses) is not built yet
+refuse_DOMD_ROOT_nvme := DomD on the Pi 5 takes RP1 (USB and Ethernet) only so far; the NVMe port's PCIe controller (pcie1, with its own MSIs) is not given to it yet

@@ -119,6 +119,156 @@ static int parse_nodes(const struct cfg_file *f, const struct cfg_setting *s,
     return 0;
 }
 
+static int check_path(const struct cfg_file *f, unsigned line, const char *key, const char *path,
+                      size_t len, struct xu_err *err)
+{
+    if (len == 0 || path[0] != '/')
+        return xu_fail(err, "%s:%u: %s: \"%.*s\": not a device-tree path (starting with /)",
+                       f->path, line, key, (int)len, path);
+    if (len >= PLATFORM_NODE_BYTES)
+        return xu_fail(err, "%s:%u: %s: \"%.*s\": longer than %d characters", f->path, line, key,
+                       (int)len, path, PLATFORM_NODE_BYTES - 1);
+    return 0;
+}
+
+/* "PATH,ADDR,SIZE" */
+static int parse_windows(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
+                         struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (cfg_get_strings(f, s, &items, &n, err) < 0)
+        return -1;
+    if (n > PLATFORM_MAX_NODES)
+        return xu_fail(err, "%s:%u: %s: more than %d windows", f->path, s->line, s->key,
+                       PLATFORM_MAX_NODES);
+    for (size_t i = 0; i < n; i++) {
+        struct platform_window *w = &p->bus_windows[i];
+        const char *text = items[i].text, *c1 = strchr(text, ','),
+                   *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+        char addr[32], size[32];
+
+        if (!c2 || (size_t)(c2 - c1 - 1) >= sizeof(addr) || strlen(c2 + 1) >= sizeof(size))
+            return xu_fail(err, "%s:%u: %s: \"%s\" is not \"BUS PATH,ADDR,SIZE\"", f->path,
+                           items[i].line, s->key, text);
+        if (check_path(f, items[i].line, s->key, text, (size_t)(c1 - text), err) < 0)
+            return -1;
+        memcpy(w->bus.path, text, (size_t)(c1 - text));
+        w->bus.path[c1 - text] = '\0';
+        w->bus.line = items[i].line;
+        memcpy(addr, c1 + 1, (size_t)(c2 - c1 - 1));
+        addr[c2 - c1 - 1] = '\0';
+        strcpy(size, c2 + 1);
+        if (cfg_parse_u64(addr, &w->addr) < 0 || cfg_parse_size(size, &w->size_bytes) < 0 ||
+            w->size_bytes == 0 || w->addr + w->size_bytes < w->addr)
+            return xu_fail(err, "%s:%u: %s: \"%s\": bad address or size", f->path, items[i].line,
+                           s->key, text);
+    }
+    p->n_bus_windows = n;
+    return 0;
+}
+
+/* "PATH rm PROP" or "PATH set PROP" */
+static int parse_edits(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
+                       struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (cfg_get_strings(f, s, &items, &n, err) < 0)
+        return -1;
+    if (n > PLATFORM_MAX_EDITS)
+        return xu_fail(err, "%s:%u: %s: more than %d edits", f->path, s->line, s->key,
+                       PLATFORM_MAX_EDITS);
+    for (size_t i = 0; i < n; i++) {
+        struct platform_edit *e = &p->tree_edits[i];
+        const char *text = items[i].text, *sp = strchr(text, ' ');
+        char verb[8];
+        int used = 0;
+
+        if (!sp || sscanf(sp + 1, "%7s %63s%n", verb, e->prop, &used) != 2 ||
+            sp[1 + used] != '\0' || (strcmp(verb, "rm") != 0 && strcmp(verb, "set") != 0))
+            return xu_fail(err,
+                           "%s:%u: %s: \"%s\" is not \"PATH rm PROPERTY\" or \"PATH set "
+                           "PROPERTY\"",
+                           f->path, items[i].line, s->key, text);
+        if (check_path(f, items[i].line, s->key, text, (size_t)(sp - text), err) < 0)
+            return -1;
+        if (strspn(e->prop,
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+-") !=
+            strlen(e->prop))
+            return xu_fail(err,
+                           "%s:%u: %s: \"%s\": a property boot.scr edits is named with "
+                           "letters, digits and , . _ + - only",
+                           f->path, items[i].line, s->key, e->prop);
+        memcpy(e->node.path, text, (size_t)(sp - text));
+        e->node.path[sp - text] = '\0';
+        e->node.line = items[i].line;
+        e->remove = strcmp(verb, "rm") == 0;
+    }
+    p->n_tree_edits = n;
+    return 0;
+}
+
+/* "VALUE,FILE" */
+static int parse_revision_trees(const struct cfg_file *f, const struct cfg_setting *s,
+                                struct platform *p, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (cfg_get_strings(f, s, &items, &n, err) < 0)
+        return -1;
+    if (n > PLATFORM_MAX_NODES)
+        return xu_fail(err, "%s:%u: %s: more than %d trees", f->path, s->line, s->key,
+                       PLATFORM_MAX_NODES);
+    for (size_t i = 0; i < n; i++) {
+        struct platform_revision_tree *t = &p->revision_trees[i];
+        const char *text = items[i].text, *comma = strchr(text, ',');
+        char value[32];
+
+        if (!comma || (size_t)(comma - text) >= sizeof(value) || !comma[1] ||
+            strlen(comma + 1) >= sizeof(t->file))
+            return xu_fail(err, "%s:%u: %s: \"%s\" is not \"REVISION,FILE\"", f->path,
+                           items[i].line, s->key, text);
+        memcpy(value, text, (size_t)(comma - text));
+        value[comma - text] = '\0';
+        if (cfg_parse_u64(value, &t->revision) < 0)
+            return xu_fail(err, "%s:%u: %s: \"%s\": not a number", f->path, items[i].line, s->key,
+                           value);
+        strcpy(t->file, comma + 1);
+        t->line = items[i].line;
+    }
+    p->n_revision_trees = n;
+    return 0;
+}
+
+/* "VAR,PATH" */
+static int parse_mac(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
+                     struct xu_err *err)
+{
+    const char *text, *comma;
+
+    if (cfg_get_string(f, s, &text, err) < 0)
+        return -1;
+    comma = strchr(text, ',');
+    if (!comma || comma == text || (size_t)(comma - text) >= sizeof(p->mac_var))
+        return xu_fail(err, "%s:%u: %s: \"%s\" is not \"U-BOOT VARIABLE,NODE PATH\"", f->path,
+                       s->line, s->key, text);
+    for (const char *c = text; c < comma; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_')
+            return xu_fail(err, "%s:%u: %s: \"%.*s\" is not a variable name", f->path, s->line,
+                           s->key, (int)(comma - text), text);
+    if (check_path(f, s->line, s->key, comma + 1, strlen(comma + 1), err) < 0)
+        return -1;
+    memcpy(p->mac_var, text, (size_t)(comma - text));
+    p->mac_var[comma - text] = '\0';
+    strcpy(p->mac_node.path, comma + 1);
+    p->mac_node.line = s->line;
+    return 0;
+}
+
 static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
                  struct xu_err *err)
 {
@@ -153,25 +303,41 @@ static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct p
         p->uboot_env_bytes = v << 10;
         return 0;
     }
-    if (strcmp(s->key, "reserved") == 0) {
+    if (strcmp(s->key, "reserved") == 0 || strcmp(s->key, "more_ram") == 0) {
+        bool more = strcmp(s->key, "more_ram") == 0;
+        struct region *regions = more ? p->more_ram : p->reserved;
         const struct cfg_value *items;
         size_t n;
 
         if (cfg_get_strings(f, s, &items, &n, err) < 0)
             return -1;
         if (n > PLATFORM_MAX_RESERVED)
-            return xu_fail(err, "%s:%u: reserved: more than %d regions", f->path, s->line,
+            return xu_fail(err, "%s:%u: %s: more than %d regions", f->path, s->line, s->key,
                            PLATFORM_MAX_RESERVED);
         for (size_t i = 0; i < n; i++)
-            if (parse_reserved(f, &items[i], s->key, &p->reserved[i], err) < 0)
+            if (parse_reserved(f, &items[i], s->key, &regions[i], err) < 0)
                 return -1;
-        p->n_reserved = n;
+        *(more ? &p->n_more_ram : &p->n_reserved) = n;
         return 0;
     }
     if (strcmp(s->key, "guest_devices") == 0)
         return parse_nodes(f, s, p->guest_devices, &p->n_guest_devices, err);
     if (strcmp(s->key, "disabled_nodes") == 0)
         return parse_nodes(f, s, p->disabled_nodes, &p->n_disabled_nodes, err);
+    if (strcmp(s->key, "bus_windows") == 0)
+        return parse_windows(f, s, p, err);
+    if (strcmp(s->key, "page_regs") == 0)
+        return parse_nodes(f, s, p->page_regs, &p->n_page_regs, err);
+    if (strcmp(s->key, "tree_edits") == 0)
+        return parse_edits(f, s, p, err);
+    if (strcmp(s->key, "revision_var") == 0)
+        return copy(f, s, p->revision_var, sizeof(p->revision_var), err);
+    if (strcmp(s->key, "revision_mask") == 0)
+        return cfg_get_u64(f, s, 1, UINT32_MAX, &p->revision_mask, err);
+    if (strcmp(s->key, "revision_trees") == 0)
+        return parse_revision_trees(f, s, p, err);
+    if (strcmp(s->key, "mac_address") == 0)
+        return parse_mac(f, s, p, err);
     return xu_fail(err, "%s:%u: unknown key '%s'", f->path, s->line, s->key);
 }
 
@@ -233,6 +399,11 @@ int platform_load(const char *path, struct platform *p, struct xu_err *err)
         rc = check_env_address(p, p->fdt_var, err);
     if (rc == 0)
         rc = check_nodes_apart(p, err);
+    if (rc == 0 && p->n_revision_trees && (!p->revision_var[0] || !p->revision_mask))
+        rc = xu_fail(err, "%s: revision_trees needs revision_var and revision_mask", path);
+    if (rc == 0 && strspn(p->revision_var, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_") != strlen(p->revision_var))
+        rc = xu_fail(err, "%s: revision_var: \"%s\" is not a variable name", path, p->revision_var);
     cfg_free(&f);
     return rc;
 }

@@ -7,6 +7,7 @@
 #define XU_PLATFORM_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +19,32 @@
 #define PLATFORM_ENV_BYTES    512 /* one "name=value" */
 #define PLATFORM_MAX_NODES    8
 #define PLATFORM_NODE_BYTES   256 /* a host device-tree path */
+#define PLATFORM_MAX_EDITS    16
 
 /* A host device-tree node the platform file names, with its line there for messages. */
 struct platform_node {
     char path[PLATFORM_NODE_BYTES];
+    unsigned line;
+};
+
+/* An identity window boot.scr adds to a bus's ranges. */
+struct platform_window {
+    struct platform_node bus;
+    uint64_t addr;
+    uint64_t size_bytes;
+};
+
+/* An edit of a property of a host node: removed, or set as an empty (flag) property. */
+struct platform_edit {
+    struct platform_node node;
+    char prop[64];
+    bool remove;
+};
+
+/* The tree boot.scr loads from the card instead of the firmware's, on boards of one revision. */
+struct platform_revision_tree {
+    uint64_t revision; /* the u-boot variable's value, masked */
+    char file[128];    /* on the boot partition */
     unsigned line;
 };
 
@@ -32,6 +55,13 @@ struct platform {
     uint64_t ram_size_bytes;
     struct region reserved[PLATFORM_MAX_RESERVED];
     size_t n_reserved;
+    /*
+     * RAM beyond ram_base/ram_mib that every board the platform supports has,
+     * where u-boot loads nothing (past its RAM top) but boot-time domains'
+     * static_mem may lie.
+     */
+    struct region more_ram[PLATFORM_MAX_RESERVED];
+    size_t n_more_ram;
     char fdt_var[32];       /* the u-boot variable that holds the firmware's device tree */
     uint64_t fdt_max_bytes; /* the largest device tree the firmware hands over */
     char xen_cmdline[512];
@@ -49,6 +79,33 @@ struct platform {
     /* Host nodes boot.scr switches off: they would use a device kept for guests. */
     struct platform_node disabled_nodes[PLATFORM_MAX_NODES];
     size_t n_disabled_nodes;
+    /*
+     * What Xen needs of the firmware's tree that it lacks, written by
+     * boot.scr before Xen reads it: windows added to buses' ranges (Xen
+     * translates every reg), regs widened to whole pages, properties
+     * removed or set.
+     */
+    struct platform_window bus_windows[PLATFORM_MAX_NODES];
+    size_t n_bus_windows;
+    struct platform_node page_regs[PLATFORM_MAX_NODES];
+    size_t n_page_regs;
+    struct platform_edit tree_edits[PLATFORM_MAX_EDITS];
+    size_t n_tree_edits;
+    /*
+     * Boards whose revision (revision_var & revision_mask, u-boot's) needs
+     * another tree than the firmware hands over: boot.scr loads it from the
+     * card instead.
+     */
+    char revision_var[32];
+    uint64_t revision_mask;
+    struct platform_revision_tree revision_trees[PLATFORM_MAX_NODES];
+    size_t n_revision_trees;
+    /*
+     * The board's MAC address, from a u-boot variable (mac_var, set from the
+     * firmware), written into the partial tree of the domain given mac_node.
+     */
+    char mac_var[32];
+    struct platform_node mac_node;
 };
 
 /* The value of `name` in the platform's u-boot environment, or NULL. */

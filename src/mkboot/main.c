@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libfdt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "plan.h"
 #include "platform.h"
 #include "script.h"
+#include "treefix.h"
 #include "ubootenv.h"
 
 struct options {
@@ -372,6 +374,114 @@ static int fill_blob(FILE *out, const void *partial, struct xu_err *err)
     return 0;
 }
 
+/*
+ * mac_address: the partial tree node of the domain given the platform's
+ * network device, and the module that loads that tree.
+ */
+static int plan_mac(const struct platform *p, const struct partial_dt *partials,
+                    struct boot_plan *plan, struct xu_err *err)
+{
+    const char *path = p->mac_node.path;
+
+    if (!p->mac_var[0])
+        return 0;
+    for (unsigned i = 0; i < plan->n_domains; i++) {
+        const struct domain_config *dc = plan->domains[i].config;
+
+        for (unsigned j = 0; j < dc->n_dtdevs; j++) {
+            const char *dev = dc->dtdevs[j], *base = strrchr(dev, '/');
+            size_t n = strlen(dev);
+            const void *mac;
+            int node, len;
+
+            if (strncmp(path, dev, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+                continue;
+            if (!partials[i].blob)
+                break;
+            snprintf(plan->mac_path, sizeof(plan->mac_path), "/passthrough/%s%s", base + 1,
+                     path + n);
+            node = fdt_path_offset(partials[i].blob, plan->mac_path);
+            mac = node < 0 ? NULL : fdt_getprop(partials[i].blob, node, "local-mac-address", &len);
+            if (!mac || len != 6)
+                return xu_fail(err,
+                               "%s:%u: mac_address: %s has no local-mac-address of 6 bytes in "
+                               "%s's partial tree to write the board's into",
+                               p->source, p->mac_node.line, path, dc->name);
+            for (unsigned m = 1; m < plan->n_modules; m++)
+                if (plan->modules[m].parent == plan->domains[i].node &&
+                    strstr(plan->modules[m].compatible, "device-tree"))
+                    plan->mac_module = m;
+            return 0;
+        }
+    }
+    return xu_fail(err, "%s:%u: mac_address: %s is given to no domain Xen builds at boot",
+                   p->source, p->mac_node.line, path);
+}
+
+/*
+ * revision_trees: boot.scr loads these instead of the firmware's tree on
+ * some boards, so each must take the same edits and give each boot-time
+ * domain the same devices as the host tree.
+ */
+static int check_revision_trees(const struct options *o, const struct platform *p,
+                                const struct tree_fixes *fx, const struct domain_config *configs,
+                                const struct pt_plan *pts, struct boot_plan *plan,
+                                struct xu_err *err)
+{
+    for (size_t i = 0; i < p->n_revision_trees; i++) {
+        char path[PATH_MAX + 256];
+        static struct pt_plan other_pt;
+        static struct tree_fixes other_fx;
+        struct boot_file f;
+        void *other = NULL;
+        size_t bytes = 0;
+        int rc = -1;
+
+        if (script_check_file_name(p->revision_trees[i].file, err) < 0)
+            return xu_fail(err, "%s:%u: revision_trees: %s", p->source, p->revision_trees[i].line,
+                           err->msg);
+        snprintf(path, sizeof(path), "%s/%s", o->boot_dir, p->revision_trees[i].file);
+        if (probe_file(path, p->revision_trees[i].file, false, &f, err) < 0)
+            return -1;
+        if (f.size_bytes > p->fdt_max_bytes)
+            return xu_fail(err, "%s: %llu bytes, more than fdt_max_kib (%s)", path,
+                           (unsigned long long)f.size_bytes, p->source);
+        if (fdt_read_file(path, FDT_BOOT_MAX_BYTES, &other, &bytes, err) < 0)
+            return -1;
+        if (treefix_check_other(fx, other, path, err) < 0 ||
+            treefix_apply(p, &other, &bytes, path, &other_fx, err) < 0)
+            goto out;
+        for (unsigned d = 0; d < o->n_domains; d++) {
+            if (!configs[d].n_dtdevs)
+                continue;
+            if (pt_plan_devices(other, bytes, path, &configs[d], &other_pt, err) < 0)
+                goto out;
+            for (unsigned k = 0; k < pts[d].n_devices; k++) {
+                const struct pt_device *a = &pts[d].devices[k], *b = &other_pt.devices[k];
+
+                if (a->n_windows != b->n_windows || a->n_irqs != b->n_irqs ||
+                    memcmp(a->windows, b->windows, a->n_windows * sizeof(a->windows[0])) != 0 ||
+                    memcmp(a->irqs, b->irqs, a->n_irqs * sizeof(a->irqs[0])) != 0) {
+                    xu_fail(err,
+                            "%s: %s differs from %s for %s (its MMIO or interrupts): DomD's "
+                            "partial tree is written from one of them",
+                            path, a->path, o->host_dtb, configs[d].name);
+                    goto out;
+                }
+            }
+        }
+        /* Read only on such boards, instead of nothing: the header counts the largest. */
+        if (f.size_bytes > plan->revision_tree_bytes)
+            plan->revision_tree_bytes = f.size_bytes;
+        rc = 0;
+    out:
+        free(other);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int run(const struct options *o, struct xu_err *err)
 {
     static struct domain_config configs[BOOT_MAX_DOMAINS];
@@ -381,6 +491,7 @@ static int run(const struct options *o, struct xu_err *err)
     static struct platform platform;
     static struct domain_config dom0;
     static struct boot_plan plan;
+    static struct tree_fixes fixes;
     struct boot_file xen, kernel, ramdisk, policy;
     struct boot_files files = {.xen = &xen, .kernel = &kernel};
     const char *kernel_name, *ramdisk_name = NULL;
@@ -412,11 +523,19 @@ static int run(const struct options *o, struct xu_err *err)
     }
     if (o->host_dtb && fdt_read_file(o->host_dtb, FDT_BOOT_MAX_BYTES, &host, &host_bytes, err) < 0)
         goto out;
+    /* Planning reads the tree as Xen will get it: with the platform's edits. */
+    if (treefix_apply(&platform, &host, &host_bytes, o->host_dtb, &fixes, err) < 0)
+        goto out;
     if (load_boot_domains(o, host, host_bytes, configs, domain_files, pts, partials, &files, err) <
             0 ||
         pt_check_platform_nodes(host, host_bytes, o->host_dtb, &platform, configs, o->n_domains,
                                 err) < 0 ||
-        plan_boot(&platform, &dom0, &files, &plan, err) < 0 || check_script_room(&plan, err) < 0)
+        plan_boot(&platform, &dom0, &files, &plan, err) < 0)
+        goto out;
+    plan.fixes = &fixes;
+    if ((platform.n_revision_trees &&
+         check_revision_trees(o, &platform, &fixes, configs, pts, &plan, err) < 0) ||
+        plan_mac(&platform, partials, &plan, err) < 0 || check_script_room(&plan, err) < 0)
         goto out;
     /* Everything is checked: the partial trees, then the script that loads them. */
     for (unsigned i = 0; i < o->n_domains; i++)

@@ -179,6 +179,14 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
             const struct mem_bank *b = &dc->static_mem[j];
             char what[LAYOUT_WHAT_BYTES];
 
+            bool in_more = false;
+
+            for (size_t k = 0; k < p->n_more_ram; k++)
+                in_more |=
+                    b->addr >= p->more_ram[k].addr &&
+                    b->addr + b->size_bytes <= p->more_ram[k].addr + p->more_ram[k].size_bytes;
+            if (in_more)
+                continue; /* u-boot loads nothing there */
             if (b->addr < p->ram_base_addr ||
                 b->addr + b->size_bytes > p->ram_base_addr + p->ram_size_bytes)
                 return xu_fail(err, "%s:%u: static_mem: 0x%llx-0x%llx lies outside RAM (%s)",

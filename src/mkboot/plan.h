@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "passthrough.h"
 #include "platform.h"
+#include "treefix.h"
 
 #define BOOT_ALIGN_BYTES     (2u << 20)  /* booti and Xen's modules want 2 MiB */
 #define BOOT_FDT_ROOM_BYTES  (64u << 10) /* what boot.scr adds to the firmware's tree */
@@ -83,7 +84,12 @@ struct boot_plan {
     uint64_t fdt_addr;
     uint64_t fdt_bytes;
     char xen_cmdline[1024];
-    uint64_t card_read_bytes; /* what u-boot reads from the card for the modules */
+    uint64_t card_read_bytes;       /* what u-boot reads from the card for the modules */
+    const struct tree_fixes *fixes; /* the platform's edits of the firmware's tree; NULL: none */
+    /* The board's MAC goes into this node of a partial tree (module mac_module); "" if not. */
+    char mac_path[PLATFORM_NODE_BYTES + 64];
+    unsigned mac_module;
+    uint64_t revision_tree_bytes; /* the largest tree a board may load instead of the firmware's */
 };
 
 /* A boot-time domain's files; ramdisk, device_tree and passthrough may be NULL. */

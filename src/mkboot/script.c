@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define LOAD_FROM "${devtype} ${devnum}:${distro_bootpart}"
@@ -57,6 +58,10 @@ static void write_map(const struct boot_plan *plan, FILE *out)
     fprintf(out,
             "# u-boot reads %" PRIu64 " bytes (%.1f MiB) of boot files from the card, each once\n",
             plan->card_read_bytes, (double)plan->card_read_bytes / (1 << 20));
+    if (plan->revision_tree_bytes)
+        fprintf(out,
+                "# and up to %" PRIu64 " bytes more on a board that loads its own device tree\n",
+                plan->revision_tree_bytes);
 }
 
 /*
@@ -255,6 +260,141 @@ static int write_platform_nodes(const struct platform *p, FILE *out, struct xu_e
     return 0;
 }
 
+/* A value of cells, as fdt set reads it. */
+static void write_cells(const struct treefix_value *v, FILE *out)
+{
+    fputc('<', out);
+    for (unsigned i = 0; i < v->n_cells; i++)
+        fprintf(out, "%s0x%x", i ? " " : "", v->cells[i]);
+    fputc('>', out);
+}
+
+/*
+ * The tree Xen gets: the firmware's, moved to the place the plan keeps for
+ * it, or on a board whose revision needs another one, that tree from the
+ * card. First of all, so that no load lands on the firmware's tree.
+ */
+static void write_tree(const struct boot_plan *plan, FILE *out)
+{
+    const struct platform *p = plan->platform;
+
+    fprintf(out, "\n# Xen's device tree, with room for what boot.scr adds\n");
+    if (p->n_revision_trees) {
+        fprintf(out, "setenv pixen_tree\n");
+        fprintf(out, "if setexpr pixen_rev ${%s} \"&\" 0x%llx; then\n", p->revision_var,
+                (unsigned long long)p->revision_mask);
+        for (size_t i = 0; i < p->n_revision_trees; i++)
+            fprintf(out, "    if itest 0x${pixen_rev} == 0x%llx; then setenv pixen_tree %s; fi\n",
+                    (unsigned long long)p->revision_trees[i].revision, p->revision_trees[i].file);
+        fprintf(out, "fi\n");
+        fprintf(out, "if test -n \"${pixen_tree}\"; then\n");
+        fprintf(out, "    echo \"pixen: a board of revision ${%s}: Xen gets ${pixen_tree}\"\n",
+                p->revision_var);
+        fprintf(out,
+                "    if load " LOAD_FROM " 0x%" PRIx64 " ${pixen_tree}; then true; else\n"
+                "        echo \"pixen: cannot load ${pixen_tree}\"; " STOP "; fi\n",
+                plan->fdt_addr);
+        fprintf(out,
+                "    if fdt addr 0x%" PRIx64 " 0x%" PRIx64 "; then true; else\n"
+                "        echo \"pixen: ${pixen_tree} is not a device tree\"; " STOP "; fi\n",
+                plan->fdt_addr, plan->fdt_bytes);
+        fprintf(out, "else\n");
+    }
+    fprintf(out,
+            "if fdt addr ${%s}; then true; else\n"
+            "    echo 'pixen: no firmware device tree at ${%s}'; " STOP "; fi\n",
+            p->fdt_var, p->fdt_var);
+    fprintf(out,
+            "if fdt move ${%s} 0x%" PRIx64 " 0x%" PRIx64 "; then true; else\n"
+            "    echo \"pixen: the firmware device tree is larger than 0x%" PRIx64
+            " bytes (fdt_max_kib)\"; " STOP "; fi\n",
+            p->fdt_var, plan->fdt_addr, plan->fdt_bytes, p->fdt_max_bytes);
+    if (p->n_revision_trees)
+        fprintf(out, "fi\n");
+    fprintf(out, "fdt addr 0x%" PRIx64 OR_STOP "\n", plan->fdt_addr);
+}
+
+/* An edit of the tree that names its node; a tree without it stops the boot. */
+static void write_edit(const char *path, const char *why, FILE *out, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void write_edit(const char *path, const char *why, FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(out, "\n# %s: %s\nif fdt ", path, why);
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fprintf(out,
+            "; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
+            "; fi\n",
+            path);
+}
+
+static void write_fixes(const struct boot_plan *plan, FILE *out)
+{
+    const struct platform *p = plan->platform;
+    const struct tree_fixes *fx = plan->fixes;
+
+    if (!fx)
+        return;
+    for (size_t i = 0; i < p->n_bus_windows; i++) {
+        const struct treefix_value *v = &fx->ranges[i];
+
+        fprintf(out,
+                "\n# %s: a 1:1 window at 0x%llx added to its ranges (bus_windows): Xen "
+                "translates every reg\n",
+                v->path, (unsigned long long)p->bus_windows[i].addr);
+        fprintf(out, "if fdt set %s ranges ", v->path);
+        write_cells(v, out);
+        fprintf(out,
+                "; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
+                "; fi\n",
+                v->path);
+    }
+    for (size_t i = 0; i < p->n_page_regs; i++) {
+        const struct treefix_value *v = &fx->regs[i];
+
+        fprintf(out, "\n# %s: its reg widened to whole pages (page_regs)\n", v->path);
+        fprintf(out, "if fdt set %s reg ", v->path);
+        write_cells(v, out);
+        fprintf(out,
+                "; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
+                "; fi\n",
+                v->path);
+    }
+    for (size_t i = 0; i < p->n_tree_edits; i++) {
+        const struct platform_edit *e = &p->tree_edits[i];
+
+        write_edit(e->node.path,
+                   e->remove ? "a property removed (tree_edits)" : "a property set (tree_edits)",
+                   out, "%s %s %s", e->remove ? "rm" : "set", e->node.path, e->prop);
+    }
+}
+
+/*
+ * The board's MAC address (u-boot's, from the firmware) into the partial
+ * tree of the domain that owns the network device: booti writes it into
+ * Xen's tree, not into a partial tree, and without it the device makes up
+ * an address at every boot. A board without the variable keeps the tree's.
+ */
+static void write_mac(const struct boot_plan *plan, FILE *out)
+{
+    const struct platform *p = plan->platform;
+
+    if (!plan->mac_path[0])
+        return;
+    fprintf(out, "\n# The board's MAC address (%s) for %s, in its partial tree\n", p->mac_var,
+            plan->mac_path);
+    fprintf(out, "if test -n \"${%s}\"; then\n", p->mac_var);
+    fprintf(out, "    setexpr pixen_mac gsub : \" \" \"${%s}\"" OR_STOP "\n", p->mac_var);
+    fprintf(out, "    fdt addr 0x%" PRIx64 OR_STOP "\n", plan->modules[plan->mac_module].addr);
+    fprintf(out, "    fdt set %s local-mac-address \"[${pixen_mac}]\"" OR_STOP "\n",
+            plan->mac_path);
+    fprintf(out, "    fdt addr 0x%" PRIx64 OR_STOP "\n", plan->fdt_addr);
+    fprintf(out, "fi\n");
+}
+
 int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
 {
     const struct platform *p = plan->platform;
@@ -267,25 +407,17 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     write_map(plan, out);
     fprintf(out, "\nsetenv pixen_stop\n");
     fprintf(out, "echo \"pixen: loading Xen and Dom0 from " LOAD_FROM "\"\n");
-    for (unsigned i = 0; i < plan->n_modules; i++)
-        write_load(plan, i, out);
-
-    fprintf(out, "\n# Xen's device tree: the firmware's, with room for /chosen\n");
-    fprintf(out,
-            "if fdt addr ${%s}; then true; else\n"
-            "    echo 'pixen: no firmware device tree at ${%s}'; " STOP "; fi\n",
-            p->fdt_var, p->fdt_var);
-    fprintf(out,
-            "if fdt move ${%s} 0x%" PRIx64 " 0x%" PRIx64 "; then true; else\n"
-            "    echo \"pixen: the firmware device tree is larger than 0x%" PRIx64
-            " bytes (fdt_max_kib)\"; " STOP "; fi\n",
-            p->fdt_var, plan->fdt_addr, plan->fdt_bytes, p->fdt_max_bytes);
-    fprintf(out, "fdt addr 0x%" PRIx64 OR_STOP "\n", plan->fdt_addr);
+    write_tree(plan, out);
+    write_fixes(plan, out);
     for (unsigned i = 0; i < plan->n_domains; i++)
         if (write_passthrough(&plan->domains[i], out, err) < 0)
             return -1;
     if (write_platform_nodes(p, out, err) < 0)
         return -1;
+    for (unsigned i = 0; i < plan->n_modules; i++)
+        write_load(plan, i, out);
+
+    fprintf(out, "\n# Where Xen finds its command line, its modules and the domains it builds\n");
     fprintf(out, "fdt set /chosen \\#address-cells <0x2>" OR_STOP "\n");
     fprintf(out, "fdt set /chosen \\#size-cells <0x2>" OR_STOP "\n");
     fprintf(out, "fdt set /chosen xen,xen-bootargs %s" OR_STOP "\n", xen_args);
@@ -296,6 +428,7 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
     for (unsigned i = 0; i < plan->n_domains; i++)
         if (write_domain_node(plan, &plan->domains[i], out, err) < 0)
             return -1;
+    write_mac(plan, out);
 
     fprintf(out, "\nif test -n \"${pixen_stop}\"; then\n"
                  "    echo \"pixen: not starting Xen: see the message above\"\n"

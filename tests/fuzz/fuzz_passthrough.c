@@ -14,12 +14,16 @@
 
 #include "fdtcheck.h"
 #include "passthrough.h"
+#include "treefix.h"
 
 #define MAX_NODES 32
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const usual[] = {"/pcie@10000000", "/pl061@9030000", "/soc/gpio@7e200000"};
+/* The Raspberry Pi 5's DomD: RP1's bridge, its MSI controller and reset controller. */
+static const char *const pi5[] = {"/axi/pcie@1000120000", "/axi/msi-controller@1000130000",
+                                  "/soc/reset-controller@119500"};
 
 static struct domain_config dc;
 static struct pt_plan plan;
@@ -63,6 +67,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         set_dtdev(i, usual[i]);
     dc.n_dtdevs = sizeof(usual) / sizeof(usual[0]);
     run(host, size);
+
+    /*
+     * The Pi 5's devices, direct-mapped, on the tree as boot.scr edits it:
+     * the MSI page added to /axi's ranges, the UART's reg a page.
+     */
+    {
+        static struct platform pf;
+        static struct tree_fixes fx;
+        struct xu_err err;
+        void *fixed = malloc(size ? size : 1);
+        size_t fixed_size = size;
+
+        memset(&pf, 0, sizeof(pf));
+        strcpy(pf.bus_windows[0].bus.path, "/axi");
+        pf.bus_windows[0].addr = 0xfffffff000ull;
+        pf.bus_windows[0].size_bytes = 0x1000;
+        pf.n_bus_windows = 1;
+        strcpy(pf.page_regs[0].path, "/soc/serial@7d001000");
+        pf.n_page_regs = 1;
+        if (fixed && fdt_check_strict(host, size, &why) == 0) {
+            memcpy(fixed, data, size);
+            if (treefix_apply(&pf, &fixed, &fixed_size, "fuzz.dtb", &fx, &err) == 0) {
+                for (unsigned i = 0; i < sizeof(pi5) / sizeof(pi5[0]); i++)
+                    set_dtdev(i, pi5[i]);
+                dc.n_dtdevs = sizeof(pi5) / sizeof(pi5[0]);
+                dc.direct_map = true;
+                dc.static_mem[0] = (struct mem_bank){0x40000000, 0x10000000};
+                dc.n_static_mem = 1;
+                run(fixed, fixed_size);
+            }
+        }
+        free(fixed);
+    }
 
     /* Each node on its own, for a direct-mapped domain (the plan checks the blob first too). */
     if (fdt_check_strict(host, size, &why) == 0) {

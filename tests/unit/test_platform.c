@@ -153,6 +153,78 @@ static void test_node_refusals(void **state)
     expect_error(text, expected);
 }
 
+static void test_rpi5_platform_as_shipped(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+
+    if (platform_load(SOURCE_ROOT "/platform/rpi5/platform.cfg", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(p.name, "rpi5");
+    assert_int_equal(p.ram_base_addr, 0);
+    /* The first bank of the smallest first bank seen (16 GB D0). */
+    assert_int_equal(p.ram_size_bytes, 0x3f600000);
+    assert_int_equal(p.n_more_ram, 1);
+    assert_int_equal(p.more_ram[0].addr, 0x40000000);
+    assert_int_equal(p.reserved[0].addr, 0);
+    assert_int_equal(p.reserved[0].size_bytes, 512 << 10);
+    assert_int_equal(p.uboot_env_bytes, 16 << 10);
+    assert_null(platform_env(&p, "fdt_addr"));
+    assert_string_equal(platform_env(&p, "bootdelay"), "-2");
+    assert_int_equal(p.n_bus_windows, 1);
+    assert_string_equal(p.bus_windows[0].bus.path, "/axi");
+    assert_int_equal(p.bus_windows[0].addr, 0xfffffff000ull);
+    assert_int_equal(p.bus_windows[0].size_bytes, 4096);
+    assert_int_equal(p.n_page_regs, 1);
+    assert_string_equal(p.page_regs[0].path, "/soc@107c000000/serial@7d001000");
+    assert_int_equal(p.n_tree_edits, 8);
+    assert_true(p.tree_edits[0].remove);
+    assert_string_equal(p.tree_edits[0].prop, "vqmmc-supply");
+    assert_false(p.tree_edits[7].remove);
+    assert_string_equal(p.tree_edits[7].prop, "non-removable");
+    assert_string_equal(p.revision_var, "board_revision");
+    assert_int_equal(p.revision_mask, 0xf);
+    assert_int_equal(p.n_revision_trees, 1);
+    assert_int_equal(p.revision_trees[0].revision, 1);
+    assert_string_equal(p.revision_trees[0].file, "bcm2712-d-rpi-5-b.dtb");
+    assert_string_equal(p.mac_var, "ethaddr");
+    assert_string_equal(p.mac_node.path,
+                        "/axi/pcie@1000120000/pci@0,0/dev@0,0/pci-ep-bus@1/ethernet@40100000");
+}
+
+static void test_tree_edit_refusals(void **state)
+{
+    (void)state;
+    expect_error(BASE "bus_windows = [ '/axi,0x1000' ]\n",
+                 ":6: bus_windows: \"/axi,0x1000\" is not \"BUS PATH,ADDR,SIZE\"");
+    expect_error(BASE "bus_windows = [ 'axi,0x1000,4K' ]\n",
+                 ":6: bus_windows: \"axi\": not a device-tree path (starting with /)");
+    expect_error(BASE "bus_windows = [ '/axi,0x1000,0' ]\n",
+                 ":6: bus_windows: \"/axi,0x1000,0\": bad address or size");
+    expect_error(BASE "tree_edits = [ '/soc/mmc@1 del vmmc-supply' ]\n",
+                 ":6: tree_edits: \"/soc/mmc@1 del vmmc-supply\" is not \"PATH rm PROPERTY\" or "
+                 "\"PATH set PROPERTY\"");
+    expect_error(BASE "tree_edits = [ '/soc/mmc@1 set #size-cells' ]\n",
+                 ":6: tree_edits: \"#size-cells\": a property boot.scr edits is named with "
+                 "letters, digits and , . _ + - only");
+    expect_error(BASE "tree_edits = [ '/soc/mmc@1 rm a b' ]\n",
+                 ":6: tree_edits: \"/soc/mmc@1 rm a b\" is not \"PATH rm PROPERTY\" or \"PATH "
+                 "set PROPERTY\"");
+    expect_error(BASE "revision_trees = [ '0x1,d0.dtb' ]\n",
+                 ": revision_trees needs revision_var and revision_mask");
+    expect_error(BASE "revision_var = 'a b'\nrevision_mask = 0xf\n"
+                      "revision_trees = [ '0x1,d0.dtb' ]\n",
+                 ": revision_var: \"a b\" is not a variable name");
+    expect_error(BASE "revision_trees = [ 'one,d0.dtb' ]\n",
+                 ":6: revision_trees: \"one\": not a number");
+    expect_error(BASE "mac_address = 'eth addr,/x'\n",
+                 ":6: mac_address: \"eth addr\" is not a variable name");
+    expect_error(BASE "mac_address = '/x'\n",
+                 ":6: mac_address: \"/x\" is not \"U-BOOT VARIABLE,NODE PATH\"");
+    expect_error(BASE "more_ram = [ '0x40000000,1G' ]\n",
+                 ":6: more_ram: \"0x40000000,1G\" is not \"ADDR,SIZE,what it is\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +232,8 @@ int main(void)
         cmocka_unit_test(test_nodes_kept_for_guests_and_switched_off),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_node_refusals),
+        cmocka_unit_test(test_rpi5_platform_as_shipped),
+        cmocka_unit_test(test_tree_edit_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,241 @@
+"""The Raspberry Pi 5's card (MACHINE=rpi5), checked as far as a build host can:
+what each partition holds, the firmware's files, u-boot's environment, what
+u-boot reads, DomD's partial tree, and a driver in the kernel for every device
+Dom0 and DomD are given. `make test-build` builds it."""
+import glob
+import gzip
+import lzma
+import os
+import re
+import struct
+import zlib
+
+import pytest
+
+from conftest import ROOT, sh
+from test_machine import cpio_files, release
+
+RPI5 = os.path.join(ROOT, "build", "rpi5")
+MIB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def rpi5():
+    assert os.path.exists(os.path.join(RPI5, "full.img")), \
+        "run `make MACHINE=rpi5 full.img rootfs.img` first (make test-build does)"
+    return RPI5
+
+
+def mdir_files(img, offset, path="::"):
+    rc, out = sh("mdir", "-b", "-i", f"{img}@@{offset}", path)
+    assert rc == 0, out
+    return sorted(os.path.basename(l) for l in out.split())
+
+
+def fdt_props(dtb, path):
+    """`fdtget -p`: the node's property names."""
+    rc, out = sh("fdtget", "-p", dtb, path)
+    assert rc == 0, out
+    return out.split()
+
+
+def fdtget(dtb, path, prop, kind="x"):
+    rc, out = sh("fdtget", "-t", kind, dtb, path, prop)
+    assert rc == 0, out
+    return out.strip()
+
+
+def test_boot_partition_holds_what_the_firmware_u_boot_and_xen_read(rpi5):
+    img = os.path.join(rpi5, "full.img")
+    assert mdir_files(img, "1M") == sorted([
+        "config.txt", "u-boot.bin", "uboot.env", "bcm2712-rpi-5-b.dtb", "bcm2712-d-rpi-5-b.dtb",
+        "boot.scr", "xen", "xenpolicy", "Image.gz", "dom0-initramfs.cpio.gz", "domd.cfg",
+        "domd-initramfs.cpio.gz", "domd-passthrough.dtb"])
+    rc, out = sh("sgdisk", "-p", img)
+    assert rc == 0 and re.search(r"^\s+1\s.*512\.0 MiB\s+0700\s+boot$", out, re.M), out
+    assert re.search(r"^\s+2\s.*512\.0 MiB\s+0700\s+dom0$", out, re.M), out
+
+
+def test_config_txt_starts_u_boot_with_the_uart_on(rpi5):
+    lines = [l.strip() for l in open(os.path.join(rpi5, "boot/config.txt"))
+             if l.strip() and not l.startswith("#")]
+    assert lines == ["kernel=u-boot.bin", "arm_64bit=1", "enable_uart=1"]
+
+
+def test_u_boot_is_debians_rpi_arm64_build_that_knows_the_pi_5(rpi5):
+    data = open(os.path.join(rpi5, "boot/u-boot.bin"), "rb").read()
+    assert re.search(rb"U-Boot 2025\.01", data)
+    assert b"brcm,bcm2712-sdhci" in data and b"5 Model B" in data
+    ref = glob.glob(os.path.join(ROOT, "build/sysroot/usr/lib/u-boot/rpi_arm64/u-boot.bin"))
+    assert len(ref) == 1 and open(ref[0], "rb").read() == data
+
+
+def test_both_device_trees_are_the_kernel_packages(rpi5):
+    for name in ("bcm2712-rpi-5-b.dtb", "bcm2712-d-rpi-5-b.dtb"):
+        ref = glob.glob(os.path.join(ROOT, "build/sysroot/usr/lib/modules/*/dtb/broadcom", name))
+        assert len(ref) == 1, name
+        assert open(ref[0], "rb").read() == open(os.path.join(rpi5, "boot", name), "rb").read()
+
+
+def test_uboot_env_is_16_kib_with_its_crc_and_without_fdt_addr(rpi5):
+    data = open(os.path.join(rpi5, "boot/uboot.env"), "rb").read()
+    assert len(data) == 16384  # u-boot-rpi's CONFIG_ENV_SIZE
+    crc, body = struct.unpack("<I", data[:4])[0], data[4:]
+    assert crc == zlib.crc32(body)
+    env = dict(v.split("=", 1) for v in body.split(b"\0\0")[0].decode().split("\0"))
+    # u-boot sets fdt_addr to the firmware's tree only if the environment has none.
+    assert "fdt_addr" not in env
+    assert env["bootdelay"] == "-2" and env["preboot"] == ""
+    assert env["bootmeths"] == "script" and env["bootcmd"].startswith("bootflow scan")
+    assert env["fdt_high"] == "0xffffffffffffffff"
+
+
+def test_u_boot_reads_at_most_24_mib_each_file_once(rpi5):
+    script = open(os.path.join(rpi5, "boot.cmd")).read()
+    m = re.search(r"^# u-boot reads (\d+) bytes .* each once$", script, re.M)
+    assert m and int(m.group(1)) <= 24 * MIB, m and m.group(0)
+    loads = re.findall(r"^if load \S+ \S+ (0x[0-9a-f]+) (\S+);", script, re.M)
+    names = [n for _, n in loads]
+    assert len(names) == len(set(names)), names
+    # The kernel is read once, compressed, and copied in RAM for DomD.
+    assert names.count("Image.gz") == 1
+    assert re.search(r"^if cp\.b 0x[0-9a-f]+ 0x[0-9a-f]+ \$\{pixen_size\d+\}", script, re.M)
+
+
+def test_boot_script_makes_the_edits_xen_needs_on_debians_tree(rpi5):
+    script = open(os.path.join(rpi5, "boot.cmd")).read()
+    # Xen's console by path; FLASK as on QEMU.
+    assert "dtuart=/soc@107c000000/serial@7d001000" in script
+    assert "xsm=flask" in script
+    # The MSI page through /axi's ranges, the UART's reg a whole page.
+    assert re.search(r"^if fdt set /axi ranges <[^>]* 0xff 0xfffff000 0xff 0xfffff000 0x0 0x1000>;",
+                     script, re.M)
+    assert "fdt set /soc@107c000000/serial@7d001000 reg <0x7d001000 0x1000>" in script
+    # MIP0's 64 SPIs, edge, and the bridge's own and INTx, listed for Xen to route.
+    mip = re.search(r"^fdt set /axi/msi-controller@1000130000 interrupts <([^>]*)>", script, re.M)
+    cells = [int(c, 16) for c in mip.group(1).split()]
+    assert [cells[i + 1] for i in range(0, len(cells), 3)] == list(range(128, 192))
+    assert {cells[i + 2] for i in range(0, len(cells), 3)} == {1}
+    bridge = re.search(r"^fdt set /axi/pcie@1000120000 interrupts <([^>]*)>", script, re.M)
+    spis = sorted(int(c, 16) for c in bridge.group(1).split()[1::3])
+    assert spis == [229, 230, 231, 232, 233, 234]
+    for node in ("/axi/pcie@1000120000", "/axi/msi-controller@1000130000",
+                 "/soc@107c000000/reset-controller@119500",
+                 "/soc@107c000000/reset-controller@1504318",
+                 "/soc@107c000000/gpio@7d517c00"):
+        assert f"if fdt set {node} xen,passthrough; then" in script, node
+    # The tree is moved (or the D0 one loaded) before anything is loaded.
+    assert script.index("fdt move ${fdt_addr}") < script.index("if load ${devtype}") or \
+        script.index("${pixen_tree}") < script.index(" xen; then")
+    # Every edit stops the boot when it fails.
+    for line in script.splitlines():
+        if line.startswith(("fdt set", "fdt rm", "fdt mknode")):
+            assert line.endswith("|| setenv pixen_stop 1"), line
+
+
+def test_a_d0_board_gets_the_d0_tree_and_a_c1_board_the_firmwares(rpi5):
+    """boot.scr picks the tree by u-boot's board_revision: the low digit is 1
+    on D0 boards (revision 1.1). The u-boot sandbox test runs both branches;
+    here, that the script has them."""
+    script = open(os.path.join(rpi5, "boot.cmd")).read()
+    assert 'if setexpr pixen_rev ${board_revision} "&" 0xf; then' in script
+    assert "if itest 0x${pixen_rev} == 0x1; then setenv pixen_tree bcm2712-d-rpi-5-b.dtb; fi" \
+        in script
+    assert re.search(r"^    if load \$\{devtype\} \$\{devnum\}:\$\{distro_bootpart\} 0x[0-9a-f]+ "
+                     r"\$\{pixen_tree\}; then", script, re.M)
+
+
+def test_domd_partial_tree_gives_it_rp1_and_routes_its_msis(rpi5):
+    dtb = os.path.join(rpi5, "boot/domd-passthrough.dtb")
+    bridge = "/passthrough/pcie@1000120000"
+    mip = "/passthrough/msi-controller@1000130000"
+    eth = bridge + "/pci@0,0/dev@0,0/pci-ep-bus@1/ethernet@40100000"
+    assert fdtget(dtb, bridge, "xen,path", "s") == "/axi/pcie@1000120000"
+    # 1:1, whole pages: the controller's registers and its two windows onto PCIe
+    # (RP1's BAR is in the 32-bit one), at the host's addresses.
+    xen_reg = [int(c, 16) for c in fdtget(dtb, bridge, "xen,reg").split()]
+    windows = {(xen_reg[i] << 32 | xen_reg[i + 1], xen_reg[i + 2] << 32 | xen_reg[i + 3])
+               for i in range(0, len(xen_reg), 6)}
+    assert windows == {(0x1000120000, 0xa000), (0x1f00000000, 0x100000000),
+                       (0x1c00000000, 0x300000000)}, windows
+    assert [int(c, 16) for c in fdtget(dtb, mip, "msi-ranges").split()] == [65000, 0, 128, 1, 64]
+    # The bridge's MSIs go to the MIP given with it, by phandle.
+    assert fdtget(dtb, bridge, "msi-parent") == fdtget(dtb, mip, "phandle")
+    # RP1's Ethernet keeps a MAC property for boot.scr to write the board's into.
+    assert len(fdtget(dtb, eth, "local-mac-address", "bx").split()) == 6
+    script = open(os.path.join(rpi5, "boot.cmd")).read()
+    assert f'fdt set {eth} local-mac-address "[${{pixen_mac}}]"' in script
+    # What DomD cannot use is left out: RP1's disabled I2C and camera ports.
+    rc, out = sh("fdtget", "-l", dtb, bridge + "/pci@0,0/dev@0,0/pci-ep-bus@1")
+    assert rc == 0 and not re.search(r"^(i2c|csi)@", out, re.M), out
+    assert os.path.getsize(dtb) < 16384
+
+
+def compatibles_of_modules(files):
+    """compatible -> module, from the `alias=of:N*T*C...` of each module in an image."""
+    found = {}
+    for name, data in files.items():
+        if not name.endswith(".ko"):
+            continue
+        for m in re.finditer(rb"alias=of:N\*T\*C([^\0*]+)\0", data):
+            found.setdefault(m.group(1).decode(), os.path.basename(name)[:-3])
+    return found
+
+
+def builtin_compatibles(files):
+    rel = release(files)
+    info = files["lib/modules/" + rel + "/modules.builtin.modinfo"]
+    return {m.group(1).decode() for m in re.finditer(rb"alias=of:N\*T\*C([^\0*]+)\0", info)}
+
+
+def node_compatibles(dtb, path):
+    """The compatibles of the enabled nodes at and under path."""
+    rc, out = sh("dtc", "-I", "dtb", "-O", "dts", dtb)
+    assert rc == 0, out
+    return set(re.findall(r'compatible = "([^"]+)"', out)) | {
+        c for group in re.findall(r'compatible = ((?:"[^"]+"(?:, )?)+);', out)
+        for c in re.findall(r'"([^"]+)"', group)}
+
+
+def test_every_device_domd_is_given_has_a_driver_in_its_image(rpi5):
+    files = cpio_files(os.path.join(rpi5, "boot/domd-initramfs.cpio.gz"))
+    modules = compatibles_of_modules(files)
+    builtin = builtin_compatibles(files)
+    dtb = os.path.join(rpi5, "boot/domd-passthrough.dtb")
+    # Nodes that are buses or data, not devices a driver binds to.
+    not_devices = {"simple-bus", "fixed-clock", "pci1de4,1"}
+    missing = []
+    for compat_group in re.findall(r'compatible = ((?:"[^"]+"(?:, )?)+);',
+                                   sh("dtc", "-I", "dtb", "-O", "dts", dtb)[1]):
+        names = re.findall(r'"([^"]+)"', compat_group)
+        if set(names) & not_devices:
+            continue
+        if not any(n in modules or n in builtin for n in names):
+            missing.append(names)
+    assert missing == [], missing
+    # RP1's PCIe function (pci1de4,1) binds by PCI id: rp1_pci.
+    assert any(os.path.basename(n) == "rp1_pci.ko" for n in files)
+
+
+def test_dom0_can_read_its_sd_card(rpi5):
+    files = cpio_files(os.path.join(rpi5, "boot/dom0-initramfs.cpio.gz"))
+    modules = compatibles_of_modules(files)
+    builtin = builtin_compatibles(files)
+    host = os.path.join(rpi5, "boot/bcm2712-rpi-5-b.dtb")
+    d0 = os.path.join(rpi5, "boot/bcm2712-d-rpi-5-b.dtb")
+    for tree, pinctrl in ((host, "/soc@107c000000/pinctrl@7d504100"),
+                          (d0, "/soc@107c000000/pinctrl@7d504100")):
+        sd = fdtget(tree, "/soc@107c000000/mmc@fff000", "compatible", "s").split()
+        assert any(c in modules or c in builtin for c in sd), sd
+        pins = fdtget(tree, pinctrl, "compatible", "s").split()
+        assert any(c in modules or c in builtin for c in pins), (tree, pins)
+    listed = files["etc/modules"].decode().split()
+    assert "sdhci-brcmstb" in listed and "pinctrl-brcmstb-bcm2712" in listed
+
+
+def test_blinky_on_the_pi_5_drives_the_act_led_alone(rpi5):
+    img = os.path.join(rpi5, "full.img")
+    rc, out = sh("mtype", "-i", f"{img}@@513M", "::dom0/rpi_5_domd.cfg")
+    assert rc == 0, out
+    assert 'cmdline = "led=brcmstb,0x107d517c00,9,active-low"' in out
+    assert 'iomem = [ "0x107d517,1" ]' in out
