@@ -119,6 +119,12 @@ $(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images
 		$(wildcard images/xen/patches/*.patch)
 	images/xen/build.sh $(B)/sources images/xen/pixen.kconfig $(B)/xen
 
+# u-boot's sandbox, from the source of the Pi boards' u-boot-rpi: the build
+# test that runs a card's boot.scr in u-boot (tests/build/test_uboot.py).
+$(B)/u-boot-sandbox/u-boot: $(B)/sysroot.stamp images/u-boot/build-sandbox.sh \
+		images/u-boot/sandbox.config
+	images/u-boot/build-sandbox.sh $(B)/sources images/u-boot/sandbox.config $(B)/u-boot-sandbox
+
 # Shell: the one file that glob patterns $(1) name (a package may name a file
 # twice, through a link), in $${files[0]}; more or none stop the build,
 # naming $(2).
@@ -370,8 +376,9 @@ test-unit: $(B)/host/build.ninja
 	meson test -C $(B)/host --print-errorlogs
 .PHONY: test-unit
 
-# Every machine's images are built and checked, not only the emulated one's.
-test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES)
+# Every machine's images are built and checked, not only the emulated one's;
+# u-boot's sandbox runs the boot.scr of those u-boot-rpi boots.
+test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boot
 	for m in $(filter-out $(MACHINE),$(MACHINES_BUILT)); do \
 	    $(MAKE) --no-print-directory MACHINE=$$m full.img full.img.bmap full.img.gz \
 	        rootfs.img rootfs.img.gz || exit 1; \

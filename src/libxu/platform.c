@@ -328,6 +328,8 @@ static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct p
         return parse_windows(f, s, p, err);
     if (strcmp(s->key, "page_regs") == 0)
         return parse_nodes(f, s, p->page_regs, &p->n_page_regs, err);
+    if (strcmp(s->key, "removed_nodes") == 0)
+        return parse_nodes(f, s, p->removed_nodes, &p->n_removed_nodes, err);
     if (strcmp(s->key, "tree_edits") == 0)
         return parse_edits(f, s, p, err);
     if (strcmp(s->key, "revision_var") == 0)

@@ -89,6 +89,13 @@ struct platform {
     size_t n_bus_windows;
     struct platform_node page_regs[PLATFORM_MAX_NODES];
     size_t n_page_regs;
+    /*
+     * Nodes below a boot-time domain's dtdev that Xen must not see (it
+     * cannot translate their addresses): the domain has them in its
+     * partial tree, which is written before they are removed.
+     */
+    struct platform_node removed_nodes[PLATFORM_MAX_NODES];
+    size_t n_removed_nodes;
     struct platform_edit tree_edits[PLATFORM_MAX_EDITS];
     size_t n_tree_edits;
     /*

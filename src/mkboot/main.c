@@ -419,6 +419,36 @@ static int plan_mac(const struct platform *p, const struct partial_dt *partials,
 }
 
 /*
+ * removed_nodes: each must be in the host tree and below a node a boot-time
+ * domain takes, whose partial tree then has the copy Xen's tree loses.
+ */
+static int check_removed_nodes(const struct platform *p, const void *host,
+                               const struct domain_config *configs, unsigned n_domains,
+                               struct xu_err *err)
+{
+    for (size_t i = 0; i < p->n_removed_nodes; i++) {
+        const struct platform_node *n = &p->removed_nodes[i];
+        bool below = false;
+
+        if (!host || fdt_path_offset(host, n->path) < 0)
+            return xu_fail(err, "%s:%u: removed_nodes: \"%s\": no such node in the host tree",
+                           p->source, n->line, n->path);
+        for (unsigned d = 0; d < n_domains; d++)
+            for (unsigned j = 0; j < configs[d].n_dtdevs; j++) {
+                size_t len = strlen(configs[d].dtdevs[j]);
+
+                below |= strncmp(n->path, configs[d].dtdevs[j], len) == 0 && n->path[len] == '/';
+            }
+        if (!below)
+            return xu_fail(err,
+                           "%s:%u: removed_nodes: \"%s\" is below no node a domain Xen builds "
+                           "at boot takes (dtdev): nobody would have it",
+                           p->source, n->line, n->path);
+    }
+    return 0;
+}
+
+/*
  * revision_trees: boot.scr loads these instead of the firmware's tree on
  * some boards, so each must take the same edits and give each boot-time
  * domain the same devices as the host tree.
@@ -530,6 +560,7 @@ static int run(const struct options *o, struct xu_err *err)
             0 ||
         pt_check_platform_nodes(host, host_bytes, o->host_dtb, &platform, configs, o->n_domains,
                                 err) < 0 ||
+        check_removed_nodes(&platform, host, configs, o->n_domains, err) < 0 ||
         plan_boot(&platform, &dom0, &files, &plan, err) < 0)
         goto out;
     plan.fixes = &fixes;

@@ -414,6 +414,11 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
             return -1;
     if (write_platform_nodes(p, out, err) < 0)
         return -1;
+    for (size_t i = 0; i < p->n_removed_nodes; i++)
+        write_edit(p->removed_nodes[i].path,
+                   "removed from Xen's tree (removed_nodes): Xen 4.17 cannot translate the "
+                   "addresses below it, and its domain has it in its partial tree",
+                   out, "rm %s", p->removed_nodes[i].path);
     for (unsigned i = 0; i < plan->n_modules; i++)
         write_load(plan, i, out);
 
