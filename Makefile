@@ -174,7 +174,7 @@ $(M)/boot/Image $(M)/boot/Image.gz: $(M)/boot/%: $(B)/kernel/%
 	install -D -m 0644 $< $@
 
 $(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/dom0/initramfs.spec images/dom0/init $(DOM0_MODULES)
+		images/dom0/initramfs.spec images/dom0/init images/dom0/pixen-report $(DOM0_MODULES)
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec $(addprefix --modules ,$(DOM0_MODULES)) \
@@ -321,7 +321,7 @@ $(T)/boot/%: $(M)/boot/%
 	install -D -m 0644 $< $@
 
 $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/dom0/initramfs.spec images/dom0/init $(DOM0_MODULES) $(wildcard images/dom0-xl/*)
+		images/dom0/initramfs.spec images/dom0/init images/dom0/pixen-report $(DOM0_MODULES) $(wildcard images/dom0-xl/*)
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec \

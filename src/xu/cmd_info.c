@@ -27,6 +27,27 @@ int cmd_list(struct hv *hv, int argc, char **argv, struct xu_err *err)
     return 0;
 }
 
+/* Xen's console ring, read in pieces from its start, as xl dmesg reads it. */
+int cmd_dmesg(struct hv *hv, int argc, char **argv, struct xu_err *err)
+{
+    static char buf[16384];
+    uint32_t index = 0;
+
+    (void)argc;
+    (void)argv;
+    for (;;) {
+        unsigned int count = sizeof(buf);
+
+        if (xc_readconsolering(hv->xc, buf, &count, 0, 1, &index) < 0)
+            return xu_fail(err, "cannot read Xen's console log");
+        if (count == 0)
+            break;
+        if (fwrite(buf, 1, count, stdout) != count)
+            return xu_fail(err, "write error");
+    }
+    return 0;
+}
+
 int cmd_config_list(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
     static char names[REGISTRY_MAX][REGISTRY_NAME_BYTES];

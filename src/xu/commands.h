@@ -31,6 +31,7 @@ int usage_error(const struct command *cmd, struct xu_err *err, const char *why);
 const struct command *find_command(const char *name);
 
 int cmd_list(struct hv *hv, int argc, char **argv, struct xu_err *err);
+int cmd_dmesg(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_config_list(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_console(struct hv *hv, int argc, char **argv, struct xu_err *err);

@@ -35,6 +35,7 @@ static const struct command xu_commands[] = {
      "-w       wait until it has shut down and is gone", 1, 2, 1},
     {"list", cmd_list, "List domains, as xl list does", "[ID|NAME...]", NULL, 0, 64, 1},
     {"config_list", cmd_config_list, "List the domain configs in /dom0", "", NULL, 0, 0, 0},
+    {"dmesg", cmd_dmesg, "Show Xen's console log, as xl dmesg does", "", NULL, 0, 0, 1},
     {"attach", cmd_attach, "Connect the domains Xen started at boot to xenstore (run by init)",
      "[--fdt FILE] [--boot-dir DIR]",
      "--fdt FILE      the device tree Dom0 booted with (/sys/firmware/fdt)\n"

@@ -71,3 +71,16 @@ def test_running_guests_list_alike_too(xl_machine):
     for tool in ("xu", "xl"):
         rows = m.check(f"{tool} list").splitlines()[1:]
         assert [r.split()[0] for r in rows] == ["Domain-0", "DomD"], (tool, rows)
+
+
+def test_xu_dmesg_is_xl_dmesg(xl_machine):
+    """Xen's console log, read the same way: what xu shows, xl shows too (Xen
+    may have logged more between the two)."""
+    m = xl_machine
+    xu = m.check("xu dmesg > /tmp/xu.dmesg; xl dmesg > /tmp/xl.dmesg; wc -c < /tmp/xu.dmesg")
+    size = int(xu.strip())
+    assert size > 1000
+    assert m.check(f"head -c {size} /tmp/xl.dmesg | cmp - /tmp/xu.dmesg && echo same").strip() \
+        == "same"
+    # (The console drops lines that start as Xen's own do: count them instead.)
+    assert m.check("head -40 /tmp/xu.dmesg | grep -c 'Xen version 4.17'").strip() == "1"
