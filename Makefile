@@ -42,7 +42,7 @@ help:
 .PHONY: help
 
 deps:
-	@scripts/install-deps $(wildcard $(PLATFORM)/host-packages.txt)
+	@scripts/install-deps $(wildcard $(foreach m,$(MACHINES_BUILT),platform/$(m)/host-packages.txt))
 .PHONY: deps
 
 FORCE:
@@ -209,7 +209,10 @@ endef
 $(foreach e,$(BOOT_EXTRAS),$(eval $(call boot_extra,$(word 1,$(subst :, ,$(e))),$(word 2,$(subst :, ,$(e))),$(word 3,$(subst :, ,$(e))))))
 
 # What boot.scr loads (mkboot reads them), and the rest of the partition.
-BOOT_INPUTS := xen xenpolicy $(KERNEL_FILES) dom0-initramfs.cpio.gz domd.cfg domd-initramfs.cpio.gz
+# A machine without a driver domain (no domd.cfg in its folder) boots Xen and Dom0 only.
+DOMD := $(if $(wildcard $(PLATFORM)/domd.cfg),domd)
+BOOT_INPUTS := xen xenpolicy $(KERNEL_FILES) dom0-initramfs.cpio.gz \
+	$(if $(DOMD),domd.cfg domd-initramfs.cpio.gz)
 BOOT_FILES := $(BOOT_INPUTS) $(UBOOT_ENV_ON_CARD) $(BOOT_EXTRA_NAMES) boot.scr
 
 # The device tree the firmware hands u-boot: mkboot reads DomD's devices
@@ -236,9 +239,11 @@ MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg -
 # boot.scr of the boot partition staged in $(1)/boot, from the files there;
 # mkboot also writes DomD's partial device tree beside its config.
 define boot_script
-$(1)/boot.cmd $(1)/boot/domd-passthrough.dtb &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
-		$(PLATFORM)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS)) $(M)/host.dtb
-	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(1)/boot --domain $(1)/boot/domd.cfg -o $(1)/boot.cmd
+$(1)/boot.cmd $(if $(DOMD),$(1)/boot/domd-passthrough.dtb) &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
+		$(PLATFORM)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS) $(BOOT_EXTRA_NAMES)) \
+		$(M)/host.dtb
+	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(1)/boot $(if $(DOMD),--domain $(1)/boot/domd.cfg) \
+	    -o $(1)/boot.cmd
 
 $(1)/boot/boot.scr: $(1)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $$< $$@.tmp >/dev/null
@@ -260,18 +265,21 @@ $(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitram
 # says which files come first on the card (`xu config_list` shows them in
 # the folder's order).
 PLATFORM_GUEST_CFGS := $(wildcard $(PLATFORM)/guests/*.cfg)
+# A machine whose devices make no original guest (no LED for the blinky) says
+# its own order.
+CARD_ORDER := $(firstword $(wildcard $(PLATFORM)/card-order) guests/card-order)
 GUEST_CFGS := $(PLATFORM_GUEST_CFGS) $(filter-out \
 	$(foreach c,$(PLATFORM_GUEST_CFGS),guests/%/$(notdir $(c))),$(wildcard guests/*/*.cfg))
 GUEST_IMAGES := $(B)/target-root/usr/share/pixen/guests
 
-$(M)/dom0part.stamp: $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) guests/card-order \
+$(M)/dom0part.stamp: $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) $(CARD_ORDER) \
 		$(B)/aarch64.stamp $(B)/kernel/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz
 	rm -rf $(M)/dom0part
 	mkdir -p $(M)/dom0part/dom0/linux_pv_domu
 	cp -r images/sdcard-dom0/. $(M)/dom0part/
 	cp $(GUEST_CFGS) $(GUEST_IMAGES)/* $(M)/dom0part/dom0/
 	cp $(B)/kernel/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz $(M)/dom0part/dom0/linux_pv_domu/
-	cp guests/card-order $(M)/dom0part/.card-order
+	cp $(CARD_ORDER) $(M)/dom0part/.card-order
 	touch $@
 
 # --- The SD-card image -----------------------------------------------------

@@ -17,7 +17,7 @@
 #define PLATFORM_MAX_RESERVED 16
 #define PLATFORM_MAX_ENV      32
 #define PLATFORM_ENV_BYTES    512 /* one "name=value" */
-#define PLATFORM_MAX_NODES    8
+#define PLATFORM_MAX_NODES    16
 #define PLATFORM_NODE_BYTES   256 /* a host device-tree path */
 #define PLATFORM_MAX_EDITS    16
 

@@ -13,9 +13,9 @@ def test_help_config_lists_the_options_with_choices_and_defaults():
     # Each machine is a folder under platform/, with its refusals.
     assert re.search(r"^  qemu +QEMU's arm64 virt machine", out, re.M), out
     assert re.search(r"^  ENABLE_WIFI=yes on qemu: QEMU's virt machine has no Wi-Fi", out, re.M), out
-    assert ("usage: make [MACHINE={qemu,rpi5}] [DOMD_ROOT={usb,nvme}] [ENABLE_SCMI={yes,no}] "
+    assert ("usage: make [MACHINE={qemu,raspi4b,rpi5}] [DOMD_ROOT={usb,nvme}] [ENABLE_SCMI={yes,no}] "
             "[ENABLE_WIFI={yes,no}]") in out
-    for option, default in [("MACHINE={qemu,rpi5}", "qemu"), ("DOMD_ROOT={usb,nvme}", "usb"),
+    for option, default in [("MACHINE={qemu,raspi4b,rpi5}", "qemu"), ("DOMD_ROOT={usb,nvme}", "usb"),
                             ("ENABLE_SCMI={yes,no}", "no"), ("ENABLE_WIFI={yes,no}", "no")]:
         assert re.search(re.escape(option) + r" .*\(default: " + default + r"\)", out), out
 
@@ -23,7 +23,7 @@ def test_help_config_lists_the_options_with_choices_and_defaults():
 def test_unknown_option_values_stop_the_build():
     rc, out = sh("make", "-n", "full.img", "MACHINE=pi4")
     assert rc != 0
-    assert "MACHINE=pi4 is not one of: qemu rpi5" in out
+    assert "MACHINE=pi4 is not one of: qemu raspi4b rpi5" in out
     rc, out = sh("make", "-n", "full.img", "ENABLE_WIFI=maybe")
     assert rc != 0 and "ENABLE_WIFI=maybe is not one of: yes no" in out
 

@@ -130,11 +130,12 @@ static void test_node_refusals(void **state)
                  ":7: disabled_nodes: \"\": not a device-tree path (starting with /)");
     expect_error(BASE "guest_devices = 5\n",
                  ":6: guest_devices: \"5\": not a device-tree path (starting with /)");
-    expect_error(BASE "guest_devices = [ '/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h', '/i' ]\n",
-                 ":6: guest_devices: more than 8 nodes");
-    expect_error(BASE
-                 "disabled_nodes = [\n '/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h', '/i' ]\n",
-                 ":6: disabled_nodes: more than 8 nodes");
+    expect_error(BASE "guest_devices = [ '/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h', '/i', "
+                      "'/j', '/k', '/l', '/m', '/n', '/o', '/p', '/q' ]\n",
+                 ":6: guest_devices: more than 16 nodes");
+    expect_error(BASE "disabled_nodes = [\n '/a', '/b', '/c', '/d', '/e', '/f', '/g', '/h', '/i', "
+                      "'/j', '/k', '/l', '/m', '/n', '/o', '/p', '/q' ]\n",
+                 ":6: disabled_nodes: more than 16 nodes");
     expect_error(BASE "guest_devices = [ '/a', '/a' ]\n",
                  ":6: guest_devices: \"/a\": listed twice");
     /* Xen gives Dom0 no access to a disabled node's MMIO: it could not hand it on. */
