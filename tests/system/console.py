@@ -13,10 +13,18 @@ NOISE = re.compile(r"\x1b\[6n|\r")
 # Xen's own messages share the serial line with Dom0's shell.
 XEN_LINE = re.compile(r"\(XEN\) [^\n]*\n")
 PROMPT = r"dom0:[^\r\n]*# "
-DOMD_PROMPT = r"domd:[^\r\n]*# "
 # Xen prints the output of the domain holding its console input in pieces, each
 # prefixed, and a piece may end inside a line.
 XEN_PREFIX = re.compile(r"\(XEN\) ")
+
+
+def split_by_xen(literal):
+    """A pattern matching `literal` also where Xen's prefix splits it (a message
+    of Xen's own, about another domain, may arrive in the middle of it)."""
+    return r"(?:\(XEN\) )?".join(re.escape(c) for c in literal)
+
+
+DOMD_PROMPT = split_by_xen("domd:") + r"[^\r\n]*" + split_by_xen("# ")
 SWITCH_INPUT = "\x01\x01\x01"  # Ctrl-a three times
 
 
