@@ -331,6 +331,17 @@ static void write_edit(const char *path, const char *why, FILE *out, const char 
             path);
 }
 
+/* fdt set of a computed value; a tree without the node stops the boot. */
+static void write_set_cells(const struct treefix_value *v, FILE *out)
+{
+    fprintf(out, "if fdt set %s %s ", v->path, v->prop);
+    write_cells(v, out);
+    fprintf(out,
+            "; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
+            "; fi\n",
+            v->path);
+}
+
 static void write_fixes(const struct boot_plan *plan, FILE *out)
 {
     const struct platform *p = plan->platform;
@@ -345,23 +356,13 @@ static void write_fixes(const struct boot_plan *plan, FILE *out)
                 "\n# %s: a 1:1 window at 0x%llx added to its ranges (bus_windows): Xen "
                 "translates every reg\n",
                 v->path, (unsigned long long)p->bus_windows[i].addr);
-        fprintf(out, "if fdt set %s ranges ", v->path);
-        write_cells(v, out);
-        fprintf(out,
-                "; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
-                "; fi\n",
-                v->path);
+        write_set_cells(v, out);
     }
     for (size_t i = 0; i < p->n_page_regs; i++) {
         const struct treefix_value *v = &fx->regs[i];
 
         fprintf(out, "\n# %s: its reg widened to whole pages (page_regs)\n", v->path);
-        fprintf(out, "if fdt set %s reg ", v->path);
-        write_cells(v, out);
-        fprintf(out,
-                "; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
-                "; fi\n",
-                v->path);
+        write_set_cells(v, out);
     }
     for (size_t i = 0; i < p->n_tree_edits; i++) {
         const struct platform_edit *e = &p->tree_edits[i];
