@@ -498,12 +498,15 @@ static int check_ref(const struct ctx *c, int node, int depth, const char *name,
                 return fail(c, why);
             }
         }
-        i += 1 + (cells ? (int)fdt32_to_cpu(*cells) : 0);
-        if (i > n) {
+        /* The count is the tree's word: compare before adding, so no count wraps i. */
+        uint32_t n_cells = cells ? fdt32_to_cpu(*cells) : 0;
+
+        if (n_cells > (uint32_t)(n - i - 1)) {
             snprintf(why, sizeof(why), "%s%s%s ends inside an entry", name, depth ? " in " : "",
                      depth ? fdt_get_name(c->fdt, node, NULL) : "");
             return fail(c, why);
         }
+        i += 1 + (int)n_cells;
     }
     return 0;
 }

@@ -168,6 +168,7 @@ enum twist {
     HUGE_SPI,         /* an SPI number past the GIC's last */
     NOT_GIC_PARENT,   /* interrupts on a GPIO interrupt controller */
     RESETS,           /* a reset line on the host's reset controller */
+    RESET_CELLS_WRAP, /* that controller's #reset-cells as large as the cell can say */
     CLOCK_CONTROLLER, /* a clock from a clock controller */
 };
 
@@ -214,7 +215,7 @@ static void *gpio_tree(uint32_t addr, enum twist twist)
     node(fdt, "reset@9100000");
     cells(fdt, "phandle", 1, RESET_PH);
     cells(fdt, "reg", 4, 0, 0x9100000, 0, 0x1000);
-    cells(fdt, "#reset-cells", 1, 1);
+    cells(fdt, "#reset-cells", 1, twist == RESET_CELLS_WRAP ? 0xfffffffe : 1);
     end(fdt);
     snprintf(name, sizeof(name), "pl061@%x", addr);
     node(fdt, name);
@@ -234,7 +235,7 @@ static void *gpio_tree(uint32_t addr, enum twist twist)
         cells(fdt, "interrupts", 3, 0, 7, 4);
     if (twist == NOT_GIC_PARENT)
         cells(fdt, "interrupt-parent", 1, GPIO_IC_PH);
-    if (twist == RESETS)
+    if (twist == RESETS || twist == RESET_CELLS_WRAP)
         cells(fdt, "resets", 2, RESET_PH, 3);
     flag(fdt, "gpio-controller");
     cells(fdt, "#gpio-cells", 1, 2);
@@ -617,6 +618,12 @@ static void test_devices_that_are_refused(void **state)
     host = gpio_tree(0x9030000, CLOCK_CONTROLLER);
     assert_refused(host, fdt_totalsize(host), where, "clock controller");
     free(host);
+    /* A cell count that, added as a signed index, once walked off the list (fuzz_passthrough). */
+    config(false, 2, "/pl061@9030000", "/reset@9100000");
+    host = gpio_tree(0x9030000, RESET_CELLS_WRAP);
+    assert_refused(host, fdt_totalsize(host), where, "resets ends inside an entry");
+    free(host);
+    config(false, 1, "/pl061@9030000");
 
     /* Xen puts the domain's RAM at 0x40000000 unless it is direct-mapped. */
     config(false, 1, "/pl061@40000000");
