@@ -15,8 +15,12 @@ include mk/options.mk
 
 PY := /usr/bin/python3
 B := build
-M := $(B)/$(MACHINE)
 PLATFORM := platform/$(MACHINE)
+# An option value the machine has a folder for (option/OPTION_VALUE/) changes
+# its images: other than the default, it gets a build folder of its own.
+OPTION_DIRS := $(wildcard $(foreach o,$(OPTIONS),$(PLATFORM)/option/$(o)_$($(o))))
+M := $(B)/$(MACHINE)$(subst $(space),,$(foreach o,$(OPTIONS),$(if $(filter-out \
+	$($(o)_DEFAULT),$($(o))),$(if $(filter $(PLATFORM)/option/$(o)_$($(o)),$(OPTION_DIRS)),-$(o)_$($(o))))))
 CACHE ?= $(or $(PIXEN_CACHE),$(XDG_CACHE_HOME),$(HOME)/.cache)/pixen
 # Every time stamp in the images: the same inputs give the same bytes.
 export SOURCE_DATE_EPOCH := 1735689600
@@ -148,14 +152,32 @@ $(B)/kernel/Image.gz: $(B)/kernel/Image
 
 # --- The boot partition ----------------------------------------------------
 
-# The machine's files: the kernel its Dom0 and DomD configs name (Image, or
-# Image.gz), the lists of its own kernel modules, and where u-boot's
+# The machine's files as the options make them: platform/M/FILE, then what
+# each option's value adds to it, platform/M/option/OPTION_VALUE/FILE (xl.cfg's
+# `+=` adds to a list; a module list is read whole).
+MACHINE_FILES := platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules
+OPTION_FILES := $(wildcard $(addsuffix /*,$(OPTION_DIRS)))
+$(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES)),,\
+  $(error $(f): an option adds only to $(MACHINE_FILES))))
+MF := $(M)/machine
+
+# (A folder's time changes when a file is added to it or taken from it.)
+$(addprefix $(MF)/,$(MACHINE_FILES)): $(MF)/%: $(PLATFORM)/% $(OPTION_DIRS) $(OPTION_FILES)
+	mkdir -p $(@D)
+	{ cat $<; for d in $(OPTION_DIRS); do \
+	    [ ! -f "$$d/$*" ] || { printf '\n# Added by %s (%s):\n' "$${d##*/}" "$$d/$*"; \
+	        cat "$$d/$*"; }; \
+	done; } > $@.tmp
+	mv $@.tmp $@
+
+# The kernel its Dom0 and DomD configs name (Image, or Image.gz), the lists
+# of its own kernel modules, and where u-boot's
 # environment goes: an image of an emulator's flash bank (flash:MIB), or a
 # file on the boot partition (card:NAME).
 KERNEL_FILES := $(sort $(shell sed -n 's/^kernel *= *"\([^"]*\)".*/\1/p' \
-	$(PLATFORM)/dom0.cfg $(PLATFORM)/domd.cfg 2>/dev/null))
-DOM0_MODULES := $(wildcard $(PLATFORM)/dom0.modules)
-DOMD_MODULES := $(wildcard $(PLATFORM)/domd.modules)
+	$(wildcard $(foreach d,$(PLATFORM) $(OPTION_DIRS),$(d)/dom0.cfg $(d)/domd.cfg))))
+DOM0_MODULES := $(if $(wildcard $(PLATFORM)/dom0.modules),$(MF)/dom0.modules)
+DOMD_MODULES := $(if $(wildcard $(PLATFORM)/domd.modules),$(MF)/domd.modules)
 uboot_env_kind := $(word 1,$(subst :, ,$(UBOOT_ENV)))
 uboot_env_arg := $(word 2,$(subst :, ,$(UBOOT_ENV)))
 UBOOT_ENV_FLASH := $(if $(filter flash,$(uboot_env_kind)),$(M)/uboot-flash.img)
@@ -190,14 +212,14 @@ $(M)/boot/domd-initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
 	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec images/domd/initramfs.spec \
 	    $(addprefix --modules ,$(DOMD_MODULES)) --out $@ --list $(M)/domd-initramfs.txt
 
-$(M)/boot/domd.cfg: $(PLATFORM)/domd.cfg
+$(M)/boot/domd.cfg: $(MF)/domd.cfg
 	install -D -m 0644 $< $@
 
 # u-boot's environment, from the platform file.
 $(if $(UBOOT_ENV_FLASH),$(UBOOT_ENV_FLASH),$(M)/boot/$(UBOOT_ENV_ON_CARD)): $(B)/host/mkboot \
-		$(PLATFORM)/platform.cfg
+		$(MF)/platform.cfg
 	mkdir -p $(@D)
-	$(B)/host/mkboot --platform $(PLATFORM)/platform.cfg --uboot-env $@.tmp
+	$(B)/host/mkboot --platform $(MF)/platform.cfg --uboot-env $@.tmp
 	$(if $(UBOOT_ENV_FLASH),truncate -s $(uboot_env_arg)M $@.tmp)
 	mv $@.tmp $@
 
@@ -233,14 +255,14 @@ else
   $(error $(PLATFORM)/machine.mk: HOST_DTB=$(HOST_DTB) is not emulator or kernel:PATH)
 endif
 
-MKBOOT_ARGS := --platform $(PLATFORM)/platform.cfg --dom0 $(PLATFORM)/dom0.cfg --xen xen \
+MKBOOT_ARGS := --platform $(MF)/platform.cfg --dom0 $(MF)/dom0.cfg --xen xen \
 	--xsm-policy xenpolicy --host-dtb $(M)/host.dtb
 
 # boot.scr of the boot partition staged in $(1)/boot, from the files there;
 # mkboot also writes DomD's partial device tree beside its config.
 define boot_script
-$(1)/boot.cmd $(if $(DOMD),$(1)/boot/domd-passthrough.dtb) &: $(B)/host/mkboot $(PLATFORM)/platform.cfg \
-		$(PLATFORM)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS) $(BOOT_EXTRA_NAMES)) \
+$(1)/boot.cmd $(if $(DOMD),$(1)/boot/domd-passthrough.dtb) &: $(B)/host/mkboot $(MF)/platform.cfg \
+		$(MF)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS) $(BOOT_EXTRA_NAMES)) \
 		$(M)/host.dtb
 	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(1)/boot $(if $(DOMD),--domain $(1)/boot/domd.cfg) \
 	    -o $(1)/boot.cmd
@@ -386,10 +408,18 @@ test-unit: $(B)/host/build.ninja
 
 # Every machine's images are built and checked, not only the emulated one's;
 # u-boot's sandbox runs the boot.scr of those u-boot-rpi boots.
+# Every machine's images, and the card of each option value a machine's
+# folder changes them for (option/OPTION_VALUE/, other than the default).
 test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boot
 	for m in $(filter-out $(MACHINE),$(MACHINES_BUILT)); do \
 	    $(MAKE) --no-print-directory MACHINE=$$m full.img full.img.bmap full.img.gz \
 	        rootfs.img rootfs.img.gz || exit 1; \
+	done
+	for m in $(MACHINES_BUILT); do \
+	    for v in $$(ls platform/$$m/option 2>/dev/null); do \
+	        case " $(foreach o,$(OPTIONS),$(o)_$($(o)_DEFAULT)) " in *" $$v "*) continue;; esac; \
+	        $(MAKE) --no-print-directory MACHINE=$$m "$${v%_*}=$${v##*_}" full.img || exit 1; \
+	    done; \
 	done
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build

@@ -28,7 +28,8 @@ struct ctx {
 /*
  * Host properties the domain must not see. A node keeps its phandle, so
  * references between the nodes it is given hold as they are; msi-parent
- * stays only where the MSI controller is passed through too (ref_allowed).
+ * stays only where the MSI controller is passed through too, else names the
+ * node itself if it is an MSI controller (write_rest).
  */
 static const char *const dropped[] = {
     "linux,phandle", "msi-map", "msi-map-mask", "iommus", "iommu-map", "iommu-map-mask",
@@ -911,9 +912,23 @@ static int write_rest(void *out_fdt, const struct ctx *c, int node, int depth)
         const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
 
         if (in_list(name, dropped, sizeof(dropped) / sizeof(dropped[0])) ||
-            (depth == 0 && in_list(name, rewritten, sizeof(rewritten) / sizeof(rewritten[0]))) ||
-            (strcmp(name, "msi-parent") == 0 && !keeps_msi_parent(c, val, len)))
+            (depth == 0 && in_list(name, rewritten, sizeof(rewritten) / sizeof(rewritten[0]))))
             continue;
+        if (strcmp(name, "msi-parent") == 0 && !keeps_msi_parent(c, val, len)) {
+            /*
+             * A host bridge that is an MSI controller itself (the BCM2712's
+             * PCIe) takes its own MSIs, on an interrupt it lists and Xen
+             * routes; any other device goes without MSIs (INTx).
+             */
+            uint32_t self = fdt_get_phandle(c->fdt, node);
+
+            if (!fdt_getprop(c->fdt, node, "msi-controller", NULL) || self == 0)
+                continue;
+            rc = fdt_property_u32(out_fdt, name, self);
+            if (rc)
+                return rc;
+            continue;
+        }
         rc = fdt_property(out_fdt, name, val, len);
         if (rc)
             return rc;

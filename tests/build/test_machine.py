@@ -23,7 +23,9 @@ def new_machine():
         yield name, folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        shutil.rmtree(os.path.join(ROOT, "build", name), ignore_errors=True)
+        for built in glob.glob(os.path.join(ROOT, "build", name)) + \
+                glob.glob(os.path.join(ROOT, "build", name + "-*")):
+            shutil.rmtree(built, ignore_errors=True)
 
 
 def test_a_folder_holding_only_a_refusal_stops_the_build_with_it(new_machine):
@@ -46,6 +48,37 @@ def test_a_machines_option_refusal_names_the_option(new_machine):
         f.write("refuse_DOMD_ROOT_nvme := this board has no PCIe connector\n")
     rc, out = sh("make", "-n", f"MACHINE={name}", "DOMD_ROOT=nvme", "full.img")
     assert rc != 0 and "DOMD_ROOT=nvme: this board has no PCIe connector" in out, out
+
+
+def test_an_option_value_adds_to_the_machines_files_in_a_build_folder_of_its_own(new_machine):
+    name, folder = new_machine
+    shutil.copytree(os.path.join(ROOT, "platform/qemu"), folder, dirs_exist_ok=True)
+    option = os.path.join(folder, "option", "DOMD_ROOT_nvme")
+    os.makedirs(option)
+    with open(os.path.join(option, "domd.cfg"), "w") as f:
+        f.write('dtdev += [ "/pcie@10000000" ]\n')
+    with open(os.path.join(option, "domd.modules"), "w") as f:
+        f.write("nvme\n")
+    # The default's images stay where they were; the option's get their own folder.
+    rc, out = sh("make", "-n", f"MACHINE={name}", "full.img")
+    assert rc == 0 and f"build/{name}/full.img" in out and "-DOMD_ROOT_nvme" not in out, out
+    mdir = os.path.join("build", name + "-DOMD_ROOT_nvme")
+    rc, out = sh("make", "--no-print-directory", f"MACHINE={name}", "DOMD_ROOT=nvme",
+                 f"{mdir}/machine/domd.cfg", f"{mdir}/machine/domd.modules",
+                 f"{mdir}/machine/platform.cfg")
+    assert rc == 0, out
+    base = open(os.path.join(folder, "domd.cfg")).read()
+    made = open(os.path.join(ROOT, mdir, "machine/domd.cfg")).read()
+    assert made.startswith(base) and made.endswith('dtdev += [ "/pcie@10000000" ]\n'), made
+    assert f"Added by DOMD_ROOT_nvme (platform/{name}/option/DOMD_ROOT_nvme/domd.cfg)" in made
+    assert open(os.path.join(ROOT, mdir, "machine/domd.modules")).read().split()[-1] == "nvme"
+    assert open(os.path.join(ROOT, mdir, "machine/platform.cfg")).read() == \
+        open(os.path.join(folder, "platform.cfg")).read()
+    # A file an option cannot add to stops the build.
+    open(os.path.join(option, "emulator.cfg"), "w").close()
+    rc, out = sh("make", "-n", f"MACHINE={name}", "DOMD_ROOT=nvme", "full.img")
+    assert rc != 0 and f"platform/{name}/option/DOMD_ROOT_nvme/emulator.cfg: an option adds " \
+        "only to platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules" in out, out
 
 
 def test_a_machines_boot_files_and_host_tree_come_from_its_folder(new_machine):

@@ -16,6 +16,8 @@ from conftest import ROOT, sh
 from test_machine import cpio_files, release
 
 RPI5 = os.path.join(ROOT, "build", "rpi5")
+# DomD's root on an NVMe drive: make MACHINE=rpi5 DOMD_ROOT=nvme (platform/rpi5/option/).
+RPI5_NVME = os.path.join(ROOT, "build", "rpi5-DOMD_ROOT_nvme")
 MIB = 1 << 20
 
 
@@ -24,6 +26,13 @@ def rpi5():
     assert os.path.exists(os.path.join(RPI5, "full.img")), \
         "run `make MACHINE=rpi5 full.img rootfs.img` first (make test-build does)"
     return RPI5
+
+
+@pytest.fixture(scope="module")
+def rpi5_nvme():
+    assert os.path.exists(os.path.join(RPI5_NVME, "full.img")), \
+        "run `make MACHINE=rpi5 DOMD_ROOT=nvme full.img` first (make test-build does)"
+    return RPI5_NVME
 
 
 def mdir_files(img, offset, path="::"):
@@ -197,11 +206,48 @@ def node_compatibles(dtb, path):
         for c in re.findall(r'"([^"]+)"', group)}
 
 
-def test_every_device_domd_is_given_has_a_driver_in_its_image(rpi5):
-    files = cpio_files(os.path.join(rpi5, "boot/domd-initramfs.cpio.gz"))
+def test_domd_root_nvme_adds_the_pcie_x1_port_with_its_own_msis(rpi5, rpi5_nvme):
+    dtb = os.path.join(rpi5_nvme, "boot/domd-passthrough.dtb")
+    bridge = "/passthrough/pcie@1000110000"
+    assert fdtget(dtb, bridge, "xen,path", "s") == "/axi/pcie@1000110000"
+    # Its registers (whose last page is the rescal reset controller, DomD's
+    # for RP1's bridge already) and its two windows, 1:1.
+    xen_reg = [int(c, 16) for c in fdtget(dtb, bridge, "xen,reg").split()]
+    windows = {(xen_reg[i] << 32 | xen_reg[i + 1], xen_reg[i + 2] << 32 | xen_reg[i + 3])
+               for i in range(0, len(xen_reg), 6)}
+    assert windows == {(0x1000110000, 0xa000), (0x1b00000000, 0x100000000),
+                       (0x1800000000, 0x300000000)}, windows
+    # MIP1 is not DomD's: the bridge takes its own MSIs (SPI 224, which it lists).
+    assert "msi-controller" in fdt_props(dtb, bridge)
+    assert fdtget(dtb, bridge, "msi-parent") == fdtget(dtb, bridge, "phandle")
+    assert [int(c, 16) for c in fdtget(dtb, bridge, "interrupts").split()] == \
+        [0, 223, 4, 0, 224, 4]
+    # RP1 (the uplink) is still DomD's, and the card's domd.cfg says what it takes.
+    assert fdtget(dtb, "/passthrough/pcie@1000120000", "xen,path", "s") == "/axi/pcie@1000120000"
+    cfg = open(os.path.join(rpi5_nvme, "boot/domd.cfg")).read()
+    assert 'dtdev += [ "/axi/pcie@1000110000" ]' in cfg
+    script = open(os.path.join(rpi5_nvme, "boot.cmd")).read()
+    assert "fdt set /axi/pcie@1000110000 xen,passthrough" in script
+    assert "/axi/pcie@1000110000 status disabled" not in script
+    # DomD's first stage loads the NVMe driver (every DomD's image has it).
+    files = cpio_files(os.path.join(rpi5_nvme, "boot/domd-initramfs.cpio.gz"))
+    assert "nvme" in files["etc/modules"].decode().split()
+    assert any(os.path.basename(n) == "nvme.ko" for n in files)
+
+    # With DOMD_ROOT=usb the port is nobody's: off in Xen's tree, not in DomD's.
+    rc, out = sh("fdtget", "-l", os.path.join(rpi5, "boot/domd-passthrough.dtb"), "/passthrough")
+    assert rc == 0 and "pcie@1000110000" not in out.split(), out
+    assert "fdt set /axi/pcie@1000110000 status disabled" in \
+        open(os.path.join(rpi5, "boot.cmd")).read()
+
+
+@pytest.mark.parametrize("build", [RPI5, RPI5_NVME], ids=["usb", "nvme"])
+def test_every_device_domd_is_given_has_a_driver_in_its_image(build):
+    assert os.path.exists(os.path.join(build, "full.img")), "make test-build builds it"
+    files = cpio_files(os.path.join(build, "boot/domd-initramfs.cpio.gz"))
     modules = compatibles_of_modules(files)
     builtin = builtin_compatibles(files)
-    dtb = os.path.join(rpi5, "boot/domd-passthrough.dtb")
+    dtb = os.path.join(build, "boot/domd-passthrough.dtb")
     # Nodes that are buses or data, not devices a driver binds to.
     not_devices = {"simple-bus", "fixed-clock", "pci1de4,1"}
     missing = []

@@ -23,6 +23,9 @@ import xentree
 from conftest import ROOT, sh
 
 RPI5 = os.path.join(ROOT, "build", "rpi5")
+# The card with DomD's root on an NVMe drive (make MACHINE=rpi5 DOMD_ROOT=nvme).
+RPI5_NVME = os.path.join(ROOT, "build", "rpi5-DOMD_ROOT_nvme")
+PCIE1 = "/axi/pcie@1000110000"
 SANDBOX = os.path.join(ROOT, "build", "u-boot-sandbox")
 GIB = 1 << 30
 MAC = "d8:3a:dd:0a:0b:0c"
@@ -60,14 +63,23 @@ BOARDS = [Board(2, False, 0x2efec900), Board(4, False, 0x2efec900), Board(8, Fal
           Board(16, True, 0x2efec900)]
 
 
-@pytest.fixture(scope="module")
-def card(tmp_path_factory):
-    """A copy of full.img (the sandbox's MMC maps its file read-write)."""
-    for path in (os.path.join(RPI5, "full.img"), os.path.join(SANDBOX, "u-boot")):
+def copy_card(build, tmp_path_factory):
+    """A copy of build's full.img (the sandbox's MMC maps its file read-write)."""
+    for path in (os.path.join(build, "full.img"), os.path.join(SANDBOX, "u-boot")):
         assert os.path.exists(path), f"{path}: run `make test-build` first"
     copy = str(tmp_path_factory.mktemp("card") / "full.img")
-    assert sh("cp", "--sparse=always", os.path.join(RPI5, "full.img"), copy)[0] == 0
+    assert sh("cp", "--sparse=always", os.path.join(build, "full.img"), copy)[0] == 0
     return copy
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory):
+    return copy_card(RPI5, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def nvme_card(tmp_path_factory):
+    return copy_card(RPI5_NVME, tmp_path_factory)
 
 
 def dts_of(dtb):
@@ -158,25 +170,59 @@ def blob_at(data, addr):
     return data[addr:addr + size]
 
 
-def script():
-    return open(os.path.join(RPI5, "boot.cmd")).read()
+def script(build=RPI5):
+    return open(os.path.join(build, "boot.cmd")).read()
 
 
-def booti_addresses():
-    m = re.search(r"^    booti (0x[0-9a-f]+) - (0x[0-9a-f]+)$", script(), re.M)
+def booti_addresses(build=RPI5):
+    m = re.search(r"^    booti (0x[0-9a-f]+) - (0x[0-9a-f]+)$", script(build), re.M)
     return int(m.group(1), 16), int(m.group(2), 16)
 
 
-def ram_needed():
+def ram_needed(build=RPI5):
     ends = [int(a, 16) + int(s) * 1024 for a, s in
-            re.findall(r"^#   (0x[0-9a-f]+)\s+(\d+) KiB  (?!u-boot|BL31)", script(), re.M)]
+            re.findall(r"^#   (0x[0-9a-f]+)\s+(\d+) KiB  (?!u-boot|BL31)", script(build), re.M)]
     return max(ends)
 
 
 @pytest.mark.parametrize("board", BOARDS, ids=str)
 def test_boot_scr_runs_in_u_boot_and_leaves_xen_a_tree_it_accepts(card, board, tmp_path):
-    tmp = str(tmp_path)
-    out, ram, env = run_uboot(card, board, tmp, ram_needed())
+    tree, _ = boot_and_check(card, RPI5, board, str(tmp_path))
+    # The NVMe port is nobody's: Dom0 would otherwise drive the reset
+    # controller in its registers' last page, which is DomD's.
+    node = tree.node(PCIE1)
+    assert tree.strings(node, "status") == ["disabled"]
+    assert tree.prop(node, "xen,passthrough") is None
+
+
+# A C1 and a D0 board, each with the other's RAM size extreme.
+NVME_BOARDS = [BOARDS[0], BOARDS[6]]
+
+
+@pytest.mark.parametrize("board", NVME_BOARDS, ids=str)
+def test_domd_root_nvme_gives_domd_the_pcie_x1_port_with_its_own_msis(nvme_card, board,
+                                                                    tmp_path):
+    tree, partial = boot_and_check(nvme_card, RPI5_NVME, board, str(tmp_path))
+    host = tree.node(PCIE1)
+    assert tree.prop(host, "xen,passthrough") is not None
+    assert (tree.strings(host, "status") or ["okay"]) == ["okay"]
+    # Xen routes the bridge's own interrupts (223 and its MSIs' 224) and its
+    # INTx (219-222), all level, to DomD.
+    spis = tree.cells(host, "interrupts")
+    assert sorted(spis[i + 1] for i in range(0, len(spis), 3)) == [219, 220, 221, 222, 223, 224]
+    assert {spis[i + 2] for i in range(0, len(spis), 3)} == {4}
+    # MIP1 stays off (its SPIs are the always-on controller's and the GPU's too).
+    assert tree.strings(tree.node("/axi/msi-controller@1000131000"), "status") == ["disabled"]
+    # In DomD's tree the bridge is its own MSI controller.
+    bridge = partial.node("/passthrough/pcie@1000110000")
+    assert partial.prop(bridge, "msi-controller") is not None
+    assert partial.cells(bridge, "msi-parent") == partial.cells(bridge, "phandle")
+
+
+def boot_and_check(card, build, board, tmp):
+    """Boots build's card (a copy) on board in the sandbox and checks what
+    boot.scr leaves for Xen; returns Xen's tree and DomD's partial tree."""
+    out, ram, env = run_uboot(card, board, tmp, ram_needed(build))
     # The bootflow found boot.scr on the card and ran it to the end.
     assert "pixen: starting Xen" in out, out[-3000:]
     assert "not starting Xen" not in out and not env.get("pixen_stop"), out[-3000:]
@@ -184,7 +230,7 @@ def test_boot_scr_runs_in_u_boot_and_leaves_xen_a_tree_it_accepts(card, board, t
     # A D0 board gets the D0 tree from the card; a C1 board the firmware's.
     assert ("Xen gets bcm2712-d-rpi-5-b.dtb" in out) == board.d0, out[-3000:]
 
-    xen_addr, fdt_addr = booti_addresses()
+    xen_addr, fdt_addr = booti_addresses(build)
     blob = blob_at(ram, fdt_addr)
     tree = xentree.Tree(blob)
     assert xentree.check(blob) == []
@@ -202,9 +248,9 @@ def test_boot_scr_runs_in_u_boot_and_leaves_xen_a_tree_it_accepts(card, board, t
     taken = [("BL31", BL31), ("u-boot", UBOOT_REGION), ("DomD's RAM", DOMD_BANK)] + \
         [("firmware reservation", r) for r in board.memreserve]
     loads = dict((int(a, 16), f) for a, f in
-                 re.findall(r"^if load \S+ \S+ (0x[0-9a-f]+) (\S+); then", script(), re.M))
+                 re.findall(r"^if load \S+ \S+ (0x[0-9a-f]+) (\S+); then", script(build), re.M))
     copies = dict((int(dst, 16), loads[int(src, 16)]) for src, dst in
-                  re.findall(r"^if cp\.b (0x[0-9a-f]+) (0x[0-9a-f]+) ", script(), re.M))
+                  re.findall(r"^if cp\.b (0x[0-9a-f]+) (0x[0-9a-f]+) ", script(build), re.M))
     files = {**loads, **copies}
     for path, addr, size in mods:
         region = (addr, size)
@@ -234,6 +280,7 @@ def test_boot_scr_runs_in_u_boot_and_leaves_xen_a_tree_it_accepts(card, board, t
                        "ethernet@40100000")
     assert partial.prop(eth, "local-mac-address") == bytes.fromhex(MAC.replace(":", ""))
     assert partial_references_only_what_was_passed_through(partial, tree) == []
+    return tree, partial
 
 
 def partial_references_only_what_was_passed_through(partial, host):

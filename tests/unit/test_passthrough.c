@@ -651,6 +651,7 @@ enum rp1_twist {
     RP1_PLAIN,
     RP1_OUTSIDE_RESET, /* a reset line on a controller the domain is not given */
     RP1_CHILD_ON_GIC,  /* a child whose interrupts go to the GIC */
+    RP1_OWN_MSI,       /* the bridge is an MSI controller too (as the BCM2712's are) */
 };
 
 #define XOSC_PH    0x30
@@ -659,6 +660,7 @@ enum rp1_twist {
 #define RP1CLK_PH  0x25
 #define RP1GPIO_PH 0x29
 #define OTHER_PH   0x40
+#define BRIDGE_PH  0x4a
 
 /*
  * A Raspberry Pi 5's PCIe bridge to RP1 as Debian's upstream tree describes
@@ -718,6 +720,10 @@ static void *rp1_tree(enum rp1_twist twist)
         cells(fdt, "resets", 1, RESCAL_PH);
     str(fdt, "reset-names", "rescal");
     cells(fdt, "msi-parent", 1, MIP0_PH);
+    if (twist == RP1_OWN_MSI) {
+        flag(fdt, "msi-controller");
+        cells(fdt, "phandle", 1, BRIDGE_PH);
+    }
     cells(fdt, "ranges", 7, 0x2000000, 0, 0, 0x1f, 0, 0, 0x400000);
     node(fdt, "pci@0,0");
     cells(fdt, "reg", 5, 0, 0, 0, 0, 0);
@@ -838,6 +844,23 @@ static void test_rp1_behind_its_bridge_with_its_msi_controller(void **state)
     plan_devices(host, &plan);
     blob = partial(host, &plan);
     assert_false(has_prop(blob, bridge, "msi-parent"));
+    free(blob);
+
+    /* A bridge that is its own MSI controller takes its own MSIs instead. */
+    free(host);
+    host = rp1_tree(RP1_OWN_MSI);
+    plan_devices(host, &plan);
+    blob = partial(host, &plan);
+    assert_int_equal(n_cells(blob, bridge, "msi-parent"), 1);
+    assert_int_equal(cell_at(blob, bridge, "msi-parent", 0), BRIDGE_PH);
+    assert_int_equal(cell_at(blob, bridge, "phandle", 0), BRIDGE_PH);
+    free(blob);
+    /* With the MIP given too, the tree's choice stands. */
+    config(true, 3, "/axi/pcie@1000120000", "/axi/msi-controller@1000130000",
+           "/soc/reset-controller@119500");
+    plan_devices(host, &plan);
+    blob = partial(host, &plan);
+    assert_int_equal(cell_at(blob, bridge, "msi-parent", 0), MIP0_PH);
     free(blob);
 
     /* Without its reset controller, the bridge cannot be given. */
