@@ -668,6 +668,89 @@ static int check_windows(const struct ctx *c, const struct pt_device *d)
     return 0;
 }
 
+/* Whether `node` is an ancestor of a node the domain is given (a bus on the way to it). */
+static bool above_set(const void *fdt, const struct domain_config *dc, int node)
+{
+    for (unsigned i = 0; i < dc->n_dtdevs; i++) {
+        int dev = fdt_path_offset(fdt, dc->dtdevs[i]);
+
+        for (int depth = 0; dev > 0 && depth < MAX_DEPTH; depth++) {
+            dev = fdt_parent_offset(fdt, dev);
+            if (dev == node)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Whether `node` and every node above it are enabled. */
+static bool enabled_on_the_way(const void *fdt, int node)
+{
+    for (int depth = 0; node > 0 && depth < MAX_DEPTH; depth++, node = fdt_parent_offset(fdt, node))
+        if (!is_enabled(fdt, node))
+            return false;
+    return true;
+}
+
+/*
+ * Xen maps whole pages, so a page of the domain's is the domain's alone: no
+ * other enabled node, one Dom0 would drive or a guest is kept, may have
+ * registers in it. Nodes whose addresses do not translate to the CPU's
+ * (those behind PCIe) are not the CPU's to share.
+ */
+static int check_pages_alone(const void *host, const char *host_name,
+                             const struct domain_config *dc, const struct pt_plan *plan,
+                             struct xu_err *err)
+{
+    int node;
+
+    if (plan->n_devices == 0)
+        return 0;
+    for (node = fdt_next_node(host, 0, NULL); node >= 0; node = fdt_next_node(host, node, NULL)) {
+        int parent = fdt_parent_offset(host, node), na, ns, len;
+        const fdt32_t *reg = fdt_getprop(host, node, "reg", &len);
+        struct xu_err scratch = {{0}};
+        /* Translation failures are not this check's to report. */
+        struct ctx quiet = {host, host_name, dc, &plan->devices[0], &scratch, NULL};
+
+        if (!reg || parent < 0 || in_set(host, dc, node) || above_set(host, dc, node) ||
+            !enabled_on_the_way(host, node))
+            continue;
+        na = cells_of(host, parent, false);
+        ns = cells_of(host, parent, true);
+        if (na < 1 || na > 2 || ns < 1 || ns > 2 || len % (int)((na + ns) * sizeof(fdt32_t)) != 0)
+            continue;
+        for (int i = 0; i < len / (int)sizeof(fdt32_t); i += na + ns) {
+            uint64_t addr, size = read_cells(reg + i + na, ns);
+
+            if (size == 0 || to_cpu(&quiet, parent, read_cells(reg + i, na), size, &addr) < 0)
+                continue;
+            for (unsigned k = 0; k < plan->n_devices; k++) {
+                const struct pt_device *d = &plan->devices[k];
+
+                for (unsigned w = 0; w < d->n_windows; w++) {
+                    const struct pt_window *win = &d->windows[w];
+                    char path[PATH_MAX];
+
+                    if (addr >= win->addr + win->size_bytes || win->addr >= addr + size ||
+                        addr + size < addr)
+                        continue;
+                    if (fdt_get_path(host, node, path, sizeof(path)) < 0)
+                        snprintf(path, sizeof(path), "%s", fdt_get_name(host, node, NULL));
+                    return xu_fail(err,
+                                   "%s:%u: dtdev: %s: its pages 0x%llx-0x%llx also hold the "
+                                   "registers of %s (0x%llx), which the domain is not given: "
+                                   "give it too, or switch it off (disabled_nodes) (%s)",
+                                   dc->source, d->line, d->path, (unsigned long long)win->addr,
+                                   (unsigned long long)(win->addr + win->size_bytes - 1), path,
+                                   (unsigned long long)addr, host_name);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
                     const struct domain_config *dc, struct pt_plan *plan, struct xu_err *err)
 {
@@ -689,7 +772,7 @@ int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
             return -1;
         plan->n_devices++;
     }
-    return 0;
+    return check_pages_alone(host, host_name, dc, plan, err);
 }
 
 /* --- The platform's guest devices and disabled nodes ---------------------- */

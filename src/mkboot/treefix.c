@@ -177,7 +177,8 @@ int treefix_apply(const struct platform *p, void **host, size_t *host_bytes, con
 
     memset(fx, 0, sizeof(*fx));
     fx->platform = p;
-    if (!p->n_bus_windows && !p->n_page_regs && !p->n_tree_edits)
+    if (!p->n_bus_windows && !p->n_page_regs && !p->n_tree_edits &&
+        (!p->n_disabled_nodes || !*host))
         return 0;
     if (!*host)
         return xu_fail(err, "%s: bus_windows, page_regs and tree_edits need the host device tree",
@@ -207,6 +208,13 @@ int treefix_apply(const struct platform *p, void **host, size_t *host_bytes, con
 
         rc = e->remove ? fdt_delprop(grown, node, e->prop)
                        : fdt_setprop(grown, node, e->prop, NULL, 0);
+    }
+    /* What boot.scr switches off, off here too (a node missing is reported by the planner). */
+    for (size_t i = 0; rc == 0 && i < p->n_disabled_nodes; i++) {
+        int node = fdt_path_offset(grown, p->disabled_nodes[i].path);
+
+        if (node > 0)
+            rc = fdt_setprop_string(grown, node, "status", "disabled");
     }
     if (rc == 0)
         rc = fdt_pack(grown);

@@ -241,6 +241,24 @@ def test_domd_root_nvme_adds_the_pcie_x1_port_with_its_own_msis(rpi5, rpi5_nvme)
         open(os.path.join(rpi5, "boot.cmd")).read()
 
 
+def test_a_page_domd_is_given_holds_nothing_dom0_drives(rpi5, tmp_path):
+    """The rescal reset controller DomD has for RP1 sits in the last page of
+    the x1 port's registers: with the port left on for Dom0 (the platform file
+    without option/DOMD_ROOT_usb/), mkboot refuses DomD."""
+    boot = tmp_path / "boot"
+    assert sh("cp", "-r", os.path.join(rpi5, "boot"), str(boot))[0] == 0
+    rc, out = sh(os.path.join(ROOT, "build/host/mkboot"), "--platform",
+                 os.path.join(ROOT, "platform/rpi5/platform.cfg"), "--dom0",
+                 os.path.join(rpi5, "machine/dom0.cfg"), "--xen", "xen", "--xsm-policy",
+                 "xenpolicy", "--host-dtb", os.path.join(rpi5, "host.dtb"), "--boot-dir", str(boot),
+                 "--domain", str(boot / "domd.cfg"), "-o", str(tmp_path / "boot.cmd"))
+    assert rc != 0
+    assert "dtdev: /soc@107c000000/reset-controller@119500: its pages 0x1000119000-0x1000119fff " \
+        "also hold the registers of /axi/pcie@1000110000 (0x1000110000), which the domain is " \
+        "not given" in out, out
+    assert not os.path.exists(tmp_path / "boot.cmd")
+
+
 @pytest.mark.parametrize("build", [RPI5, RPI5_NVME], ids=["usb", "nvme"])
 def test_every_device_domd_is_given_has_a_driver_in_its_image(build):
     assert os.path.exists(os.path.join(build, "full.img")), "make test-build builds it"

@@ -646,6 +646,32 @@ static void test_devices_that_are_refused(void **state)
     free(host);
 }
 
+/* A page Xen maps for the domain is the domain's alone. */
+static void test_a_page_shared_with_a_node_not_given_is_refused(void **state)
+{
+    (void)state;
+    /* The GPIO block in the reset controller's page (0x9100000). */
+    void *host = gpio_tree(0x9100800, PLAIN), *off;
+    static struct pt_plan plan;
+
+    config(false, 1, "/pl061@9100800");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /pl061@9100800: ",
+                   "its pages 0x9100000-0x9101fff also hold the registers of /reset@9100000 "
+                   "(0x9100000), which the domain is not given: give it too, or switch it off "
+                   "(disabled_nodes)");
+    /* Given both, or the other switched off, the page is the domain's alone. */
+    config(false, 2, "/pl061@9100800", "/reset@9100000");
+    plan_devices(host, &plan);
+    off = malloc(fdt_totalsize(host) + 64);
+    assert_int_equal(fdt_open_into(host, off, (int)fdt_totalsize(host) + 64), 0);
+    assert_int_equal(
+        fdt_setprop_string(off, fdt_path_offset(off, "/reset@9100000"), "status", "disabled"), 0);
+    config(false, 1, "/pl061@9100800");
+    plan_devices(off, &plan);
+    free(off);
+    free(host);
+}
+
 /* What is wrong with the bridge in rp1_tree(). */
 enum rp1_twist {
     RP1_PLAIN,
@@ -1103,6 +1129,7 @@ int main(void)
         cmocka_unit_test(test_device_behind_a_bus_with_ranges),
         cmocka_unit_test(test_rp1_behind_its_bridge_with_its_msi_controller),
         cmocka_unit_test(test_devices_that_are_refused),
+        cmocka_unit_test(test_a_page_shared_with_a_node_not_given_is_refused),
         cmocka_unit_test(test_unusual_bus_cells_are_refused),
         cmocka_unit_test(test_interrupt_map_on_a_gic_with_odd_cells),
         cmocka_unit_test(test_dma_ranges_in_odd_cells),
