@@ -169,7 +169,71 @@ static int parse_windows(const struct cfg_file *f, const struct cfg_setting *s, 
     return 0;
 }
 
-/* "PATH rm PROP" or "PATH set PROP" */
+/*
+ * What boot.scr may write in a value: it goes into a u-boot command line
+ * between double quotes, where $ would expand and \ escape.
+ */
+static bool text_is_plain(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] < 0x20 || text[i] > 0x7e || strchr("'\"$\\;`", text[i]))
+            return false;
+    return true;
+}
+
+/* The value of "PATH set PROP VALUE": 'TEXT' or <&NODE ...>. */
+static int parse_edit_value(const struct cfg_file *f, unsigned line, const char *key,
+                            const char *value, struct platform_edit *e, struct xu_err *err)
+{
+    size_t len = strlen(value);
+
+    if (len >= 2 && value[0] == '\'' && value[len - 1] == '\'') {
+        if (len - 2 >= sizeof(e->text) || !text_is_plain(value + 1, len - 2))
+            return xu_fail(err,
+                           "%s:%u: %s: %s: a text boot.scr sets is printable, without quotes, "
+                           "$, \\, ; or `, and under %zu characters",
+                           f->path, line, key, value, sizeof(e->text));
+        memcpy(e->text, value + 1, len - 2);
+        e->text[len - 2] = '\0';
+        e->kind = PLATFORM_EDIT_STRING;
+        return 0;
+    }
+    if (len >= 2 && value[0] == '<' && value[len - 1] == '>') {
+        const char *at = value + 1, *end = value + len - 1;
+
+        e->kind = PLATFORM_EDIT_PHANDLES;
+        e->n_refs = 0;
+        while (at < end) {
+            const char *stop;
+
+            if (*at == ' ') {
+                at++;
+                continue;
+            }
+            for (stop = at; stop < end && *stop != ' '; stop++) {
+            }
+            if (*at != '&')
+                return xu_fail(err, "%s:%u: %s: %s: \"%.*s\" is not &NODE (a node's phandle)",
+                               f->path, line, key, value, (int)(stop - at), at);
+            if (e->n_refs == PLATFORM_EDIT_MAX_REFS)
+                return xu_fail(err, "%s:%u: %s: %s: more than %d phandles", f->path, line, key,
+                               value, PLATFORM_EDIT_MAX_REFS);
+            if (check_path(f, line, key, at + 1, (size_t)(stop - at - 1), err) < 0)
+                return -1;
+            memcpy(e->refs[e->n_refs].path, at + 1, (size_t)(stop - at - 1));
+            e->refs[e->n_refs].path[stop - at - 1] = '\0';
+            e->refs[e->n_refs++].line = line;
+            at = stop;
+        }
+        if (e->n_refs == 0)
+            return xu_fail(err, "%s:%u: %s: %s: no phandle between < and >", f->path, line, key,
+                           value);
+        return 0;
+    }
+    return xu_fail(err, "%s:%u: %s: %s is not 'TEXT' or <&NODE ...>", f->path, line, key, value);
+}
+
+/* "PATH rm PROP", "PATH set PROP", "PATH set PROP 'TEXT'" or "PATH set PROP <&NODE ...>" */
 static int parse_edits(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
                        struct xu_err *err)
 {
@@ -183,15 +247,18 @@ static int parse_edits(const struct cfg_file *f, const struct cfg_setting *s, st
                        PLATFORM_MAX_EDITS);
     for (size_t i = 0; i < n; i++) {
         struct platform_edit *e = &p->tree_edits[i];
-        const char *text = items[i].text, *sp = strchr(text, ' ');
+        const char *text = items[i].text, *sp = strchr(text, ' '), *rest;
         char verb[8];
         int used = 0;
 
+        memset(e, 0, sizeof(*e));
         if (!sp || sscanf(sp + 1, "%7s %63s%n", verb, e->prop, &used) != 2 ||
-            sp[1 + used] != '\0' || (strcmp(verb, "rm") != 0 && strcmp(verb, "set") != 0))
+            (sp[1 + used] != '\0' && sp[1 + used] != ' ') ||
+            (strcmp(verb, "rm") != 0 && strcmp(verb, "set") != 0) ||
+            (strcmp(verb, "rm") == 0 && sp[1 + used] != '\0'))
             return xu_fail(err,
                            "%s:%u: %s: \"%s\" is not \"PATH rm PROPERTY\" or \"PATH set "
-                           "PROPERTY\"",
+                           "PROPERTY [VALUE]\"",
                            f->path, items[i].line, s->key, text);
         if (check_path(f, items[i].line, s->key, text, (size_t)(sp - text), err) < 0)
             return -1;
@@ -205,7 +272,13 @@ static int parse_edits(const struct cfg_file *f, const struct cfg_setting *s, st
         memcpy(e->node.path, text, (size_t)(sp - text));
         e->node.path[sp - text] = '\0';
         e->node.line = items[i].line;
-        e->remove = strcmp(verb, "rm") == 0;
+        rest = sp + 1 + used;
+        if (strcmp(verb, "rm") == 0)
+            e->kind = PLATFORM_EDIT_REMOVE;
+        else if (*rest == '\0')
+            e->kind = PLATFORM_EDIT_FLAG;
+        else if (parse_edit_value(f, items[i].line, s->key, rest + 1, e, err) < 0)
+            return -1;
     }
     p->n_tree_edits = n;
     return 0;

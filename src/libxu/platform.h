@@ -34,11 +34,24 @@ struct platform_window {
     uint64_t size_bytes;
 };
 
-/* An edit of a property of a host node: removed, or set as an empty (flag) property. */
+#define PLATFORM_EDIT_TEXT_BYTES 128
+#define PLATFORM_EDIT_MAX_REFS   4
+
+enum platform_edit_kind {
+    PLATFORM_EDIT_REMOVE,   /* "PATH rm PROP" */
+    PLATFORM_EDIT_FLAG,     /* "PATH set PROP": an empty property */
+    PLATFORM_EDIT_STRING,   /* "PATH set PROP 'TEXT'" */
+    PLATFORM_EDIT_PHANDLES, /* "PATH set PROP <&NODE ...>": the nodes' phandles in each tree */
+};
+
+/* An edit of a property of a host node. */
 struct platform_edit {
     struct platform_node node;
     char prop[64];
-    bool remove;
+    enum platform_edit_kind kind;
+    char text[PLATFORM_EDIT_TEXT_BYTES];               /* PLATFORM_EDIT_STRING */
+    struct platform_node refs[PLATFORM_EDIT_MAX_REFS]; /* PLATFORM_EDIT_PHANDLES */
+    unsigned n_refs;
 };
 
 /* The tree boot.scr loads from the card instead of the firmware's, on boards of one revision. */

@@ -342,6 +342,11 @@ static int read_interrupts(const struct ctx *c, int node, struct pt_device *d)
     }
     if (!ph)
         return fail(c, "it has interrupts but no interrupt-parent");
+    gic = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(*ph));
+    if (gic > 0 && !is_gic(c->fdt, gic) && in_set(c->fdt, c->dc, gic)) {
+        d->irq_parent_phandle = fdt32_to_cpu(*ph); /* a GPIO block's own interrupt controller */
+        return 0;
+    }
     if (gic_by_phandle(c, fdt32_to_cpu(*ph), d, &gic) < 0)
         return -1;
     if (len % (int)(3 * sizeof(fdt32_t)) != 0)
@@ -616,8 +621,9 @@ static int plan_device(const struct ctx *c, struct pt_device *d)
         read_interrupts(c, node, d) < 0 || read_interrupt_map(c, node, d) < 0 ||
         read_msi_ranges(c, node, d) < 0 || check_properties(c, node, 0) < 0)
         return -1;
-    if (!d->n_windows)
-        return fail(c, "it has no registers (reg) to map");
+    /* Xen routes a device's interrupts only with registers to map (xen,reg). */
+    if (!d->n_windows && d->n_irqs)
+        return fail(c, "it has interrupts Xen must route but no registers (reg) to map");
     d->has_iommu = fdt_getprop(c->fdt, node, "iommus", NULL) != NULL;
     return 0;
 }
@@ -1047,7 +1053,8 @@ static int write_device(void *out_fdt, const struct ctx *c)
     rc = rc ? rc : write_msi_ranges(out_fdt, c, node);
     interrupts = fdt_getprop(c->fdt, node, "interrupts", &len);
     if (!rc && interrupts) {
-        rc = fdt_property_cell(out_fdt, "interrupt-parent", GMAP_PHANDLE_GIC);
+        rc = fdt_property_cell(out_fdt, "interrupt-parent",
+                               d->irq_parent_phandle ? d->irq_parent_phandle : GMAP_PHANDLE_GIC);
         rc = rc ? rc : fdt_property(out_fdt, "interrupts", interrupts, len);
     }
     for (unsigned i = 0; i < d->n_windows; i++) {
@@ -1055,11 +1062,16 @@ static int write_device(void *out_fdt, const struct ctx *c)
         put_cells(&at, d->windows[i].size_bytes, PT_CELLS);
         put_cells(&at, d->windows[i].addr, PT_CELLS); /* 1:1 */
     }
-    rc = rc ? rc
-            : fdt_property(out_fdt, "xen,reg", xen_reg, (int)((at - xen_reg) * sizeof(fdt32_t)));
-    rc = rc ? rc : fdt_property_string(out_fdt, "xen,path", d->path);
-    if (!rc && !d->has_iommu)
-        rc = fdt_property(out_fdt, "xen,force-assign-without-iommu", NULL, 0);
+    /*
+     * A node without registers (a regulator) is only copied: Xen takes
+     * xen,path without xen,reg for an error.
+     */
+    if (!rc && d->n_windows) {
+        rc = fdt_property(out_fdt, "xen,reg", xen_reg, (int)((at - xen_reg) * sizeof(fdt32_t)));
+        rc = rc ? rc : fdt_property_string(out_fdt, "xen,path", d->path);
+        if (!rc && !d->has_iommu)
+            rc = fdt_property(out_fdt, "xen,force-assign-without-iommu", NULL, 0);
+    }
     /* Last: it ends with the subnodes, and libfdt sees no property after a subnode. */
     rc = rc ? rc : write_rest(out_fdt, c, node, 0);
     return rc ? rc : fdt_end_node(out_fdt);

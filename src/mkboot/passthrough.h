@@ -56,6 +56,12 @@ struct pt_device {
     struct pt_window windows[PT_MAX_WINDOWS]; /* page aligned: reg, then the bus windows */
     unsigned n_windows;
     bool has_iommu; /* else Xen must be told to assign it unprotected */
+    /*
+     * Its interrupts go to a controller the domain is given too (not the
+     * GIC): nothing for Xen to route, and the domain's tree keeps them on
+     * that controller, by this phandle. 0: they go to the GIC.
+     */
+    uint32_t irq_parent_phandle;
 };
 
 struct pt_plan {

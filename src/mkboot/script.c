@@ -342,6 +342,40 @@ static void write_set_cells(const struct treefix_value *v, FILE *out)
             v->path);
 }
 
+/* A tree_edits line; phandles are read from the tree boot.scr edits (C1 and D0 trees differ). */
+static void write_tree_edit(const struct platform_edit *e, FILE *out)
+{
+    switch (e->kind) {
+    case PLATFORM_EDIT_REMOVE:
+        write_edit(e->node.path, "a property removed (tree_edits)", out, "rm %s %s", e->node.path,
+                   e->prop);
+        return;
+    case PLATFORM_EDIT_FLAG:
+        write_edit(e->node.path, "a property set (tree_edits)", out, "set %s %s", e->node.path,
+                   e->prop);
+        return;
+    case PLATFORM_EDIT_STRING:
+        write_edit(e->node.path, "a property set (tree_edits)", out, "set %s %s \"%s\"",
+                   e->node.path, e->prop, e->text);
+        return;
+    case PLATFORM_EDIT_PHANDLES:
+        fprintf(out, "\n# %s: %s set to the phandles of (tree_edits):\n", e->node.path, e->prop);
+        for (unsigned i = 0; i < e->n_refs; i++)
+            fprintf(out,
+                    "if fdt get value pixen_ph%u %s phandle; then true; else\n"
+                    "    echo \"pixen: the device tree has no phandle for %s\"; " STOP "; fi\n",
+                    i, e->refs[i].path, e->refs[i].path);
+        fprintf(out, "if fdt set %s %s <", e->node.path, e->prop);
+        for (unsigned i = 0; i < e->n_refs; i++)
+            fprintf(out, "%s${pixen_ph%u}", i ? " " : "", i);
+        fprintf(out,
+                ">; then true; else\n    echo \"pixen: cannot edit %s in the device tree\"; " STOP
+                "; fi\n",
+                e->node.path);
+        return;
+    }
+}
+
 static void write_fixes(const struct boot_plan *plan, FILE *out)
 {
     const struct platform *p = plan->platform;
@@ -364,13 +398,8 @@ static void write_fixes(const struct boot_plan *plan, FILE *out)
         fprintf(out, "\n# %s: its reg widened to whole pages (page_regs)\n", v->path);
         write_set_cells(v, out);
     }
-    for (size_t i = 0; i < p->n_tree_edits; i++) {
-        const struct platform_edit *e = &p->tree_edits[i];
-
-        write_edit(e->node.path,
-                   e->remove ? "a property removed (tree_edits)" : "a property set (tree_edits)",
-                   out, "%s %s %s", e->remove ? "rm" : "set", e->node.path, e->prop);
-    }
+    for (size_t i = 0; i < p->n_tree_edits; i++)
+        write_tree_edit(&p->tree_edits[i], out);
 }
 
 /*

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #define PAGE_BYTES 4096u
-/* What the edits may add to the tree: a window or a wider reg changes no size, flags add little. */
+/*
+ * What the edits may add to the tree: a window or a wider reg changes no
+ * size; flags, texts and phandles add little.
+ */
 #define ROOM_BYTES 4096
 
 static uint64_t read_cells(const fdt32_t *p, int n)
@@ -152,10 +155,40 @@ static int check_edit(const struct platform *p, const void *fdt, const char *fdt
 
     if (node < 0)
         return -1;
-    if (e->remove && !has)
+    if (e->kind == PLATFORM_EDIT_REMOVE && !has)
         return xu_fail(err, "%s:%u: tree_edits: %s has no %s to remove (%s)", p->source,
                        e->node.line, e->node.path, e->prop, fdt_name);
+    for (unsigned i = 0; i < e->n_refs; i++) {
+        int ref = node_of(p, fdt, fdt_name, "tree_edits", &e->refs[i], err);
+
+        if (ref < 0)
+            return -1;
+        if (fdt_get_phandle(fdt, ref) == 0)
+            return xu_fail(err, "%s:%u: tree_edits: %s has no phandle to refer to (%s)", p->source,
+                           e->refs[i].line, e->refs[i].path, fdt_name);
+    }
     return 0;
+}
+
+/* One edit, applied to a tree check_edit() has passed; a libfdt error code. */
+static int apply_edit(void *fdt, const struct platform_edit *e)
+{
+    int node = fdt_path_offset(fdt, e->node.path);
+    fdt32_t cells[PLATFORM_EDIT_MAX_REFS];
+
+    switch (e->kind) {
+    case PLATFORM_EDIT_REMOVE:
+        return fdt_delprop(fdt, node, e->prop);
+    case PLATFORM_EDIT_FLAG:
+        return fdt_setprop(fdt, node, e->prop, NULL, 0);
+    case PLATFORM_EDIT_STRING:
+        return fdt_setprop_string(fdt, node, e->prop, e->text);
+    case PLATFORM_EDIT_PHANDLES:
+        for (unsigned i = 0; i < e->n_refs; i++)
+            cells[i] = cpu_to_fdt32(fdt_get_phandle(fdt, fdt_path_offset(fdt, e->refs[i].path)));
+        return fdt_setprop(fdt, node, e->prop, cells, (int)(e->n_refs * sizeof(fdt32_t)));
+    }
+    return -FDT_ERR_BADVALUE;
 }
 
 static int set_cells(void *fdt, const struct treefix_value *v)
@@ -202,13 +235,8 @@ int treefix_apply(const struct platform *p, void **host, size_t *host_bytes, con
         rc = set_cells(grown, &fx->ranges[i]);
     for (size_t i = 0; rc == 0 && i < p->n_page_regs; i++)
         rc = set_cells(grown, &fx->regs[i]);
-    for (size_t i = 0; rc == 0 && i < p->n_tree_edits; i++) {
-        const struct platform_edit *e = &p->tree_edits[i];
-        int node = fdt_path_offset(grown, e->node.path);
-
-        rc = e->remove ? fdt_delprop(grown, node, e->prop)
-                       : fdt_setprop(grown, node, e->prop, NULL, 0);
-    }
+    for (size_t i = 0; rc == 0 && i < p->n_tree_edits; i++)
+        rc = apply_edit(grown, &p->tree_edits[i]);
     /* What boot.scr switches off, off here too (a node missing is reported by the planner). */
     for (size_t i = 0; rc == 0 && i < p->n_disabled_nodes; i++) {
         int node = fdt_path_offset(grown, p->disabled_nodes[i].path);

@@ -25,6 +25,10 @@ static const char *const usual[] = {"/pcie@10000000", "/pl061@9030000", "/soc/gp
 static const char *const pi5[] = {"/axi/pcie@1000120000", "/axi/msi-controller@1000130000",
                                   "/soc/reset-controller@119500"};
 
+/* Its Wi-Fi: the SDIO host, the GPIO block and its interrupt controller, the regulator. */
+static const char *const wifi[] = {"/soc/mmc@1100000", "/soc/gpio@7d508500",
+                                   "/soc/interrupt-controller@7d508400", "/wl-on-reg"};
+
 static struct domain_config dc;
 static struct pt_plan plan;
 
@@ -73,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * the MSI page added to /axi's ranges, the UART's reg a page.
      */
     {
-        static struct platform pf;
+        static struct platform pf, pw;
         static struct tree_fixes fx;
         struct xu_err err;
         void *fixed = malloc(size ? size : 1);
@@ -96,6 +100,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 dc.static_mem[0] = (struct mem_bank){0x40000000, 0x10000000};
                 dc.n_static_mem = 1;
                 run(fixed, fixed_size);
+                /*
+                 * Then ENABLE_WIFI's edits, where the tree has what they
+                 * edit (a pin hog by phandles, a text, a node switched
+                 * off), and its devices.
+                 */
+                memset(&pw, 0, sizeof(pw));
+                strcpy(pw.tree_edits[0].node.path, "/soc/pinctrl");
+                strcpy(pw.tree_edits[0].prop, "pinctrl-0");
+                pw.tree_edits[0].kind = PLATFORM_EDIT_PHANDLES;
+                strcpy(pw.tree_edits[0].refs[0].path, "/soc/pinctrl/sd2");
+                strcpy(pw.tree_edits[0].refs[1].path, "/soc/pinctrl/wl-on");
+                pw.tree_edits[0].n_refs = 2;
+                strcpy(pw.tree_edits[1].node.path, "/soc/mmc@1100000/wifi@1");
+                strcpy(pw.tree_edits[1].prop, "brcm,board-type");
+                pw.tree_edits[1].kind = PLATFORM_EDIT_STRING;
+                strcpy(pw.tree_edits[1].text, "raspberrypi,5-model-b");
+                strcpy(pw.tree_edits[2].node.path, "/soc/mmc@1100000");
+                strcpy(pw.tree_edits[2].prop, "pinctrl-0");
+                pw.tree_edits[2].kind = PLATFORM_EDIT_REMOVE;
+                strcpy(pw.tree_edits[3].node.path, "/wl-on-reg");
+                strcpy(pw.tree_edits[3].prop, "pinctrl-0");
+                pw.tree_edits[3].kind = PLATFORM_EDIT_REMOVE;
+                pw.n_tree_edits = 4;
+                strcpy(pw.disabled_nodes[0].path, "/soc/i2c@7d508200");
+                strcpy(pw.disabled_nodes[1].path, "/soc/interrupt-controller@7d508380");
+                pw.n_disabled_nodes = 2;
+                if (treefix_apply(&pw, &fixed, &fixed_size, "fuzz.dtb", &fx, &err) == 0) {
+                    for (unsigned i = 0; i < sizeof(wifi) / sizeof(wifi[0]); i++)
+                        set_dtdev(i, wifi[i]);
+                    dc.n_dtdevs = sizeof(wifi) / sizeof(wifi[0]);
+                    run(fixed, fixed_size);
+                }
             }
         }
         free(fixed);

@@ -672,6 +672,88 @@ static void test_a_page_shared_with_a_node_not_given_is_refused(void **state)
     free(host);
 }
 
+#define L2_PH   0x50
+#define GPIO_PH 0x51
+#define REG_PH  0x52
+
+/*
+ * A Pi 5's Wi-Fi power: a GPIO block whose interrupts go through an L2
+ * interrupt controller in its page, and a fixed regulator, without
+ * registers, switched by one of its lines. `spi_on_regulator` gives the
+ * regulator a GIC interrupt too.
+ */
+static void *wifi_power_tree(bool spi_on_regulator)
+{
+    void *fdt = tree_begin();
+
+    cells(fdt, "interrupt-parent", 1, GIC_PH);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#address-cells", 1, 2);
+    qemu_gic(fdt, false);
+    node(fdt, "interrupt-controller@9200400");
+    str(fdt, "compatible", "brcm,bcm7271-l2-intc");
+    cells(fdt, "reg", 4, 0, 0x9200400, 0, 0x10);
+    cells(fdt, "interrupts", 3, 0, 44, 4);
+    flag(fdt, "interrupt-controller");
+    cells(fdt, "#interrupt-cells", 1, 1);
+    cells(fdt, "phandle", 1, L2_PH);
+    end(fdt);
+    node(fdt, "gpio@9200500");
+    str(fdt, "compatible", "brcm,brcmstb-gpio");
+    cells(fdt, "reg", 4, 0, 0x9200500, 0, 0x40);
+    cells(fdt, "interrupt-parent", 1, L2_PH);
+    cells(fdt, "interrupts", 1, 0);
+    flag(fdt, "gpio-controller");
+    cells(fdt, "#gpio-cells", 1, 2);
+    cells(fdt, "phandle", 1, GPIO_PH);
+    end(fdt);
+    node(fdt, "wl-on-reg");
+    str(fdt, "compatible", "regulator-fixed");
+    cells(fdt, "gpio", 3, GPIO_PH, 28, 0);
+    if (spi_on_regulator)
+        cells(fdt, "interrupts", 3, 0, 45, 4);
+    cells(fdt, "phandle", 1, REG_PH);
+    end(fdt);
+    return tree_end(fdt);
+}
+
+static void test_a_gpio_block_with_its_interrupt_controller_and_a_regulator(void **state)
+{
+    (void)state;
+    static struct pt_plan plan;
+    void *host = wifi_power_tree(false), *blob;
+    const char *gpio = "/passthrough/gpio@9200500", *reg = "/passthrough/wl-on-reg";
+
+    config(false, 3, "/interrupt-controller@9200400", "/gpio@9200500", "/wl-on-reg");
+    plan_devices(host, &plan);
+    /* Xen routes the L2 controller's SPI; the GPIO block's interrupt is that controller's. */
+    assert_int_equal(plan.devices[0].n_irqs, 1);
+    assert_irq(&plan.devices[0], 0, 44, 4);
+    assert_int_equal(plan.devices[1].n_irqs, 0);
+    assert_int_equal(plan.devices[2].n_windows, 0);
+    blob = partial(host, &plan);
+    assert_int_equal(cell_at(blob, gpio, "interrupt-parent", 0), L2_PH);
+    assert_int_equal(cell_at(blob, gpio, "interrupts", 0), 0);
+    assert_true(has_prop(blob, gpio, "xen,reg"));
+    /* The regulator is copied: Xen takes xen,path without xen,reg for an error. */
+    assert_false(has_prop(blob, reg, "xen,reg"));
+    assert_false(has_prop(blob, reg, "xen,path"));
+    assert_int_equal(cell_at(blob, reg, "gpio", 0), GPIO_PH);
+    free(blob);
+
+    /* Without its controller, the GPIO block's interrupt would reach no one. */
+    config(false, 2, "/gpio@9200500", "/wl-on-reg");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:10: dtdev: /gpio@9200500: ",
+                   "its interrupts go to a controller other than the GIC");
+    free(host);
+    /* Without registers, Xen cannot route a node's interrupts. */
+    host = wifi_power_tree(true);
+    config(false, 3, "/interrupt-controller@9200400", "/gpio@9200500", "/wl-on-reg");
+    assert_refused(host, fdt_totalsize(host), "domd.cfg:12: dtdev: /wl-on-reg: ",
+                   "it has interrupts Xen must route but no registers (reg) to map");
+    free(host);
+}
+
 /* What is wrong with the bridge in rp1_tree(). */
 enum rp1_twist {
     RP1_PLAIN,
@@ -1130,6 +1212,7 @@ int main(void)
         cmocka_unit_test(test_rp1_behind_its_bridge_with_its_msi_controller),
         cmocka_unit_test(test_devices_that_are_refused),
         cmocka_unit_test(test_a_page_shared_with_a_node_not_given_is_refused),
+        cmocka_unit_test(test_a_gpio_block_with_its_interrupt_controller_and_a_regulator),
         cmocka_unit_test(test_unusual_bus_cells_are_refused),
         cmocka_unit_test(test_interrupt_map_on_a_gic_with_odd_cells),
         cmocka_unit_test(test_dma_ranges_in_odd_cells),

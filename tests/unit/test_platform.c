@@ -179,9 +179,9 @@ static void test_rpi5_platform_as_shipped(void **state)
     assert_int_equal(p.n_page_regs, 1);
     assert_string_equal(p.page_regs[0].path, "/soc@107c000000/serial@7d001000");
     assert_int_equal(p.n_tree_edits, 8);
-    assert_true(p.tree_edits[0].remove);
+    assert_int_equal(p.tree_edits[0].kind, PLATFORM_EDIT_REMOVE);
     assert_string_equal(p.tree_edits[0].prop, "vqmmc-supply");
-    assert_false(p.tree_edits[7].remove);
+    assert_int_equal(p.tree_edits[7].kind, PLATFORM_EDIT_FLAG);
     assert_string_equal(p.tree_edits[7].prop, "non-removable");
     assert_string_equal(p.revision_var, "board_revision");
     assert_int_equal(p.revision_mask, 0xf);
@@ -191,6 +191,31 @@ static void test_rpi5_platform_as_shipped(void **state)
     assert_string_equal(p.mac_var, "ethaddr");
     assert_string_equal(p.mac_node.path,
                         "/axi/pcie@1000120000/pci@0,0/dev@0,0/pci-ep-bus@1/ethernet@40100000");
+}
+
+static void test_tree_edits_set_texts_and_phandles(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+    const char *path = write_temp(
+        "p.cfg",
+        BASE "tree_edits = [ \"/soc/mmc@1/wifi@1 set brcm,board-type 'raspberrypi,5-model-b'\",\n"
+             "  \"/soc/pinctrl set pinctrl-0 <&/soc/pinctrl/sd2 &/soc/pinctrl/wl-on>\",\n"
+             "  \"/soc/pinctrl set pinctrl-names 'default'\" ]\n");
+
+    if (platform_load(path, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(p.n_tree_edits, 3);
+    assert_int_equal(p.tree_edits[0].kind, PLATFORM_EDIT_STRING);
+    assert_string_equal(p.tree_edits[0].node.path, "/soc/mmc@1/wifi@1");
+    assert_string_equal(p.tree_edits[0].prop, "brcm,board-type");
+    assert_string_equal(p.tree_edits[0].text, "raspberrypi,5-model-b");
+    assert_int_equal(p.tree_edits[1].kind, PLATFORM_EDIT_PHANDLES);
+    assert_int_equal(p.tree_edits[1].n_refs, 2);
+    assert_string_equal(p.tree_edits[1].refs[0].path, "/soc/pinctrl/sd2");
+    assert_string_equal(p.tree_edits[1].refs[1].path, "/soc/pinctrl/wl-on");
+    assert_int_equal(p.tree_edits[1].refs[1].line, 7);
+    assert_string_equal(p.tree_edits[2].text, "default");
 }
 
 static void test_tree_edit_refusals(void **state)
@@ -204,13 +229,26 @@ static void test_tree_edit_refusals(void **state)
                  ":6: bus_windows: \"/axi,0x1000,0\": bad address or size");
     expect_error(BASE "tree_edits = [ '/soc/mmc@1 del vmmc-supply' ]\n",
                  ":6: tree_edits: \"/soc/mmc@1 del vmmc-supply\" is not \"PATH rm PROPERTY\" or "
-                 "\"PATH set PROPERTY\"");
+                 "\"PATH set PROPERTY [VALUE]\"");
     expect_error(BASE "tree_edits = [ '/soc/mmc@1 set #size-cells' ]\n",
                  ":6: tree_edits: \"#size-cells\": a property boot.scr edits is named with "
                  "letters, digits and , . _ + - only");
     expect_error(BASE "tree_edits = [ '/soc/mmc@1 rm a b' ]\n",
                  ":6: tree_edits: \"/soc/mmc@1 rm a b\" is not \"PATH rm PROPERTY\" or \"PATH "
-                 "set PROPERTY\"");
+                 "set PROPERTY [VALUE]\"");
+    expect_error(BASE "tree_edits = [ \"/soc/mmc@1 set p 'a$b'\" ]\n",
+                 ":6: tree_edits: 'a$b': a text boot.scr sets is printable, without quotes, $, "
+                 "\\, ; or `, and under 128 characters");
+    expect_error(BASE "tree_edits = [ \"/soc/mmc@1 set p <&/a b>\" ]\n",
+                 ":6: tree_edits: <&/a b>: \"b\" is not &NODE (a node's phandle)");
+    expect_error(BASE "tree_edits = [ \"/soc/mmc@1 set p <&a>\" ]\n",
+                 ":6: tree_edits: \"a\": not a device-tree path (starting with /)");
+    expect_error(BASE "tree_edits = [ \"/soc/mmc@1 set p < >\" ]\n",
+                 ":6: tree_edits: < >: no phandle between < and >");
+    expect_error(BASE "tree_edits = [ \"/soc/mmc@1 set p <&/a &/b &/c &/d &/e>\" ]\n",
+                 ":6: tree_edits: <&/a &/b &/c &/d &/e>: more than 4 phandles");
+    expect_error(BASE "tree_edits = [ \"/soc/mmc@1 set p value\" ]\n",
+                 ":6: tree_edits: value is not 'TEXT' or <&NODE ...>");
     expect_error(BASE "revision_trees = [ '0x1,d0.dtb' ]\n",
                  ": revision_trees needs revision_var and revision_mask");
     expect_error(BASE "revision_var = 'a b'\nrevision_mask = 0xf\n"
@@ -234,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_node_refusals),
         cmocka_unit_test(test_rpi5_platform_as_shipped),
+        cmocka_unit_test(test_tree_edits_set_texts_and_phandles),
         cmocka_unit_test(test_tree_edit_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

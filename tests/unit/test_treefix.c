@@ -69,6 +69,18 @@ static void *pi_tree(enum twist twist)
     cells(fdt, "reg", 2, 0xfff000, 0x260);
     cells(fdt, "vmmc-supply", 1, 7);
     assert_int_equal(fdt_end_node(fdt), 0);
+    /* Pin states: two a hog can name, one without a phandle. */
+    assert_int_equal(fdt_begin_node(fdt, "pinctrl@7d504100"), 0);
+    cells(fdt, "reg", 2, 0x7d504100, 0x30);
+    assert_int_equal(fdt_begin_node(fdt, "sd2"), 0);
+    cells(fdt, "phandle", 1, 0x14);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_begin_node(fdt, "wl-on"), 0);
+    cells(fdt, "phandle", 1, 0x2f);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_begin_node(fdt, "bare"), 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
     assert_int_equal(fdt_end_node(fdt), 0);
     assert_int_equal(fdt_end_node(fdt), 0);
     assert_int_equal(fdt_finish(fdt), 0);
@@ -94,10 +106,23 @@ static void pi_platform(void)
     p.n_page_regs = 1;
     node(&p.tree_edits[0].node, "/soc/mmc@fff000", 7);
     strcpy(p.tree_edits[0].prop, "vmmc-supply");
-    p.tree_edits[0].remove = true;
+    p.tree_edits[0].kind = PLATFORM_EDIT_REMOVE;
     node(&p.tree_edits[1].node, "/soc/mmc@fff000", 8);
     strcpy(p.tree_edits[1].prop, "non-removable");
-    p.n_tree_edits = 2;
+    p.tree_edits[1].kind = PLATFORM_EDIT_FLAG;
+    node(&p.tree_edits[2].node, "/soc/pinctrl@7d504100", 9);
+    strcpy(p.tree_edits[2].prop, "pinctrl-0");
+    p.tree_edits[2].kind = PLATFORM_EDIT_PHANDLES;
+    node(&p.tree_edits[2].refs[0], "/soc/pinctrl@7d504100/sd2", 9);
+    node(&p.tree_edits[2].refs[1], "/soc/pinctrl@7d504100/wl-on", 9);
+    p.tree_edits[2].n_refs = 2;
+    node(&p.tree_edits[3].node, "/soc/pinctrl@7d504100", 10);
+    strcpy(p.tree_edits[3].prop, "pinctrl-names");
+    p.tree_edits[3].kind = PLATFORM_EDIT_STRING;
+    strcpy(p.tree_edits[3].text, "default");
+    p.n_tree_edits = 4;
+    node(&p.disabled_nodes[0], "/soc/mmc@fff000", 11);
+    p.n_disabled_nodes = 1;
 }
 
 static uint32_t cell(const void *fdt, const char *path, const char *prop, int i, int *len)
@@ -139,6 +164,15 @@ static void test_edits_are_computed_and_applied(void **state)
     assert_non_null(
         fdt_getprop(host, fdt_path_offset(host, "/soc/mmc@fff000"), "non-removable", &len));
     assert_int_equal(len, 0);
+    /* A pin-control hog, by the phandles the tree has; the node switched off, as boot.scr does. */
+    assert_int_equal(cell(host, "/soc/pinctrl@7d504100", "pinctrl-0", 0, &len), 0x14);
+    assert_int_equal(cell(host, "/soc/pinctrl@7d504100", "pinctrl-0", 1, &len), 0x2f);
+    assert_int_equal(len, 8);
+    assert_string_equal(
+        fdt_getprop(host, fdt_path_offset(host, "/soc/pinctrl@7d504100"), "pinctrl-names", NULL),
+        "default");
+    assert_string_equal(fdt_getprop(host, fdt_path_offset(host, "/soc/mmc@fff000"), "status", NULL),
+                        "disabled");
     free(host);
 }
 
@@ -172,6 +206,11 @@ static void nothing_to_remove(void)
     strcpy(p.tree_edits[0].prop, "vqmmc-supply");
 }
 
+static void a_node_without_a_phandle(void)
+{
+    node(&p.tree_edits[2].refs[1], "/soc/pinctrl@7d504100/bare", 9);
+}
+
 static void test_edits_that_would_not_do_what_they_say_are_refused(void **state)
 {
     (void)state;
@@ -190,6 +229,9 @@ static void test_edits_that_would_not_do_what_they_say_are_refused(void **state)
     expect_refused(PLAIN, nothing_to_remove,
                    "platform.cfg:7: tree_edits: /soc/mmc@fff000 has no vqmmc-supply to remove "
                    "(host.dtb)");
+    expect_refused(PLAIN, a_node_without_a_phandle,
+                   "platform.cfg:9: tree_edits: /soc/pinctrl@7d504100/bare has no phandle to "
+                   "refer to (host.dtb)");
 }
 
 /* A tree boot.scr may load instead (a D0 board's) must take the same edits. */
