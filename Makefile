@@ -152,23 +152,29 @@ $(B)/kernel/Image.gz: $(B)/kernel/Image
 
 # --- The boot partition ----------------------------------------------------
 
-# The machine's files as the options make them: platform/M/FILE, then what
-# each option's value adds to it, platform/M/option/OPTION_VALUE/FILE (xl.cfg's
-# `+=` adds to a list; a module list is read whole).
-MACHINE_FILES := platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules
+# The machine's files as the options make them: platform/M/FILE, if the
+# machine has it, then what each option's value adds to it,
+# platform/M/option/OPTION_VALUE/FILE (xl.cfg's `+=` adds to a list; a
+# module list or an image spec is read whole).
+MACHINE_FILES := platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules domd-rootfs.spec
 OPTION_FILES := $(wildcard $(addsuffix /*,$(OPTION_DIRS)))
 $(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES)),,\
   $(error $(f): an option adds only to $(MACHINE_FILES))))
 MF := $(M)/machine
+machine_sources = $(wildcard $(PLATFORM)/$(1) $(addsuffix /$(1),$(OPTION_DIRS)))
+# $(MF)/FILE if the machine or an option has FILE.
+machine_file = $(if $(call machine_sources,$(1)),$(MF)/$(1))
 
 # (A folder's time changes when a file is added to it or taken from it.)
-$(addprefix $(MF)/,$(MACHINE_FILES)): $(MF)/%: $(PLATFORM)/% $(OPTION_DIRS) $(OPTION_FILES)
-	mkdir -p $(@D)
-	{ cat $<; for d in $(OPTION_DIRS); do \
-	    [ ! -f "$$d/$*" ] || { printf '\n# Added by %s (%s):\n' "$${d##*/}" "$$d/$*"; \
-	        cat "$$d/$*"; }; \
-	done; } > $@.tmp
-	mv $@.tmp $@
+define machine_file_rule
+$(MF)/$(1): $(call machine_sources,$(1)) $(OPTION_DIRS)
+	mkdir -p $$(@D)
+	{ :; $(foreach s,$(call machine_sources,$(1)),$(if $(filter $(PLATFORM)/$(1),$(s)),cat $(s);,\
+	    printf '\n# Added by %s (%s):\n' $(notdir $(patsubst %/,%,$(dir $(s)))) $(s); cat $(s);)) \
+	} > $$@.tmp
+	mv $$@.tmp $$@
+endef
+$(foreach f,$(MACHINE_FILES),$(eval $(call machine_file_rule,$(f))))
 
 # The kernel its Dom0 and DomD configs name (Image, or Image.gz), the lists
 # of its own kernel modules, and where u-boot's
@@ -176,8 +182,9 @@ $(addprefix $(MF)/,$(MACHINE_FILES)): $(MF)/%: $(PLATFORM)/% $(OPTION_DIRS) $(OP
 # file on the boot partition (card:NAME).
 KERNEL_FILES := $(sort $(shell sed -n 's/^kernel *= *"\([^"]*\)".*/\1/p' \
 	$(wildcard $(foreach d,$(PLATFORM) $(OPTION_DIRS),$(d)/dom0.cfg $(d)/domd.cfg))))
-DOM0_MODULES := $(if $(wildcard $(PLATFORM)/dom0.modules),$(MF)/dom0.modules)
-DOMD_MODULES := $(if $(wildcard $(PLATFORM)/domd.modules),$(MF)/domd.modules)
+DOM0_MODULES := $(call machine_file,dom0.modules)
+DOMD_MODULES := $(call machine_file,domd.modules)
+DOMD_ROOTFS_SPEC := $(call machine_file,domd-rootfs.spec)
 uboot_env_kind := $(word 1,$(subst :, ,$(UBOOT_ENV)))
 uboot_env_arg := $(word 2,$(subst :, ,$(UBOOT_ENV)))
 UBOOT_ENV_FLASH := $(if $(filter flash,$(uboot_env_kind)),$(M)/uboot-flash.img)
@@ -320,10 +327,13 @@ $(M)/full.img.gz: $(M)/full.img
 # --- DomD's disk: rootfs.img, ext4 in a GPT, as the original's ------------
 
 # With the disk linux_pv_domu's config names (sparse: it costs nothing until written).
+# The machine may add to it (domd-rootfs.spec: drivers DomD loads once
+# running, and the files they need).
 $(M)/domd-rootfs.stamp: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		$(wildcard images/domd-rootfs/*)
+		$(wildcard images/domd-rootfs/*) $(DOMD_ROOTFS_SPEC)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
-	    --spec images/domd-rootfs/rootfs.spec --out-dir $(M)/domd-rootfs
+	    --spec images/domd-rootfs/rootfs.spec $(addprefix --spec ,$(DOMD_ROOTFS_SPEC)) \
+	    --out-dir $(M)/domd-rootfs
 	truncate -s 64M $(M)/domd-rootfs/srv/xen/linux_pv_domu.img
 	touch $@
 
@@ -418,7 +428,8 @@ test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boo
 	for m in $(MACHINES_BUILT); do \
 	    for v in $$(ls platform/$$m/option 2>/dev/null); do \
 	        case " $(foreach o,$(OPTIONS),$(o)_$($(o)_DEFAULT)) " in *" $$v "*) continue;; esac; \
-	        $(MAKE) --no-print-directory MACHINE=$$m "$${v%_*}=$${v##*_}" full.img || exit 1; \
+	        $(MAKE) --no-print-directory MACHINE=$$m "$${v%_*}=$${v##*_}" full.img rootfs.img \
+	            || exit 1; \
 	    done; \
 	done
 	$(PY) -m pytest -v tests/build --machine-dir $(M)

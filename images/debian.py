@@ -4,7 +4,9 @@
 apt runs in a private root under the cache folder, so the host's dpkg and apt
 configuration stay as they are; the mirror is the one the host's apt already
 uses for bookworm. The suites are bookworm's, plus any other a line of
-packages.list names (`@trixie-backports`: the kernel). apt checks the
+packages.list names (`@trixie-backports`: the kernel), in the `main`
+component and any other a line names (`@trixie-backports/non-free-firmware`:
+the Wi-Fi's firmware). apt checks the
 archive's signatures; we check every file against the sha256 that
 packages.lock recorded.
 """
@@ -39,13 +41,25 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=False, text=True, capture_output=True, **kw)
 
 
+def split_suite(where):
+    """`SUITE` or `SUITE/COMPONENT` (of a packages.list line, or the lock): (suite, component)."""
+    suite, _, component = where.partition("/")
+    return suite, component or "main"
+
+
 class Apt:
     def __init__(self, cache, suites, source_suites=()):
         self.root = os.path.join(cache, "apt")
         self.conf = os.path.join(self.root, "apt.conf")
-        self.suites = BASE_SUITES + sorted(set(suites) - set(BASE_SUITES))
+        names = [split_suite(s)[0] for s in suites]
+        self.suites = BASE_SUITES + sorted(set(names) - set(BASE_SUITES))
+        # Every suite's main, and the other components lines ask for.
+        self.components = {s: {"main"} for s in self.suites}
+        for s in suites:
+            self.components[split_suite(s)[0]].add(split_suite(s)[1])
         # Source indexes only of the suites a source package comes from.
-        self.source_suites = [SOURCE_SUITE] + sorted(set(source_suites) - {SOURCE_SUITE})
+        self.source_suites = [SOURCE_SUITE] + sorted(
+            {split_suite(s)[0] for s in source_suites} - {SOURCE_SUITE})
         self.updated = False
 
     def env(self):
@@ -75,7 +89,9 @@ class Apt:
         if not os.path.exists(status):
             open(status, "w").close()
         sources = "".join(
-            f"deb [arch={ARCH} signed-by={KEYRING}] {mirror} {s} main\n" for s in self.suites)
+            f"deb [arch={ARCH} signed-by={KEYRING}] {mirror} {s} "
+            f"{' '.join(sorted(self.components[s], key=lambda c: c != 'main'))}\n"
+            for s in self.suites)
         sources += "".join(
             f"deb-src [signed-by={KEYRING}] {mirror} {s} main\n" for s in self.source_suites)
         write_if_changed(os.path.join(self.root, "sources.list"), sources)
@@ -101,7 +117,8 @@ Acquire::Check-Valid-Until "false";
         # Each suite's signed index, and its package list: a suite added to
         # sources.list since the last update has neither.
         have = all(any(f"_dists_{s}_InRelease" in f for f in lists) and
-                   any(f"_dists_{s}_main_binary-{ARCH}_Packages" in f for f in lists)
+                   all(any(f"_dists_{s}_{c}_binary-{ARCH}_Packages" in f for f in lists)
+                       for c in self.components[s])
                    for s in self.suites) and \
             all(any(f"_dists_{s}_main_source_Sources" in f for f in lists)
                 for s in self.source_suites)
@@ -158,7 +175,7 @@ def read_list(path):
         how = words[1] if len(words) == 2 else ""
         if len(words) > 2 or suite == "" or (how and how not in ("depends", "kernel")
                                             and not how.startswith("=")):
-            die(f"{path}:{n}: expected `NAME [=VERSION | depends | kernel] [@SUITE]`, "
+            die(f"{path}:{n}: expected `NAME [=VERSION | depends | kernel] [@SUITE[/COMPONENT]]`, "
                 f"got: {line.strip()}")
         entries.append((n, words[0], how, suite))
     return entries
@@ -248,7 +265,7 @@ def resolve_kernel(apt, meta, suites):
 
 def resolve(apt, name, how, suite):
     """[(kind, name, version, suite)] for one line of packages.list."""
-    suites = [suite] if suite else BASE_SUITES
+    suites = [split_suite(suite)[0]] if suite else BASE_SUITES
     if name.startswith("src:"):
         if not how.startswith("="):
             raise Failure(f"{name}: a source package needs =VERSION")
@@ -279,6 +296,8 @@ def cmd_lock(args):
     for n, name, how, suite in entries:
         try:
             for kind, real, version, where in resolve(apt, name, how, suite):
+                if suite and split_suite(suite)[1] != "main":
+                    where = f"{where}/{split_suite(suite)[1]}"  # fetch's apt needs the component
                 spec = f"{real}={version}" if kind == "src" else f"{real}:{ARCH}={version}"
                 verb = ["source", "--download-only"] if kind == "src" else ["download"]
                 for f in print_uris(apt, [*verb, spec]):

@@ -20,4 +20,3 @@ BOOT_EXTRAS := platform:config.txt:config.txt \
 
 # Option values this machine cannot honour, and why.
 refuse_ENABLE_SCMI_yes := Xen 4.17 has no SCMI mediator for its guests, and the Pi 5's firmware offers no SCMI server to mediate
-refuse_ENABLE_WIFI_yes := the Wi-Fi's SDIO host (mmc@1100000) is powered through a GPIO of the SoC's main GPIO controller, which is Dom0's; giving DomD that controller (and the pins Dom0's SD card uses) is not built yet

@@ -78,7 +78,8 @@ def test_an_option_value_adds_to_the_machines_files_in_a_build_folder_of_its_own
     open(os.path.join(option, "emulator.cfg"), "w").close()
     rc, out = sh("make", "-n", f"MACHINE={name}", "DOMD_ROOT=nvme", "full.img")
     assert rc != 0 and f"platform/{name}/option/DOMD_ROOT_nvme/emulator.cfg: an option adds " \
-        "only to platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules" in out, out
+        "only to platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules " \
+        "domd-rootfs.spec" in out, out
 
 
 def test_a_machines_boot_files_and_host_tree_come_from_its_folder(new_machine):

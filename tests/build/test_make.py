@@ -32,7 +32,6 @@ def test_values_this_build_cannot_honour_stop_it_with_the_reason():
     cases = [(["ENABLE_SCMI=yes"], "ENABLE_SCMI=yes: QEMU's virt machine has no SCMI server"),
              (["ENABLE_WIFI=yes"], "ENABLE_WIFI=yes: QEMU's virt machine has no Wi-Fi device"),
              (["MACHINE=rpi5", "ENABLE_SCMI=yes"], "ENABLE_SCMI=yes: Xen 4.17 has no SCMI mediator"),
-             (["MACHINE=rpi5", "ENABLE_WIFI=yes"], "ENABLE_WIFI=yes: the Wi-Fi's SDIO host"),
              (["MACHINE=raspi4b", "DOMD_ROOT=nvme"],
               "DOMD_ROOT=nvme: QEMU's raspi4b has no driver domain")]
     for args, message in cases:

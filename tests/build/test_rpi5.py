@@ -18,6 +18,8 @@ from test_machine import cpio_files, release
 RPI5 = os.path.join(ROOT, "build", "rpi5")
 # DomD's root on an NVMe drive: make MACHINE=rpi5 DOMD_ROOT=nvme (platform/rpi5/option/).
 RPI5_NVME = os.path.join(ROOT, "build", "rpi5-DOMD_ROOT_nvme")
+# DomD with the Wi-Fi: make MACHINE=rpi5 ENABLE_WIFI=yes.
+RPI5_WIFI = os.path.join(ROOT, "build", "rpi5-ENABLE_WIFI_yes")
 MIB = 1 << 20
 
 
@@ -259,26 +261,84 @@ def test_a_page_domd_is_given_holds_nothing_dom0_drives(rpi5, tmp_path):
     assert not os.path.exists(tmp_path / "boot.cmd")
 
 
-@pytest.mark.parametrize("build", [RPI5, RPI5_NVME], ids=["usb", "nvme"])
+def test_enable_wifi_gives_domd_the_sdio_host_and_what_powers_the_chip():
+    assert os.path.exists(os.path.join(RPI5_WIFI, "full.img")), "make test-build builds it"
+    dtb = os.path.join(RPI5_WIFI, "boot/domd-passthrough.dtb")
+    sdio, gpio = "/passthrough/mmc@1100000", "/passthrough/gpio@7d508500"
+    intc, reg = "/passthrough/interrupt-controller@7d508400", "/passthrough/wl-on-reg"
+    assert fdtget(dtb, sdio, "xen,path", "s") == "/soc@107c000000/mmc@1100000"
+    # Its power comes from DomD's own regulator, on DomD's own GPIO line 28.
+    assert fdtget(dtb, sdio, "vmmc-supply") == fdtget(dtb, reg, "phandle")
+    assert fdtget(dtb, reg, "gpio").split()[:2] == [fdtget(dtb, gpio, "phandle"), "1c"]
+    # The regulator has no registers: copied, not mapped.
+    assert "xen,reg" not in fdt_props(dtb, reg) and "xen,path" not in fdt_props(dtb, reg)
+    # The GPIO's interrupts stay on its own controller, whose SPI (244) Xen routes.
+    assert fdtget(dtb, gpio, "interrupt-parent") == fdtget(dtb, intc, "phandle")
+    assert [int(c, 16) for c in fdtget(dtb, intc, "interrupts").split()] == [0, 244, 4]
+    # No pin states of Dom0's pin controller; the board file the chip needs.
+    for node in (sdio, reg):
+        assert "pinctrl-0" not in fdt_props(dtb, node)
+    assert fdtget(dtb, sdio + "/wifi@1", "brcm,board-type", "s") == "raspberrypi,5-model-b"
+    script = open(os.path.join(RPI5_WIFI, "boot.cmd")).read()
+    pinctrl = "/soc@107c000000/pinctrl@7d504100"
+    assert f"fdt set {pinctrl} pinctrl-0 <${{pixen_ph0}} ${{pixen_ph1}}>" in script
+    assert f"fdt get value pixen_ph0 {pinctrl}/sdio2-30-default-state phandle" in script
+    for off in ("i2c@7d508200", "i2c@7d508280", "interrupt-controller@7d508380"):
+        assert f"fdt set /soc@107c000000/{off} status disabled" in script
+    # DomD's root file system loads the drivers, has the firmware under the
+    # names brcmfmac asks for, and the tools to join a network.
+    root = os.path.join(RPI5_WIFI, "domd-rootfs")
+    listed = open(os.path.join(root, "etc/modules")).read().split()
+    assert listed[-1] == "sdhci-brcmstb" and {"gpio-brcmstb", "fixed", "brcmfmac"} <= set(listed)
+    firmware = os.path.join(root, "lib/firmware/brcm")
+    for name in ("brcmfmac43455-sdio.bin", "brcmfmac43455-sdio.clm_blob",
+                 "brcmfmac43455-sdio.raspberrypi,5-model-b.txt"):
+        assert os.path.getsize(os.path.join(firmware, name)) > 0, name
+    for tool in ("sbin/wpa_supplicant", "sbin/iw", "usr/bin/wpa_passphrase"):
+        assert os.access(os.path.join(root, tool), os.X_OK), tool
+    # Without the option, none of it.
+    assert "mmc@1100000" not in sh("fdtget", "-l", os.path.join(RPI5, "boot/domd-passthrough.dtb"),
+                                   "/passthrough")[1].split()
+    assert not os.path.exists(os.path.join(RPI5, "domd-rootfs/lib/firmware"))
+
+
+def modules_in_folder(root):
+    """Like cpio_files, for a root file system the build left as a folder (its modules)."""
+    files = {}
+    for dirpath, _, names in os.walk(os.path.join(root, "lib/modules")):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            files[os.path.relpath(path, root)] = open(path, "rb").read()
+    return files
+
+
+@pytest.mark.parametrize("build", [RPI5, RPI5_NVME, RPI5_WIFI], ids=["usb", "nvme", "wifi"])
 def test_every_device_domd_is_given_has_a_driver_in_its_image(build):
     assert os.path.exists(os.path.join(build, "full.img")), "make test-build builds it"
     files = cpio_files(os.path.join(build, "boot/domd-initramfs.cpio.gz"))
-    modules = compatibles_of_modules(files)
+    # What DomD loads once running counts too (the Wi-Fi's drivers).
+    rootfs = modules_in_folder(os.path.join(build, "domd-rootfs"))
+    modules = {**compatibles_of_modules(rootfs), **compatibles_of_modules(files)}
     builtin = builtin_compatibles(files)
     dtb = os.path.join(build, "boot/domd-passthrough.dtb")
-    # Nodes that are buses or data, not devices a driver binds to.
-    not_devices = {"simple-bus", "fixed-clock", "pci1de4,1"}
-    missing = []
+    # Nodes that are buses or data, not devices a driver binds to; functions
+    # of a bus that bind by the bus's own ids (checked below).
+    not_devices = {"simple-bus", "fixed-clock", "pci1de4,1", "brcm,bcm4329-fmac"}
+    missing, found = [], set()
     for compat_group in re.findall(r'compatible = ((?:"[^"]+"(?:, )?)+);',
                                    sh("dtc", "-I", "dtb", "-O", "dts", dtb)[1]):
-        names = re.findall(r'"([^"]+)"', compat_group)
+        names = [n for q in re.findall(r'"([^"]+)"', compat_group) for n in q.split("\\0")]
+        found |= set(names)
         if set(names) & not_devices:
             continue
         if not any(n in modules or n in builtin for n in names):
             missing.append(names)
     assert missing == [], missing
+    loaded = {os.path.basename(n) for n in list(files) + list(rootfs)}
     # RP1's PCIe function (pci1de4,1) binds by PCI id: rp1_pci.
-    assert any(os.path.basename(n) == "rp1_pci.ko" for n in files)
+    assert "rp1_pci.ko" in loaded
+    # The Wi-Fi chip's SDIO function binds by SDIO id: brcmfmac.
+    assert "brcm,bcm4329-fmac" not in found or "brcmfmac.ko" in loaded
 
 
 def test_dom0_can_read_its_sd_card(rpi5):

@@ -26,6 +26,8 @@ RPI5 = os.path.join(ROOT, "build", "rpi5")
 # The card with DomD's root on an NVMe drive (make MACHINE=rpi5 DOMD_ROOT=nvme).
 RPI5_NVME = os.path.join(ROOT, "build", "rpi5-DOMD_ROOT_nvme")
 PCIE1 = "/axi/pcie@1000110000"
+# The card with the Wi-Fi DomD's (make MACHINE=rpi5 ENABLE_WIFI=yes).
+RPI5_WIFI = os.path.join(ROOT, "build", "rpi5-ENABLE_WIFI_yes")
 SANDBOX = os.path.join(ROOT, "build", "u-boot-sandbox")
 GIB = 1 << 30
 MAC = "d8:3a:dd:0a:0b:0c"
@@ -80,6 +82,11 @@ def card(tmp_path_factory):
 @pytest.fixture(scope="module")
 def nvme_card(tmp_path_factory):
     return copy_card(RPI5_NVME, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def wifi_card(tmp_path_factory):
+    return copy_card(RPI5_WIFI, tmp_path_factory)
 
 
 def dts_of(dtb):
@@ -217,6 +224,33 @@ def test_domd_root_nvme_gives_domd_the_pcie_x1_port_with_its_own_msis(nvme_card,
     bridge = partial.node("/passthrough/pcie@1000110000")
     assert partial.prop(bridge, "msi-controller") is not None
     assert partial.cells(bridge, "msi-parent") == partial.cells(bridge, "phandle")
+
+
+@pytest.mark.parametrize("board", NVME_BOARDS, ids=str)
+def test_enable_wifi_gives_domd_the_wifi_and_dom0_sets_its_pins(wifi_card, board, tmp_path):
+    tree, partial = boot_and_check(wifi_card, RPI5_WIFI, board, str(tmp_path))
+    for path in ("/soc@107c000000/mmc@1100000", "/soc@107c000000/gpio@7d508500",
+                 "/soc@107c000000/interrupt-controller@7d508400", "/wl-on-reg"):
+        assert tree.prop(tree.node(path), "xen,passthrough") is not None, path
+    # Xen routes the SDIO host's SPI (274) and the GPIO's controller's (244).
+    for path, spi in (("/soc@107c000000/mmc@1100000", 274),
+                      ("/soc@107c000000/interrupt-controller@7d508400", 244)):
+        assert tree.cells(tree.node(path), "interrupts") == [0, spi, 4], path
+    # Dom0's pin controller sets the SDIO pins and WL_ON's at its start: the
+    # phandles boot.scr read from this board's tree (C1 and D0 trees differ).
+    pinctrl = tree.node("/soc@107c000000/pinctrl@7d504100")
+    states = [tree.cells(tree.node("/soc@107c000000/pinctrl@7d504100/" + name), "phandle")[0]
+              for name in ("sdio2-30-default-state", "wl-on-default-state")]
+    assert tree.cells(pinctrl, "pinctrl-0") == states
+    assert tree.strings(pinctrl, "pinctrl-names") == ["default"]
+    # What shares the GPIO's page is off; DomD's nodes name no pin state.
+    for path in ("/soc@107c000000/i2c@7d508200", "/soc@107c000000/i2c@7d508280",
+                 "/soc@107c000000/interrupt-controller@7d508380", "/gpio-keys"):
+        assert tree.strings(tree.node(path), "status") == ["disabled"], path
+    sdio = partial.node("/passthrough/mmc@1100000")
+    assert partial.prop(sdio, "pinctrl-0") is None
+    assert partial.strings(partial.node("/passthrough/mmc@1100000/wifi@1"),
+                           "brcm,board-type") == ["raspberrypi,5-model-b"]
 
 
 def boot_and_check(card, build, board, tmp):
