@@ -17,6 +17,8 @@ struct parse_state {
     const char *files_dir;
     const char *root, *extra;
     bool has_cmdline, has_memory, has_maxmem;
+    unsigned cpus_items; /* cpus: 0 none; its list's length (1 for a string, for every vCPU) */
+    bool cpus_list;
 };
 
 typedef int (*key_fn)(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err);
@@ -147,6 +149,46 @@ static int key_vcpus(struct parse_state *st, const struct cfg_setting *s, struct
     if (cfg_get_u64(st->file, s, 1, DOMCFG_MAX_VCPUS, &v, err) < 0)
         return -1;
     st->dc->vcpus = (unsigned)v;
+    return 0;
+}
+
+/* One CPU set of cpus (a string, or a list item), on `line`. */
+static int parse_cpus(struct parse_state *st, const struct cfg_value *v, unsigned line,
+                      struct cpu_set *out, struct xu_err *err)
+{
+    char why[256];
+
+    if (v->kind == CFG_LIST)
+        return xu_fail(err,
+                       "%s: cpus: a list in a list; write [\"1\", \"2-3\"], a set for each "
+                       "vCPU",
+                       where(st, line));
+    if (cpuset_parse(v->text, out, why, sizeof(why)) < 0)
+        return xu_fail(err, "%s: cpus: %s", where(st, line), why);
+    return 0;
+}
+
+/* xl's cpus: "2", "0-3,^1", "all" for every vCPU, or ["2", "3"], one set for each. */
+static int key_cpus(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *v = &s->value;
+
+    st->cpus_list = v->kind == CFG_LIST;
+    st->cpus_items = 0;
+    st->dc->cpus_line = s->line;
+    if (!st->cpus_list) {
+        st->cpus_items = 1;
+        return parse_cpus(st, v, s->line, &st->dc->cpus[0], err);
+    }
+    if (v->n_items == 0)
+        return xu_fail(err, "%s: cpus: an empty list", where(st, s->line));
+    if (v->n_items > DOMCFG_MAX_VCPUS)
+        return xu_fail(err, "%s: cpus: more than %d sets, one for each vCPU", where(st, s->line),
+                       DOMCFG_MAX_VCPUS);
+    for (size_t i = 0; i < v->n_items; i++)
+        if (parse_cpus(st, &v->items[i], v->items[i].line, &st->dc->cpus[i], err) < 0)
+            return -1;
+    st->cpus_items = (unsigned)v->n_items;
     return 0;
 }
 
@@ -448,6 +490,7 @@ static const struct {
     {"memory", key_memory},
     {"maxmem", key_maxmem},
     {"vcpus", key_vcpus},
+    {"cpus", key_cpus},
     {"kernel", key_kernel},
     {"ramdisk", key_ramdisk},
     {"cmdline", key_cmdline},
@@ -534,6 +577,14 @@ static int finish(struct parse_state *st, struct xu_err *err)
             return xu_fail(err, "%s: static_mem: the banks hold %llu KiB, but memory is %llu MiB",
                            where(st, dc->static_mem_line), (unsigned long long)(total >> 10),
                            (unsigned long long)dc->memory_mib);
+    }
+    /* As xl: a string is every vCPU's; a list's sets beyond the last vCPU are ignored. */
+    if (st->cpus_items && !st->cpus_list) {
+        for (unsigned i = 1; i < dc->vcpus; i++)
+            dc->cpus[i] = dc->cpus[0];
+        dc->n_cpus = dc->vcpus;
+    } else {
+        dc->n_cpus = st->cpus_items < dc->vcpus ? st->cpus_items : dc->vcpus;
     }
     if (dc->direct_map && !dc->n_static_mem)
         return xu_fail(err, "%s: direct_map needs static_mem: a 1:1 domain owns fixed host RAM",

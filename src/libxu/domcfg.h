@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpuset.h"
 #include "devspec.h"
 #include "err.h"
 
@@ -61,6 +62,14 @@ struct domain_config {
     uint64_t memory_mib;
     uint64_t maxmem_mib;
     unsigned vcpus;
+    /*
+     * cpus: the physical CPUs each vCPU may run on (hard affinity), for
+     * vCPUs 0 .. n_cpus - 1; the others may run on any CPU of the domain's
+     * pool. n_cpus is 0 without cpus.
+     */
+    struct cpu_set cpus[DOMCFG_MAX_VCPUS];
+    unsigned n_cpus;
+    unsigned cpus_line;
     struct cfg_path kernel;
     struct cfg_path ramdisk;
     struct cfg_path device_tree; /* a partial device tree for passthrough */

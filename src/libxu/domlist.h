@@ -33,6 +33,8 @@ struct domain_info {
     uint64_t outstanding_pages;
     uint64_t max_pages;
     unsigned online_vcpus;
+    unsigned max_vcpu_id;
+    uint32_t cpupool;
     uint64_t cpu_time_ns;
     uint32_t ssidref;
 };

@@ -283,6 +283,12 @@ static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
                        "%s: Xen 4.17 labels boot-time domains itself (domU_t); seclabel "
                        "cannot be honoured",
                        dc->source);
+    /* Its dom0less nodes have no affinity: a domain's vCPUs run on its CPU pool's CPUs. */
+    if (dc->n_cpus)
+        return xu_fail(err,
+                       "%s:%u: cpus: Xen 4.17 cannot pin the vCPUs of a domain it starts at "
+                       "boot; they run on the CPUs of its CPU pool",
+                       dc->source, dc->cpus_line);
     if (!dc->kernel.path[0])
         return xu_fail(err, "%s: no kernel", dc->source);
     return 0;

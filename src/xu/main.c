@@ -36,6 +36,12 @@ static const struct command xu_commands[] = {
     {"list", cmd_list, "List domains, as xl list does", "[ID|NAME...]", NULL, 0, 64, 1},
     {"config_list", cmd_config_list, "List the domain configs in /dom0", "", NULL, 0, 0, 0},
     {"dmesg", cmd_dmesg, "Show Xen's console log, as xl dmesg does", "", NULL, 0, 0, 1},
+    {"vcpu-list", cmd_vcpu_list, "List vCPUs: where each runs and may run, as xl vcpu-list does",
+     "[ID|NAME...]", NULL, 0, 64, 1},
+    {"vcpu-pin", cmd_vcpu_pin, "Set the CPUs a domain's vCPU may run on, as xl vcpu-pin does",
+     "ID|NAME VCPU|all HARD|-|all [SOFT|-|all]",
+     "HARD, SOFT  CPUs as in a config's cpus: \"1\", \"0-3,^2\", \"all\"; - leaves it as it is", 3,
+     4, 1},
     {"attach", cmd_attach, "Connect the domains Xen started at boot to xenstore (run by init)",
      "[--fdt FILE] [--boot-dir DIR]",
      "--fdt FILE      the device tree Dom0 booted with (/sys/firmware/fdt)\n"

@@ -84,3 +84,68 @@ def test_xu_dmesg_is_xl_dmesg(xl_machine):
         == "same"
     # (The console drops lines that start as Xen's own do: count them instead.)
     assert m.check("head -40 /tmp/xu.dmesg | grep -c 'Xen version 4.17'").strip() == "1"
+
+
+def pinned_config(machine, name, cpus):
+    """linux_pv_domu under another name, its vCPUs placed by `cpus` (the line
+    after name = ..., so line 2 of the file or later: `grep -n` tells)."""
+    machine.check(f"sed 's/^name = .*/name = \"{name}\"\\ncpus = {cpus}/; "
+                  f"s|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|; /^vif/d; /^disk/d' "
+                  f"/dom0/{GUEST}.cfg > /tmp/{name}.cfg")
+    line = machine.check(f"grep -n '^cpus = ' /tmp/{name}.cfg | cut -d: -f1").strip()
+    return f"/tmp/{name}.cfg", int(line)
+
+
+def vcpu_rows_masked(text):
+    """xl vcpu-list's rows, the running domains' CPU, state and time masked."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith(RUNNING):
+            cols = line[:44], line[44:65], line[65:]
+            line = cols[0] + "#" * len(cols[1]) + cols[2]
+        out.append(line)
+    return out
+
+
+def test_cpus_places_vcpus_and_vcpu_list_is_xls(xl_machine):
+    m = xl_machine
+    config, _ = pinned_config(m, "pinned", '"1"')
+    assert "created" in m.check(f"xu create {config} -p", timeout=120)
+    # A paused guest's vCPUs stand still: its rows match xl's to the byte.
+    xu, xl = m.check("xu vcpu-list pinned"), m.check("xl vcpu-list pinned")
+    assert xu == xl, f"xu:\n{xu}\nxl:\n{xl}"
+    rows = xu.splitlines()[1:]
+    assert len(rows) == 2 and all(r.endswith(" 1 / all") for r in rows), xu
+    xu, xl = m.check("xu vcpu-list"), m.check("xl vcpu-list")
+    assert vcpu_rows_masked(xu) == vcpu_rows_masked(xl), f"xu:\n{xu}\nxl:\n{xl}"
+    # vcpu-pin moves one vCPU; each tool sees what the other set.
+    m.check("xu vcpu-pin pinned 0 0")
+    assert m.check("xl vcpu-list pinned").splitlines()[1].endswith(" 0 / all")
+    m.check("xl vcpu-pin pinned 1 0-1 1")
+    xu, xl = m.check("xu vcpu-list pinned"), m.check("xl vcpu-list pinned")
+    assert xu == xl and xu.splitlines()[2].endswith(" all / 1"), f"xu:\n{xu}\nxl:\n{xl}"
+    m.check("xu vcpu-pin pinned all 1 -")
+    assert all(r.endswith(" 1 / all") or r.endswith(" 1 / 1")
+               for r in m.check("xu vcpu-list pinned").splitlines()[1:])
+    # What the pool cannot give is refused, and nothing changes.
+    status, out = m.run("xu vcpu-pin pinned 0 2")
+    assert status != 0 and "vcpu-pin: hard affinity: CPU 2: the machine has CPUs 0-1" in out, out
+    status, out = m.run("xu vcpu-pin pinned 2 0")
+    assert status != 0 and "\"2\" is not a vCPU of pinned (0-1, or all)" in out, out
+    assert m.check("xu vcpu-list pinned").splitlines()[1].endswith(" 1 / all")
+    m.check("xu destroy pinned")
+
+
+def test_a_bad_cpus_is_refused_with_its_line_and_leaves_nothing(xl_machine):
+    m = xl_machine
+    names = lambda: [r.split()[0] for r in m.check("xu list").splitlines()[1:]]
+    before = names()
+    for cpus, why in (('"2"', "cpus: CPU 2: the machine has CPUs 0-1"),
+                      ('"1-"', "cpus: \"1-\" is not a CPU, a range of CPUs"),
+                      ('["0", "all,^0,^1"]', "cpus: no CPU of the domain's CPU pool (Pool-0: "
+                                             "CPUs all) is left")):
+        config, line = pinned_config(m, "badcpus", cpus)
+        status, out = m.run(f"xu create {config} -p", timeout=120)
+        assert status != 0 and f"{config}:{line}: {why}" in out, (cpus, out)
+        assert names() == before
+        assert m.check("xenstore-list /local/domain").split() == ["0", "1"]

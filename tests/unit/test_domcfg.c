@@ -142,10 +142,47 @@ static void test_root_and_extra_make_the_command_line(void **state)
     assert_string_equal(dc.cmdline, "console=hvc0");
 }
 
+static void test_cpus_places_each_vcpu(void **state)
+{
+    (void)state;
+    /* A string is every vCPU's. */
+    load_ok(OK "vcpus = 3\ncpus = \"0-3,^1\"\n");
+    assert_int_equal(dc.n_cpus, 3);
+    assert_int_equal(dc.cpus_line, 4);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_true(cpuset_has(&dc.cpus[i], 0) && cpuset_has(&dc.cpus[i], 3));
+        assert_false(cpuset_has(&dc.cpus[i], 1));
+    }
+    /* A list is one set for each vCPU, from 0; the rest run anywhere (xl). */
+    load_ok(OK "cpus = [ '1', '0-1' ]\nvcpus = 3\n");
+    assert_int_equal(dc.n_cpus, 2);
+    assert_true(cpuset_has(&dc.cpus[0], 1) && !cpuset_has(&dc.cpus[0], 0));
+    assert_true(cpuset_has(&dc.cpus[1], 0) && cpuset_has(&dc.cpus[1], 1));
+    /* Sets beyond the last vCPU are ignored, as xl does. */
+    load_ok(OK "cpus = [ '1', '0' ]\n");
+    assert_int_equal(dc.n_cpus, 1);
+    /* A bare number is a CPU too. */
+    load_ok(OK "cpus = 1\n");
+    assert_true(cpuset_has(&dc.cpus[0], 1));
+    load_ok(OK);
+    assert_int_equal(dc.n_cpus, 0);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
     expect_error(OK "memroy = 5\n", ":3: unknown key 'memroy'");
+    expect_error(OK "cpus = '1-'\n",
+                 ":3: cpus: \"1-\" is not a CPU, a range of CPUs (\"1-3\", ascending) or "
+                 "\"all\", each maybe after \"^\", of CPUs below 128");
+    expect_error(OK "cpus = [ '1',\n  'x' ]\n",
+                 ":4: cpus: \"x\" is not a CPU, a range of CPUs (\"1-3\", ascending) or "
+                 "\"all\", each maybe after \"^\", of CPUs below 128");
+    expect_error(OK "cpus = [ ]\n", ":3: cpus: an empty list");
+    expect_error(OK "cpus = [ [ '1' ] ]\n",
+                 ":3: cpus: a list in a list; write [\"1\", \"2-3\"], a set for each vCPU");
+    expect_error(OK "cpus = '^0'\n", ":3: cpus: \"^0\" leaves no CPU (\"^N\" removes from what "
+                                     "comes before it: \"all,^0\")");
     expect_error("kernel = 'Image'\n", ": no name = \"...\"");
     expect_error("name = 'g'\n", ": no kernel = \"...\"");
     expect_error(OK "memory = 0\n", ":3: memory: 0 is out of range [1, 1043456]");
@@ -271,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_the_original_guests),
         cmocka_unit_test(test_the_shipped_small_guest_configs),
         cmocka_unit_test(test_root_and_extra_make_the_command_line),
+        cmocka_unit_test(test_cpus_places_each_vcpu),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_files_must_be_readable),
     };

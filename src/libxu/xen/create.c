@@ -21,6 +21,7 @@
 #include "image.h"
 #include "pvdev.h"
 #include "runstate.h"
+#include "vcpu.h"
 
 #define MAX_EVTCHN_PORT 1023
 #define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
@@ -221,6 +222,16 @@ static int preflight(struct build *b, struct xu_err *err)
         return xu_fail(err, "%s:%u: %s: only domains Xen starts at boot have static memory",
                        dc->source, dc->n_static_mem ? dc->static_mem_line : dc->direct_map_line,
                        dc->n_static_mem ? "static_mem" : "direct_map");
+    /* vCPUs go in Pool-0, whose CPUs a cpus set must name. */
+    for (unsigned i = 0; i < dc->n_cpus; i++) {
+        char where[PATH_MAX + 32];
+
+        if (i > 0 && memcmp(&dc->cpus[i], &dc->cpus[i - 1], sizeof(dc->cpus[i])) == 0)
+            continue;
+        snprintf(where, sizeof(where), "%s:%u: cpus", dc->source, dc->cpus_line);
+        if (vcpu_check_cpus(b->hv, 0, &dc->cpus[i], where, err) < 0)
+            return -1;
+    }
     /* Their backends must be running driver domains; a name is resolved now. */
     if (pvdev_check(b->hv, dc, UINT32_MAX, err) < 0)
         return -1;
@@ -304,6 +315,9 @@ static int size_domain(struct build *b, struct xu_err *err)
     if (xc_set_paging_mempool_size(b->hv->xc, b->domid,
                                    guest_paging_pool_bytes(dc->vcpus, dc->maxmem_mib)) < 0)
         return xen_fail(b, err, "cannot size the guest's page-table pool");
+    for (unsigned i = 0; i < dc->n_cpus; i++)
+        if (vcpu_set_affinity(b->hv, b->domid, i, &dc->cpus[i], NULL, err) < 0)
+            return -1;
     return 0;
 }
 

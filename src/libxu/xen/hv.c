@@ -71,6 +71,8 @@ static void fill(struct hv *hv, const xc_domaininfo_t *x, struct domain_info *d)
     d->outstanding_pages = x->outstanding_pages;
     d->max_pages = x->max_pages;
     d->online_vcpus = x->nr_online_vcpus;
+    d->max_vcpu_id = x->max_vcpu_id;
+    d->cpupool = x->cpupool;
     d->cpu_time_ns = x->cpu_time;
     d->ssidref = x->ssidref;
     snprintf(path, sizeof(path), "/local/domain/%u/name", x->domain);
