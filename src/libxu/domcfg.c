@@ -481,6 +481,17 @@ static int key_direct_map(struct parse_state *st, const struct cfg_setting *s, s
     return 0;
 }
 
+static int key_autostart(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    uint64_t v;
+
+    if (cfg_get_u64(st->file, s, 0, 1, &v, err) < 0)
+        return -1;
+    st->dc->autostart = v == 1;
+    st->dc->autostart_line = s->line;
+    return 0;
+}
+
 static const struct {
     const char *key;
     key_fn fn;
@@ -513,6 +524,7 @@ static const struct {
     {"tee", key_tee},
     {"static_mem", key_static_mem},
     {"direct_map", key_direct_map},
+    {"autostart", key_autostart},
 };
 
 /* xl's rule: cmdline, or else "root=<root> <extra>". */

@@ -95,6 +95,10 @@ struct domain_config {
     enum vuart_type vuart;
     enum tee_type tee;
 
+    /* pixen's: Dom0 starts the domain at boot, once its backends serve (xu autostart). */
+    bool autostart;
+    unsigned autostart_line;
+
     /* pixen's keys for domains Xen starts at boot (not xl.cfg's). */
     struct mem_bank static_mem[DOMCFG_MAX_STATIC_MEM]; /* xen,static-mem */
     unsigned n_static_mem;

@@ -283,6 +283,11 @@ static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
                        "%s: Xen 4.17 labels boot-time domains itself (domU_t); seclabel "
                        "cannot be honoured",
                        dc->source);
+    if (dc->autostart)
+        return xu_fail(err,
+                       "%s:%u: autostart: Xen starts this domain at boot itself; autostart is "
+                       "for the configs on the dom0 partition",
+                       dc->source, dc->autostart_line);
     /* Its dom0less nodes have no affinity: a domain's vCPUs run on its CPU pool's CPUs. */
     if (dc->n_cpus)
         return xu_fail(err,

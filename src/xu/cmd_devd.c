@@ -330,6 +330,8 @@ int cmd_devd(struct hv *unused, int argc, char **argv, struct xu_err *err)
     snprintf(d.backend_dir, sizeof(d.backend_dir), "/local/domain/%u/backend", d.domid);
     if (!xs_watch(d.xs, d.backend_dir, "backend"))
         return xu_fail(err, "devd: cannot watch %s: %s", d.backend_dir, strerror(errno));
+    /* Dom0's xu autostart waits for this before it starts guests that need these backends. */
+    write_key(&d, "data", "xu-devd", "serving");
     printf("xu devd: serving the PV backends of domain %u (%s)\n", d.domid, name ? name : "?");
     fflush(stdout);
     free(name);

@@ -42,6 +42,7 @@ int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_devd(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err);
+int cmd_autostart(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_vcpu_list(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_vcpu_pin(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err);

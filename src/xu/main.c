@@ -47,6 +47,9 @@ static const struct command xu_commands[] = {
      "--fdt FILE      the device tree Dom0 booted with (/sys/firmware/fdt)\n"
      "--boot-dir DIR  the boot partition, where their configs are (/boot)",
      0, 4, 1},
+    {"autostart", cmd_autostart,
+     "Start the configs that say autostart = 1, once their backends serve (run by init)", "", NULL,
+     0, 0, 1},
     {"devd", cmd_devd, "Serve the PV backends of this driver domain (run by DomD's init)", "",
      "Joins vifs to their bridge, gives disk files a loop device, and undoes both\n"
      "when the guest goes.",

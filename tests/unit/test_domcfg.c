@@ -168,6 +168,17 @@ static void test_cpus_places_each_vcpu(void **state)
     assert_int_equal(dc.n_cpus, 0);
 }
 
+static void test_autostart(void **state)
+{
+    (void)state;
+    load_ok(OK "autostart = 1\n");
+    assert_true(dc.autostart);
+    assert_int_equal(dc.autostart_line, 3);
+    load_ok(OK);
+    assert_false(dc.autostart);
+    expect_error(OK "autostart = 2\n", ":3: autostart: 2 is out of range [0, 1]");
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -309,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_the_shipped_small_guest_configs),
         cmocka_unit_test(test_root_and_extra_make_the_command_line),
         cmocka_unit_test(test_cpus_places_each_vcpu),
+        cmocka_unit_test(test_autostart),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_files_must_be_readable),
     };
