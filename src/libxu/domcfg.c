@@ -481,6 +481,16 @@ static int key_direct_map(struct parse_state *st, const struct cfg_setting *s, s
     return 0;
 }
 
+static int key_pool(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    if (copy_string(st, s, st->dc->pool, sizeof(st->dc->pool), err) < 0)
+        return -1;
+    if (st->dc->pool[0] == '\0')
+        return xu_fail(err, "%s: pool: empty: name a CPU pool", where(st, s->line));
+    st->dc->pool_line = s->line;
+    return 0;
+}
+
 static int key_autostart(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
     uint64_t v;
@@ -502,6 +512,7 @@ static const struct {
     {"maxmem", key_maxmem},
     {"vcpus", key_vcpus},
     {"cpus", key_cpus},
+    {"pool", key_pool},
     {"kernel", key_kernel},
     {"ramdisk", key_ramdisk},
     {"cmdline", key_cmdline},

@@ -70,6 +70,8 @@ struct domain_config {
     struct cpu_set cpus[DOMCFG_MAX_VCPUS];
     unsigned n_cpus;
     unsigned cpus_line;
+    char pool[64]; /* pool: the CPU pool's name; "" for Pool-0 */
+    unsigned pool_line;
     struct cfg_path kernel;
     struct cfg_path ramdisk;
     struct cfg_path device_tree; /* a partial device tree for passthrough */

@@ -288,6 +288,11 @@ static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
                        "%s:%u: autostart: Xen starts this domain at boot itself; autostart is "
                        "for the configs on the dom0 partition",
                        dc->source, dc->autostart_line);
+    if (dc->pool[0])
+        return xu_fail(err,
+                       "%s:%u: pool: CPU pools made at boot are not built yet; a domain Xen "
+                       "starts at boot runs in Pool-0",
+                       dc->source, dc->pool_line);
     /* Its dom0less nodes have no affinity: a domain's vCPUs run on its CPU pool's CPUs. */
     if (dc->n_cpus)
         return xu_fail(err,

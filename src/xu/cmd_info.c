@@ -8,18 +8,27 @@
 
 static struct domain_info domains[HV_MAX_DOMAINS];
 
-int cmd_list(struct hv *hv, int argc, char **argv, struct xu_err *err)
+int domains_named(struct hv *hv, int argc, char **argv, struct domain_info *out, size_t *n,
+                  struct xu_err *err)
 {
-    size_t n = 0;
-
+    *n = 0;
     /* Like xl: with arguments, just those domains, in the order given. */
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc && i < HV_MAX_DOMAINS; i++) {
         uint32_t domid;
 
-        if (hv_resolve(hv, argv[i], &domid, err) < 0 || hv_info(hv, domid, &domains[n++], err) < 0)
+        if (hv_resolve(hv, argv[i], &domid, err) < 0 || hv_info(hv, domid, &out[(*n)++], err) < 0)
             return -1;
     }
-    if (argc == 0 && hv_list(hv, domains, HV_MAX_DOMAINS, &n, err) < 0)
+    if (argc == 0 && hv_list(hv, out, HV_MAX_DOMAINS, n, err) < 0)
+        return -1;
+    return 0;
+}
+
+int cmd_list(struct hv *hv, int argc, char **argv, struct xu_err *err)
+{
+    size_t n;
+
+    if (domains_named(hv, argc, argv, domains, &n, err) < 0)
         return -1;
     domlist_header(stdout);
     for (size_t i = 0; i < n; i++)

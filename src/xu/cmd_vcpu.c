@@ -12,18 +12,10 @@ static struct domain_info domains[HV_MAX_DOMAINS];
 int cmd_vcpu_list(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
     unsigned n_cpus;
-    size_t n = 0;
+    size_t n;
 
-    if (vcpu_machine_cpus(hv, &n_cpus, err) < 0)
-        return -1;
-    /* Like xl: the domains named, in that order; else every domain. */
-    for (int i = 0; i < argc; i++) {
-        uint32_t domid;
-
-        if (hv_resolve(hv, argv[i], &domid, err) < 0 || hv_info(hv, domid, &domains[n++], err) < 0)
-            return -1;
-    }
-    if (argc == 0 && hv_list(hv, domains, HV_MAX_DOMAINS, &n, err) < 0)
+    if (vcpu_machine_cpus(hv, &n_cpus, err) < 0 ||
+        domains_named(hv, argc, argv, domains, &n, err) < 0)
         return -1;
     vcpu_list_header(stdout);
     for (size_t i = 0; i < n; i++)

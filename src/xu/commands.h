@@ -26,6 +26,10 @@ struct command {
 int command_args(const char *name, int argc, char **argv, const char *flags, bool *set,
                  const char **target, struct xu_err *err);
 
+/* The domains `argv` names, in that order, or every domain when it names none (xl's rule). */
+int domains_named(struct hv *hv, int argc, char **argv, struct domain_info *out, size_t *n,
+                  struct xu_err *err);
+
 /* Sets err to a usage message for `cmd`; returns -1. */
 int usage_error(const struct command *cmd, struct xu_err *err, const char *why);
 const struct command *find_command(const char *name);
@@ -43,6 +47,8 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_devd(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_autostart(struct hv *hv, int argc, char **argv, struct xu_err *err);
+int cmd_cpupool_list(struct hv *hv, int argc, char **argv, struct xu_err *err);
+int cmd_cpupool_migrate(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_vcpu_list(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int cmd_vcpu_pin(struct hv *hv, int argc, char **argv, struct xu_err *err);
 int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err);

@@ -59,6 +59,7 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
     ("cpus = '1'", "domd.cfg:LINE: cpus: Xen 4.17 cannot pin the vCPUs of a domain it starts at "
                    "boot; they run on the CPUs of its CPU pool"),
     ("autostart = 1", "domd.cfg:LINE: autostart: Xen starts this domain at boot itself"),
+    ("pool = 'rt'", "domd.cfg:LINE: pool: CPU pools made at boot are not built yet"),
     ("name = 'Dom D'", 'domd.cfg: name "Dom D": a boot-time domain\'s name becomes a device-tree '
                        "node name"),
     ("memory = 256M", 'domd.cfg:LINE: memory: expected a number, got "256M"'),

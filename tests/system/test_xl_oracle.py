@@ -149,3 +149,26 @@ def test_a_bad_cpus_is_refused_with_its_line_and_leaves_nothing(xl_machine):
         assert status != 0 and f"{config}:{line}: {why}" in out, (cpus, out)
         assert names() == before
         assert m.check("xenstore-list /local/domain").split() == ["0", "1"]
+
+
+def test_cpupool_list_is_xls_and_pool_places_a_guest(xl_machine):
+    m = xl_machine
+    for args in ("", "-c", "Pool-0", "-c Pool-0"):
+        xu, xl = m.check(f"xu cpupool-list {args}"), m.check(f"xl cpupool-list {args}")
+        assert xu == xl, (args, xu, xl)
+    assert m.check("xu cpupool-list").splitlines()[1].split()[:2] == ["Pool-0", "2"]
+    # pool names the pool a guest is created in; one that does not exist is refused.
+    config, _ = pinned_config(m, "pooled", '"0-1"')
+    m.check(f"sed -i 's/^cpus = .*/&\\npool = \"Pool-0\"/' {config}")
+    assert "created" in m.check(f"xu create {config} -p", timeout=120)
+    assert m.check("xu cpupool-list") == m.check("xl cpupool-list")
+    status, out = m.run("xu cpupool-migrate pooled rt")
+    assert status != 0 and "no CPU pool named rt (there are: Pool-0)" in out, out
+    m.check("xu cpupool-migrate pooled Pool-0")
+    m.check("xu destroy pooled")
+    m.check(f"sed -i 's/^pool = .*/pool = \"rt\"/' {config}")
+    line = m.check(f"grep -n '^pool = ' {config} | cut -d: -f1").strip()
+    status, out = m.run(f"xu create {config} -p", timeout=120)
+    assert status != 0 and f"{config}:{line}: pool: no CPU pool named rt (there are: Pool-0)" \
+        in out, out
+    assert "pooled" not in m.check("xu list")

@@ -168,6 +168,17 @@ static void test_cpus_places_each_vcpu(void **state)
     assert_int_equal(dc.n_cpus, 0);
 }
 
+static void test_pool(void **state)
+{
+    (void)state;
+    load_ok(OK "pool = 'rt'\n");
+    assert_string_equal(dc.pool, "rt");
+    assert_int_equal(dc.pool_line, 3);
+    load_ok(OK);
+    assert_string_equal(dc.pool, "");
+    expect_error(OK "pool = ''\n", ":3: pool: empty: name a CPU pool");
+}
+
 static void test_autostart(void **state)
 {
     (void)state;
@@ -320,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_the_shipped_small_guest_configs),
         cmocka_unit_test(test_root_and_extra_make_the_command_line),
         cmocka_unit_test(test_cpus_places_each_vcpu),
+        cmocka_unit_test(test_pool),
         cmocka_unit_test(test_autostart),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_files_must_be_readable),

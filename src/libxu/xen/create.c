@@ -14,6 +14,7 @@
 #include <xenguest.h>
 
 #include "conlog.h"
+#include "cpupool.h"
 #include "domxs.h"
 #include "fdtcheck.h"
 #include "guest.h"
@@ -96,6 +97,7 @@ struct build {
     uint32_t clock_frequency;
     uint32_t store_port, console_port;
     int vuart_port;
+    uint32_t poolid; /* the CPU pool it is created in */
     void (*undo[MAX_UNDO])(struct build *b);
     unsigned n_undo;
 };
@@ -222,14 +224,25 @@ static int preflight(struct build *b, struct xu_err *err)
         return xu_fail(err, "%s:%u: %s: only domains Xen starts at boot have static memory",
                        dc->source, dc->n_static_mem ? dc->static_mem_line : dc->direct_map_line,
                        dc->n_static_mem ? "static_mem" : "direct_map");
-    /* vCPUs go in Pool-0, whose CPUs a cpus set must name. */
+    /* The domain goes in its pool (Pool-0 unless pool names another), whose CPUs cpus names. */
+    b->poolid = 0;
+    if (dc->pool[0]) {
+        struct cpupool pool;
+
+        if (cpupool_by_name(b->hv, dc->pool, &pool, err) < 0) {
+            struct xu_err why = *err;
+
+            return xu_fail(err, "%s:%u: pool: %s", dc->source, dc->pool_line, why.msg);
+        }
+        b->poolid = pool.id;
+    }
     for (unsigned i = 0; i < dc->n_cpus; i++) {
         char where[PATH_MAX + 32];
 
         if (i > 0 && memcmp(&dc->cpus[i], &dc->cpus[i - 1], sizeof(dc->cpus[i])) == 0)
             continue;
         snprintf(where, sizeof(where), "%s:%u: cpus", dc->source, dc->cpus_line);
-        if (vcpu_check_cpus(b->hv, 0, &dc->cpus[i], where, err) < 0)
+        if (vcpu_check_cpus(b->hv, b->poolid, &dc->cpus[i], where, err) < 0)
             return -1;
     }
     /* Their backends must be running driver domains; a name is resolved now. */
@@ -262,6 +275,7 @@ static int make_domain(struct build *b, struct xu_err *err)
         .max_maptrack_frames = dc->max_maptrack_frames,
         .grant_opts = XEN_DOMCTL_GRANT_version(1),
         .ssidref = SECINITSID_DOMU,
+        .cpupool_id = b->poolid,
     };
     uint32_t domid = 0;
 
