@@ -24,6 +24,12 @@ def split_by_xen(literal):
     return r"(?:\(XEN\) )?".join(re.escape(c) for c in literal)
 
 
+def split_by_xen_lines(literal):
+    """A pattern matching `literal` of Dom0's also where a whole line of Xen's own
+    arrives in the middle of it."""
+    return r"(?:\(XEN\) [^\n]*\n)?".join(re.escape(c) for c in literal)
+
+
 DOMD_PROMPT = split_by_xen("domd:") + r"[^\r\n]*" + split_by_xen("# ")
 SWITCH_INPUT = "\x01\x01\x01"  # Ctrl-a three times
 
@@ -121,7 +127,8 @@ class Machine:
         self.serial += 1
         end = f"__pixen_end_{self.serial}__"
         self.type_line(f"{command}; echo {end}$?")
-        m = self.expect(re.escape(end) + r"(\d+)", timeout=timeout)
+        m = self.expect(split_by_xen_lines(end) + r"(?:\(XEN\) [^\n]*\n)?(\d+)",
+                        timeout=timeout)
         out = XEN_LINE.sub("", NOISE.sub("", self.child.before))
         # Drop the echoed command, which ends in a literal $? (wrapped or not).
         echoed = out.find("$?\n")
@@ -149,7 +156,8 @@ class Machine:
             self.expect(DOMD_PROMPT)
             # Its UART takes 32 characters at a time.
             self.type_line(f"{command}; echo {end}$?", chunk=16)
-            m = self.expect(re.escape(end) + r"(\d+)", timeout=timeout)
+            # Xen's prefix may land inside the marker too ("__pixe(XEN) n_domd_31__0").
+            m = self.expect(split_by_xen(end) + r"(?:\(XEN\) )?(\d+)", timeout=timeout)
             out = XEN_PREFIX.sub("", NOISE.sub("", self.child.before))
             echoed = out.find("$?\n")
             out = out[echoed + 3:] if echoed >= 0 else out
