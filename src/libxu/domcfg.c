@@ -470,15 +470,22 @@ static int key_static_mem(struct parse_state *st, const struct cfg_setting *s, s
     return 0;
 }
 
-static int key_direct_map(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+/* A 0 or 1 key, and the line that set it. */
+static int get_flag(struct parse_state *st, const struct cfg_setting *s, bool *flag, unsigned *line,
+                    struct xu_err *err)
 {
     uint64_t v;
 
     if (cfg_get_u64(st->file, s, 0, 1, &v, err) < 0)
         return -1;
-    st->dc->direct_map = v == 1;
-    st->dc->direct_map_line = s->line;
+    *flag = v == 1;
+    *line = s->line;
     return 0;
+}
+
+static int key_direct_map(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    return get_flag(st, s, &st->dc->direct_map, &st->dc->direct_map_line, err);
 }
 
 static int key_pool(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
@@ -493,13 +500,7 @@ static int key_pool(struct parse_state *st, const struct cfg_setting *s, struct 
 
 static int key_autostart(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
-    uint64_t v;
-
-    if (cfg_get_u64(st->file, s, 0, 1, &v, err) < 0)
-        return -1;
-    st->dc->autostart = v == 1;
-    st->dc->autostart_line = s->line;
-    return 0;
+    return get_flag(st, s, &st->dc->autostart, &st->dc->autostart_line, err);
 }
 
 static const struct {

@@ -1005,9 +1005,9 @@ static int write_rest(void *out_fdt, const struct ctx *c, int node, int depth)
             continue;
         if (strcmp(name, "msi-parent") == 0 && !keeps_msi_parent(c, val, len)) {
             /*
-             * A host bridge that is an MSI controller itself (the BCM2712's
-             * PCIe) takes its own MSIs, on an interrupt it lists and Xen
-             * routes; any other device goes without MSIs (INTx).
+             * A host bridge that is an MSI controller itself takes its own
+             * MSIs, on an interrupt it lists and Xen routes; any other
+             * device goes without MSIs (INTx).
              */
             uint32_t self = fdt_get_phandle(c->fdt, node);
 

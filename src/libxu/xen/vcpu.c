@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpupool.h"
 #include "domlist.h"
 
 int vcpu_machine_cpus(struct hv *hv, unsigned *n_cpus, struct xu_err *err)
@@ -16,31 +17,24 @@ int vcpu_machine_cpus(struct hv *hv, unsigned *n_cpus, struct xu_err *err)
     return 0;
 }
 
-int vcpu_pool_cpus(struct hv *hv, uint32_t poolid, struct cpu_set *out, struct xu_err *err)
-{
-    xc_cpupoolinfo_t *pool = xc_cpupool_getinfo(hv->xc, poolid);
-    int map_bytes = xc_get_cpumap_size(hv->xc);
-
-    if (!pool || pool->cpupool_id != poolid || map_bytes <= 0) {
-        if (pool)
-            xc_cpupool_infofree(hv->xc, pool);
-        return xu_fail(err, "no CPU pool %u", poolid);
-    }
-    cpuset_from_map(out, pool->cpumap, (size_t)map_bytes);
-    xc_cpupool_infofree(hv->xc, pool);
-    return 0;
-}
-
 int vcpu_check_cpus(struct hv *hv, uint32_t poolid, const struct cpu_set *cpus, const char *where,
                     struct xu_err *err)
 {
-    struct cpu_set pool, machine;
+    static struct cpupool pools[CPUPOOL_MAX];
+    const struct cpupool *pool = NULL;
+    struct cpu_set machine;
     char have[256];
-    unsigned n_cpus;
+    unsigned n_cpus, n_pools;
     int cpu;
 
-    if (vcpu_machine_cpus(hv, &n_cpus, err) < 0 || vcpu_pool_cpus(hv, poolid, &pool, err) < 0)
+    if (vcpu_machine_cpus(hv, &n_cpus, err) < 0 ||
+        cpupool_list(hv, pools, CPUPOOL_MAX, &n_pools, err) < 0)
         return -1;
+    for (unsigned i = 0; i < n_pools && !pool; i++)
+        if (pools[i].id == poolid)
+            pool = &pools[i];
+    if (!pool)
+        return xu_fail(err, "%s: no CPU pool %u", where, poolid);
     memset(&machine, 0, sizeof(machine));
     for (unsigned i = 0; i < n_cpus; i++)
         cpuset_add(&machine, i);
@@ -48,14 +42,14 @@ int vcpu_check_cpus(struct hv *hv, uint32_t poolid, const struct cpu_set *cpus, 
     cpu = cpuset_first_named_outside(cpus, &machine);
     if (cpu >= 0)
         return xu_fail(err, "%s: CPU %d: the machine has CPUs 0-%u", where, cpu, n_cpus - 1);
-    cpuset_format(&pool, n_cpus, have, sizeof(have));
-    cpu = cpuset_first_named_outside(cpus, &pool);
+    cpuset_format(&pool->cpus, n_cpus, have, sizeof(have));
+    cpu = cpuset_first_named_outside(cpus, &pool->cpus);
     if (cpu >= 0)
         return xu_fail(err, "%s: CPU %d is not in the domain's CPU pool (%s: CPUs %s)", where, cpu,
-                       poolid == 0 ? "Pool-0" : "its pool", have);
-    if (!cpuset_meets(cpus, &pool))
+                       pool->name, have);
+    if (!cpuset_meets(cpus, &pool->cpus))
         return xu_fail(err, "%s: no CPU of the domain's CPU pool (%s: CPUs %s) is left", where,
-                       poolid == 0 ? "Pool-0" : "its pool", have);
+                       pool->name, have);
     return 0;
 }
 

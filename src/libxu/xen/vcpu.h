@@ -15,8 +15,6 @@
 
 /* The number of CPU ids the machine has (its highest + 1), as xl counts them. */
 int vcpu_machine_cpus(struct hv *hv, unsigned *n_cpus, struct xu_err *err);
-/* The CPUs of CPU pool `poolid`. */
-int vcpu_pool_cpus(struct hv *hv, uint32_t poolid, struct cpu_set *out, struct xu_err *err);
 
 /*
  * Refuses a set with a CPU the machine lacks or pool `poolid` does not
