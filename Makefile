@@ -158,9 +158,11 @@ $(B)/kernel/Image.gz: $(B)/kernel/Image
 # module list or an image spec is read whole).
 MACHINE_FILES := platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules domd-rootfs.spec
 OPTION_FILES := $(wildcard $(addsuffix /*,$(OPTION_DIRS)))
-$(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES)),,\
-  $(error $(f): an option adds only to $(MACHINE_FILES))))
+$(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES) boot-guests),,\
+  $(error $(f): an option adds only to $(MACHINE_FILES) and boot-guests/)))
 MF := $(M)/machine
+# The small guests' images, from the cross build.
+GUEST_IMAGES := $(B)/target-root/usr/share/pixen/guests
 machine_sources = $(wildcard $(PLATFORM)/$(1) $(addsuffix /$(1),$(OPTION_DIRS)))
 # $(MF)/FILE if the machine or an option has FILE.
 machine_file = $(if $(call machine_sources,$(1)),$(MF)/$(1))
@@ -237,11 +239,31 @@ $(M)/boot/$(3): $(if $(filter platform,$(1)),$(PLATFORM)/$(2),$(B)/sysroot.stamp
 endef
 $(foreach e,$(BOOT_EXTRAS),$(eval $(call boot_extra,$(word 1,$(subst :, ,$(e))),$(word 2,$(subst :, ,$(e))),$(word 3,$(subst :, ,$(e))))))
 
+# Guests Xen starts at boot after DomD (dom0less): the configs in the
+# machine's boot-guests/ folder, then in its options', with the small
+# guest's image each names. Xen numbers them in that order.
+BOOT_GUEST_CFGS := $(foreach d,$(PLATFORM) $(OPTION_DIRS),$(sort $(wildcard $(d)/boot-guests/*.cfg)))
+BOOT_GUESTS := $(notdir $(BOOT_GUEST_CFGS))
+$(if $(filter-out $(words $(BOOT_GUESTS)),$(words $(sort $(BOOT_GUESTS)))),\
+  $(error boot-guests: two configs of one name: $(BOOT_GUEST_CFGS)))
+BOOT_GUEST_KERNELS := $(filter-out $(KERNEL_FILES),$(sort $(foreach c,$(BOOT_GUEST_CFGS),\
+	$(shell sed -n 's/^kernel *= *"\([^"]*\)".*/\1/p' $(c)))))
+
+define boot_guest_cfg
+$(M)/boot/$(notdir $(1)): $(1)
+	install -D -m 0644 $$< $$@
+endef
+$(foreach c,$(BOOT_GUEST_CFGS),$(eval $(call boot_guest_cfg,$(c))))
+
+$(addprefix $(M)/boot/,$(BOOT_GUEST_KERNELS)): $(M)/boot/%: $(B)/aarch64.stamp
+	$(call one_file,$(GUEST_IMAGES)/$*,a boot-guests config's kernel: the small guests' images); \
+	install -D -m 0644 "$${files[0]}" $@
+
 # What boot.scr loads (mkboot reads them), and the rest of the partition.
 # A machine without a driver domain (no domd.cfg in its folder) boots Xen and Dom0 only.
 DOMD := $(if $(wildcard $(PLATFORM)/domd.cfg),domd)
 BOOT_INPUTS := xen xenpolicy $(KERNEL_FILES) dom0-initramfs.cpio.gz \
-	$(if $(DOMD),domd.cfg domd-initramfs.cpio.gz)
+	$(if $(DOMD),domd.cfg domd-initramfs.cpio.gz) $(BOOT_GUESTS) $(BOOT_GUEST_KERNELS)
 BOOT_FILES := $(BOOT_INPUTS) $(UBOOT_ENV_ON_CARD) $(BOOT_EXTRA_NAMES) boot.scr
 
 # The device tree the firmware hands u-boot: mkboot reads DomD's devices
@@ -272,7 +294,7 @@ $(1)/boot.cmd $(if $(DOMD),$(1)/boot/domd-passthrough.dtb) &: $(B)/host/mkboot $
 		$(MF)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS) $(BOOT_EXTRA_NAMES)) \
 		$(M)/host.dtb
 	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(1)/boot $(if $(DOMD),--domain $(1)/boot/domd.cfg) \
-	    -o $(1)/boot.cmd
+	    $(foreach g,$(BOOT_GUESTS),--domain $(1)/boot/$(g)) -o $(1)/boot.cmd
 
 $(1)/boot/boot.scr: $(1)/boot.cmd
 	mkimage -A arm64 -O linux -T script -C none -n "pixen boot" -d $$< $$@.tmp >/dev/null
@@ -299,7 +321,6 @@ PLATFORM_GUEST_CFGS := $(wildcard $(PLATFORM)/guests/*.cfg)
 CARD_ORDER := $(firstword $(wildcard $(PLATFORM)/card-order) guests/card-order)
 GUEST_CFGS := $(PLATFORM_GUEST_CFGS) $(filter-out \
 	$(foreach c,$(PLATFORM_GUEST_CFGS),guests/%/$(notdir $(c))),$(wildcard guests/*/*.cfg))
-GUEST_IMAGES := $(B)/target-root/usr/share/pixen/guests
 
 $(M)/dom0part.stamp: $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) $(CARD_ORDER) \
 		$(B)/aarch64.stamp $(B)/kernel/Image $(M)/guests/linux_pv_domu/initramfs.cpio.gz
@@ -435,10 +456,20 @@ test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boo
 	$(PY) -m pytest -v tests/build --machine-dir $(M)
 .PHONY: test-build
 
-SYSTEM_ARGS := --machine $(MACHINE) --image $(M)/full.img --xl-image $(M)/full-xl.img \
-	--uboot-env "$(UBOOT_ENV_FLASH)" --rootfs $(M)/rootfs.img --results $(M)/results
+# The test card of ENABLE_PARTITIONS=yes (CPU pools, a guest Xen starts in
+# one), where the machine has that option: the system tests boot it too.
+PARTITIONS_XL_IMG := $(if $(filter yes,$(ENABLE_PARTITIONS)),$(M)/full-xl.img,$(if \
+	$(wildcard $(PLATFORM)/option/ENABLE_PARTITIONS_yes),$(M)-ENABLE_PARTITIONS_yes/full-xl.img))
 
-test-system: $(RUN_FILES) $(M)/full-xl.img
+partitions-xl-img: $(B)/host/mkboot
+	$(if $(PARTITIONS_XL_IMG),$(MAKE) --no-print-directory ENABLE_PARTITIONS=yes $(PARTITIONS_XL_IMG))
+.PHONY: partitions-xl-img
+
+SYSTEM_ARGS := --machine $(MACHINE) --image $(M)/full.img --xl-image $(M)/full-xl.img \
+	--uboot-env "$(UBOOT_ENV_FLASH)" --rootfs $(M)/rootfs.img --results $(M)/results \
+	$(if $(PARTITIONS_XL_IMG),--partitions-image $(PARTITIONS_XL_IMG))
+
+test-system: $(RUN_FILES) $(M)/full-xl.img partitions-xl-img
 	$(PY) -m pytest -v tests/system $(SYSTEM_ARGS)
 .PHONY: test-system
 

@@ -5,7 +5,7 @@
 # a machine cannot honour stops the build with the reason; nothing is
 # ignored quietly.
 
-OPTIONS := MACHINE DOMD_ROOT ENABLE_SCMI ENABLE_WIFI
+OPTIONS := MACHINE DOMD_ROOT ENABLE_SCMI ENABLE_WIFI ENABLE_PARTITIONS
 
 MACHINE_CHOICES := $(sort $(patsubst platform/%/machine.mk,%,$(wildcard platform/*/machine.mk)))
 # The machines whose images can be built (no `refuse` in their machine.mk).
@@ -29,6 +29,11 @@ ENABLE_WIFI_DEFAULT := no
 ENABLE_WIFI ?= $(ENABLE_WIFI_DEFAULT)
 ENABLE_WIFI_CHOICES := yes no
 ENABLE_WIFI_HELP := Allow wifi in domd
+
+ENABLE_PARTITIONS_DEFAULT := no
+ENABLE_PARTITIONS ?= $(ENABLE_PARTITIONS_DEFAULT)
+ENABLE_PARTITIONS_CHOICES := yes no
+ENABLE_PARTITIONS_HELP := A null-scheduler CPU pool with a guest Xen starts in it
 
 define check_option
 $(if $(filter $($(1)),$($(1)_CHOICES)),,\

@@ -178,3 +178,30 @@ bool dtb_has_compatible(const void *fdt, size_t size, const char *compatible)
 {
     return walk(fdt, size, find_compatible, (void *)compatible);
 }
+
+struct where {
+    const char *prop, *value;
+    char *path_out;
+    size_t path_bytes;
+};
+
+static bool find_where(void *ctx, const char *path, const char *name, const uint8_t *value,
+                       uint32_t len)
+{
+    struct where *w = ctx;
+    size_t want = str_len(w->value, PATH_BYTES), n = str_len(path, PATH_BYTES);
+
+    if (!str_eq(name, w->prop, str_len(w->prop, PATH_BYTES)) || len != want + 1 ||
+        value[want] != '\0' || __builtin_memcmp(value, w->value, want) != 0 || n >= w->path_bytes)
+        return false;
+    __builtin_memcpy(w->path_out, path, n + 1);
+    return true;
+}
+
+bool dtb_find_node(const void *fdt, size_t size, const char *prop, const char *value,
+                   char *path_out, size_t path_bytes)
+{
+    struct where w = {.prop = prop, .value = value, .path_out = path_out, .path_bytes = path_bytes};
+
+    return walk(fdt, size, find_where, &w);
+}

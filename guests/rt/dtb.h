@@ -24,4 +24,12 @@ const char *dtb_prop_string(const void *fdt, size_t size, const char *path, cons
 
 bool dtb_has_compatible(const void *fdt, size_t size, const char *compatible);
 
+/*
+ * The path of the first node whose string property `prop` is `value`
+ * (the /reserved-memory node whose xen,id names a shared region), into
+ * path_out; false if none, or if it does not fit.
+ */
+bool dtb_find_node(const void *fdt, size_t size, const char *prop, const char *value,
+                   char *path_out, size_t path_bytes);
+
 #endif

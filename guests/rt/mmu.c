@@ -74,3 +74,29 @@ void mmu_enable(void)
     sysreg_write(sctlr_el1, (sysreg_read(sctlr_el1) | SCTLR_M | SCTLR_C | SCTLR_I) & ~SCTLR_A);
     isb();
 }
+
+static void tlb_flush(void)
+{
+    __asm__ volatile("dsb ishst; tlbi vmalle1; dsb ish; isb" ::: "memory");
+}
+
+/* One live entry made Normal: emptied and flushed first (break before make). */
+static void remap_normal(uint64_t *entry, uint64_t addr)
+{
+    if (*entry == block(addr, 1))
+        return;
+    *entry = 0;
+    tlb_flush();
+    *entry = block(addr, 1);
+    tlb_flush();
+}
+
+void mmu_map_normal(uint64_t addr, uint64_t bytes)
+{
+    for (uint64_t a = addr & ~(MIB2 - 1); a < addr + bytes; a += MIB2) {
+        if (a < GIB)
+            remap_normal(&level2_low[a / MIB2], a);
+        else if (a / GIB < ENTRIES)
+            remap_normal(&level1[a / GIB], a & ~(GIB - 1));
+    }
+}

@@ -20,9 +20,9 @@ void rt_start(const void *fdt)
     size_t size;
     const char *bootargs = NULL;
 
-    con_init();
-    timer_init();
     size = dtb_size(fdt, FDT_MAX_BYTES);
+    con_init(fdt, size);
+    timer_init();
     if (!size)
         guest_panic("no device tree at %p", fdt);
     /* Xen gives the guest the host's GIC version; this runtime drives a GICv2. */
@@ -33,6 +33,7 @@ void rt_start(const void *fdt)
     if (xen_shared_info())
         gic_enable(GIC_EVTCHN_PPI);
     bootargs = dtb_prop_string(fdt, size, "/chosen", "bootargs");
+    links_init(fdt, size, bootargs);
     sched_run(run_main, (void *)(bootargs ? bootargs : ""));
 }
 

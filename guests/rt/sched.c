@@ -181,8 +181,11 @@ void sched_run(void (*first)(void *), void *arg)
             continue;
         if (!alive)
             guest_poweroff();
-        /* Only threads give semaphores: with none ready or asleep, no one ever will. */
-        if (next == NO_DEADLINE)
+        /*
+         * Only threads and bound event channels give semaphores: with no
+         * thread ready or asleep and no channel bound, no one ever will.
+         */
+        if (next == NO_DEADLINE && !evtchn_any_bound())
             guest_panic("deadlock: every thread waits on a semaphore");
         idle_until(next);
     }

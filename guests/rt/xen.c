@@ -63,8 +63,8 @@ unsigned xen_events_take(void)
         bits = __atomic_load_n(&shared.info.evtchn_pending[w], __ATOMIC_SEQ_CST) &
                ~__atomic_load_n(&shared.info.evtchn_mask[w], __ATOMIC_SEQ_CST);
         __atomic_fetch_and(&shared.info.evtchn_pending[w], ~bits, __ATOMIC_SEQ_CST);
-        for (; bits; bits &= bits - 1)
-            fired++;
+        for (; bits; bits &= bits - 1, fired++)
+            evtchn_fired(w * 64 + (unsigned)__builtin_ctzll(bits));
     }
     return fired;
 }

@@ -20,3 +20,4 @@ BOOT_EXTRAS := sysroot:usr/lib/u-boot/rpi_arm64/u-boot.bin:u-boot.bin \
 refuse_ENABLE_SCMI_yes := QEMU's raspi4b has no SCMI server
 refuse_ENABLE_WIFI_yes := QEMU's raspi4b has no Wi-Fi
 refuse_DOMD_ROOT_nvme := QEMU's raspi4b has no driver domain: it emulates neither PCIe nor USB storage a DomD could own
+refuse_ENABLE_PARTITIONS_yes := the raspi4b machine proves the Pi's boot chain only; partitions run on qemu and are built for rpi5

@@ -6,6 +6,33 @@
 #include <stdio.h>
 #include <string.h>
 
+/* xen,shared-mem = <host guest size>, two cells each (the domain node's, as mkboot writes them). */
+static int read_owned_shm(const void *fdt, int domain, const char *source, const char *name,
+                          struct boot_domain_node *d, struct xu_err *err)
+{
+    int off;
+
+    d->owned_shm_kib = 0;
+    fdt_for_each_subnode(off, fdt, domain)
+    {
+        const fdt32_t *cells;
+        const char *role;
+        int len;
+
+        if (fdt_node_check_compatible(fdt, off, "xen,domain-shared-memory-v1") != 0)
+            continue;
+        role = fdt_getprop(fdt, off, "role", &len);
+        if (!role || len != sizeof("owner") || memcmp(role, "owner", sizeof("owner")) != 0)
+            continue;
+        cells = fdt_getprop(fdt, off, "xen,shared-mem", &len);
+        if (!cells || len != 24)
+            return xu_fail(err, "%s: /chosen/%s: xen,shared-mem is not 64-bit host, guest, size",
+                           source, name);
+        d->owned_shm_kib += ((uint64_t)fdt32_to_cpu(cells[4]) << 32 | fdt32_to_cpu(cells[5])) >> 10;
+    }
+    return 0;
+}
+
 static int read_node(const void *fdt, int off, const char *source, const char *name,
                      struct boot_domain_node *d, struct xu_err *err)
 {
@@ -46,6 +73,8 @@ static int read_node(const void *fdt, int off, const char *source, const char *n
     if (d->direct_map && !d->static_mem_end)
         return xu_fail(err, "%s: /chosen/%s: direct-map without xen,static-mem", source, name);
 
+    if (read_owned_shm(fdt, off, source, name, d, err) < 0)
+        return -1;
     config = fdt_getprop(fdt, off, "pixen,config", &len);
     if (!config)
         return xu_fail(err, "%s: /chosen/%s: no pixen,config: not written by pixen's mkboot",
@@ -80,6 +109,60 @@ int bootdoms_read(const void *fdt, size_t fdt_bytes, const char *source,
             return xu_fail(err, "%s: more than %zu boot-time domains", source, max);
         out[*n].domid = (uint32_t)(*n + 1);
         if (read_node(fdt, off, source, name ? name : "?", &out[*n], err) < 0)
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
+static int read_pool(const void *fdt, int off, const char *source, const char *node,
+                     struct boot_pool_node *out, struct xu_err *err)
+{
+    const char *name;
+    const fdt32_t *cells;
+    int len;
+
+    memset(out, 0, sizeof(*out));
+    name = fdt_getprop(fdt, off, "pixen,pool-name", &len);
+    if (!name || len < 2 || len > BOOTDOMS_POOL_NAME_BYTES || name[len - 1] != '\0' ||
+        strlen(name) != (size_t)len - 1)
+        return xu_fail(err, "%s: /chosen/%s: no pixen,pool-name: not written by pixen's mkboot",
+                       source, node);
+    memcpy(out->name, name, (size_t)len);
+    cells = fdt_getprop(fdt, off, "pixen,cpus", &len);
+    if (!cells || len <= 0 || len % 4)
+        return xu_fail(err, "%s: /chosen/%s: no pixen,cpus", source, node);
+    for (int i = 0; i < len / 4; i++) {
+        uint32_t cpu = fdt32_to_cpu(cells[i]);
+
+        if (cpu >= CPUSET_MAX_CPUS)
+            return xu_fail(err, "%s: /chosen/%s: pixen,cpus: CPU %u", source, node, cpu);
+        cpuset_add(&out->cpus, cpu);
+    }
+    return 0;
+}
+
+int bootdoms_read_pools(const void *fdt, size_t fdt_bytes, const char *source,
+                        struct boot_pool_node *out, size_t max, size_t *n, struct xu_err *err)
+{
+    const char *why;
+    int chosen, off;
+
+    *n = 0;
+    if (fdt_check_strict(fdt, fdt_bytes, &why) < 0)
+        return xu_fail(err, "%s: a damaged device tree: %s", source, why);
+    chosen = fdt_path_offset(fdt, "/chosen");
+    if (chosen < 0)
+        return 0;
+    fdt_for_each_subnode(off, fdt, chosen)
+    {
+        const char *name = fdt_get_name(fdt, off, NULL);
+
+        if (fdt_node_check_compatible(fdt, off, "xen,cpupool") != 0)
+            continue;
+        if (*n == max)
+            return xu_fail(err, "%s: more than %zu CPU pools", source, max);
+        if (read_pool(fdt, off, source, name ? name : "?", &out[*n], err) < 0)
             return -1;
         (*n)++;
     }

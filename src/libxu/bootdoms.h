@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpuset.h"
 #include "err.h"
 
 #define BOOTDOMS_MAX        16
@@ -32,10 +33,26 @@ struct boot_domain_node {
     unsigned vcpus;
     bool direct_map;
     uint64_t static_mem_end; /* the end of its highest xen,static-mem bank; 0 if none */
+    /* The shared memory it owns (role "owner"): Xen counts it in the domain's pages. */
+    uint64_t owned_shm_kib;
 };
 
 /* `source` names the blob in messages. */
 int bootdoms_read(const void *fdt, size_t fdt_bytes, const char *source,
                   struct boot_domain_node *out, size_t max, size_t *n, struct xu_err *err);
+
+/*
+ * A CPU pool Xen made at boot, as mkboot wrote its /chosen node: its name
+ * (pixen,pool-name) and CPUs (pixen,cpus, Xen's numbers). Xen numbers the
+ * pools itself, so Dom0 finds each by its CPUs.
+ */
+#define BOOTDOMS_POOL_NAME_BYTES 32
+struct boot_pool_node {
+    char name[BOOTDOMS_POOL_NAME_BYTES];
+    struct cpu_set cpus;
+};
+
+int bootdoms_read_pools(const void *fdt, size_t fdt_bytes, const char *source,
+                        struct boot_pool_node *out, size_t max, size_t *n, struct xu_err *err);
 
 #endif

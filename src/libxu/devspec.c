@@ -123,6 +123,32 @@ static bool ifname_ok(const char *name)
     return true;
 }
 
+/*
+ * Splits one "key=value" item in place, the spaces around either trimmed
+ * (xl takes "bridge = xenbr0" as readily as "bridge=xenbr0"). -1 without
+ * '=', with *key the item.
+ */
+static int split_pair(char *item, const char **key, const char **value)
+{
+    char *eq = strchr(item, '='), *k = item, *v;
+
+    while (*k == ' ')
+        k++;
+    *key = k;
+    if (!eq)
+        return -1;
+    for (char *end = eq; end > k && end[-1] == ' ';)
+        *--end = '\0';
+    *eq = '\0';
+    v = eq + 1;
+    while (*v == ' ')
+        v++;
+    for (char *end = v + strlen(v); end > v && end[-1] == ' ';)
+        *--end = '\0';
+    *value = v;
+    return 0;
+}
+
 int vif_parse(const char *text, const char *where, struct vif_spec *out, struct xu_err *err)
 {
     char buf[512];
@@ -133,22 +159,10 @@ int vif_parse(const char *text, const char *where, struct vif_spec *out, struct 
         return xu_fail(err, "%s: vif: spec longer than %zu characters", where, sizeof(buf) - 1);
     strcpy(buf, text);
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(item, '=');
-        const char *key = item, *value;
+        const char *key, *value;
 
-        while (*key == ' ')
-            key++;
-        if (!eq)
+        if (split_pair(item, &key, &value) < 0)
             return xu_fail(err, "%s: vif: \"%s\" is not key=value", where, key);
-        /* xl takes "bridge = xenbr0" as readily as "bridge=xenbr0". */
-        for (char *end = eq; end > key && end[-1] == ' ';)
-            *--end = '\0';
-        *eq = '\0';
-        value = eq + 1;
-        while (*value == ' ')
-            value++;
-        for (char *end = (char *)value + strlen(value); end > value && end[-1] == ' ';)
-            *--end = '\0';
         if (strcmp(key, "mac") == 0) {
             if (parse_mac(value, out->mac) < 0)
                 return xu_fail(err, "%s: vif: mac=%s is not a unicast xx:xx:xx:xx:xx:xx address",
@@ -291,5 +305,148 @@ int disk_parse(const char *text, const char *where, struct disk_spec *out, struc
                        out->vdev);
     if (out->cdrom && !access_set)
         out->readonly = true;
+    return 0;
+}
+
+const char *shm_role_name(enum shm_role role)
+{
+    return role == SHM_ROLE_OWNER ? "owner" : role == SHM_ROLE_BORROWER ? "borrower" : NULL;
+}
+
+#define PAGE_BYTES 4096u
+
+static int shm_key(const char *where, const char *key, const char *value, struct shm_spec *s,
+                   unsigned *seen, struct xu_err *err)
+{
+    static const char *const keys[] = {"id", "host", "guest", "size", "role"};
+    unsigned k = 0;
+    uint64_t *addr;
+
+    while (k < 5 && strcmp(keys[k], key) != 0)
+        k++;
+    if (k == 5)
+        return xu_fail(err, "%s: static_shm: unknown key '%s' (id, host, guest, size, role)", where,
+                       key);
+    if (*seen & (1u << k))
+        return xu_fail(err, "%s: static_shm: %s given twice", where, key);
+    *seen |= 1u << k;
+    if (k == 0) {
+        if (!value[0] || strlen(value) >= sizeof(s->id) ||
+            strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                strlen(value))
+            return xu_fail(err,
+                           "%s: static_shm: id=%s: an id is 1 to %zu letters, digits, - and _ "
+                           "(Xen's xen,shm-id)",
+                           where, value, sizeof(s->id) - 1);
+        strcpy(s->id, value);
+        return 0;
+    }
+    if (k == 4) {
+        if (strcmp(value, "owner") == 0)
+            s->role = SHM_ROLE_OWNER;
+        else if (strcmp(value, "borrower") == 0)
+            s->role = SHM_ROLE_BORROWER;
+        else
+            return xu_fail(err, "%s: static_shm: role=%s is not owner or borrower", where, value);
+        return 0;
+    }
+    if (k == 3) {
+        if (cfg_parse_size(value, &s->size_bytes) < 0 || !s->size_bytes ||
+            s->size_bytes % PAGE_BYTES)
+            return xu_fail(err, "%s: static_shm: size=%s is not a whole number of 4 KiB pages",
+                           where, value);
+        return 0;
+    }
+    addr = k == 1 ? &s->host_addr : &s->guest_addr;
+    if (cfg_parse_u64(value, addr) < 0 || *addr % PAGE_BYTES)
+        return xu_fail(err, "%s: static_shm: %s=%s is not a page-aligned address", where, key,
+                       value);
+    return 0;
+}
+
+int shm_parse(const char *text, const char *where, struct shm_spec *out, struct xu_err *err)
+{
+    char buf[256];
+    char *save = NULL;
+    unsigned seen = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(text) >= sizeof(buf))
+        return xu_fail(err, "%s: static_shm: spec longer than %zu characters", where,
+                       sizeof(buf) - 1);
+    strcpy(buf, text);
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        const char *key, *value;
+
+        if (split_pair(item, &key, &value) < 0)
+            return xu_fail(err, "%s: static_shm: \"%s\" is not key=value", where, key);
+        if (shm_key(where, key, value, out, &seen, err) < 0)
+            return -1;
+    }
+    if ((seen & 0xf) != 0xf)
+        return xu_fail(err, "%s: static_shm: \"%s\" needs id, host, guest and size", where, text);
+    if (out->host_addr + out->size_bytes < out->host_addr ||
+        out->guest_addr + out->size_bytes < out->guest_addr)
+        return xu_fail(err, "%s: static_shm: \"%s\" runs past the end of the address space", where,
+                       text);
+    return 0;
+}
+
+/* Xen 4.17 gives a domain it starts at boot ports up to 1023 (max_evtchn_port). */
+#define EVTCHN_PORT_MAX 1023u
+
+static int port_of(const char *where, const char *key, const char *value, uint32_t *port,
+                   struct xu_err *err)
+{
+    uint64_t v;
+
+    if (cfg_parse_u64(value, &v) < 0 || v < 1 || v > EVTCHN_PORT_MAX)
+        return xu_fail(err,
+                       "%s: static_evtchn: %s=%s is not a port of 1-%u (Xen's limit for a "
+                       "domain it starts at boot)",
+                       where, key, value, EVTCHN_PORT_MAX);
+    *port = (uint32_t)v;
+    return 0;
+}
+
+int evtchn_parse(const char *text, const char *where, struct evtchn_spec *out, struct xu_err *err)
+{
+    char buf[256];
+    char *save = NULL;
+    unsigned seen = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(text) >= sizeof(buf))
+        return xu_fail(err, "%s: static_evtchn: spec longer than %zu characters", where,
+                       sizeof(buf) - 1);
+    strcpy(buf, text);
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        const char *key, *value;
+        unsigned bit;
+
+        if (split_pair(item, &key, &value) < 0)
+            return xu_fail(err, "%s: static_evtchn: \"%s\" is not key=value", where, key);
+        if (strcmp(key, "port") == 0)
+            bit = 1;
+        else if (strcmp(key, "peer") == 0)
+            bit = 2;
+        else if (strcmp(key, "peer_port") == 0)
+            bit = 4;
+        else
+            return xu_fail(err, "%s: static_evtchn: unknown key '%s' (port, peer, peer_port)",
+                           where, key);
+        if (seen & bit)
+            return xu_fail(err, "%s: static_evtchn: %s given twice", where, key);
+        seen |= bit;
+        if (bit == 2) {
+            if (put(where, "static_evtchn", key, value, out->peer, sizeof(out->peer), err) < 0)
+                return -1;
+        } else if (port_of(where, key, value, bit == 1 ? &out->port : &out->peer_port, err) < 0) {
+            return -1;
+        }
+    }
+    if (seen != 7 || !out->peer[0])
+        return xu_fail(err, "%s: static_evtchn: \"%s\" needs port, peer and peer_port", where,
+                       text);
     return 0;
 }

@@ -44,10 +44,45 @@ struct disk_spec {
     char backendtype[8]; /* "phy" */
 };
 
+/*
+ * pixen's specs for links between domains Xen starts at boot, in vif's
+ * key=value style. static_shm: "id=ID,host=ADDR,guest=ADDR,size=SIZE
+ * [,role=owner|borrower]", memory Xen shares (xen,domain-shared-memory-v1);
+ * static_evtchn: "port=N,peer=NAME,peer_port=M", an event channel Xen
+ * connects before either domain runs (xen,evtchn-v1).
+ */
+#define DEVSPEC_SHM_ID_BYTES 16 /* Xen's MAX_SHM_ID_LENGTH, the NUL included */
+
+enum shm_role {
+    SHM_ROLE_NONE, /* Xen's DOMID_IO owns it: every domain borrows */
+    SHM_ROLE_OWNER,
+    SHM_ROLE_BORROWER,
+};
+
+struct shm_spec {
+    unsigned line;
+    char id[DEVSPEC_SHM_ID_BYTES];
+    uint64_t host_addr;
+    uint64_t guest_addr;
+    uint64_t size_bytes;
+    enum shm_role role;
+};
+
+struct evtchn_spec {
+    unsigned line;
+    uint32_t port;
+    char peer[DEVSPEC_DOMAIN_BYTES];
+    uint32_t peer_port;
+};
+
 /* `where` is "FILE:LINE", used at the front of every message. */
 int iomem_parse(const char *text, const char *where, struct iomem_range *out, struct xu_err *err);
 int vif_parse(const char *text, const char *where, struct vif_spec *out, struct xu_err *err);
 int disk_parse(const char *text, const char *where, struct disk_spec *out, struct xu_err *err);
+int shm_parse(const char *text, const char *where, struct shm_spec *out, struct xu_err *err);
+int evtchn_parse(const char *text, const char *where, struct evtchn_spec *out, struct xu_err *err);
+/* The name of a role as Xen's role property spells it; NULL for SHM_ROLE_NONE. */
+const char *shm_role_name(enum shm_role role);
 
 /* The virtual-device number of a Xen disk name (xvda -> 51712); -1 if it is not one. */
 int64_t vdev_to_devid(const char *vdev);

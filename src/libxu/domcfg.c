@@ -308,6 +308,47 @@ static int key_vif(struct parse_state *st, const struct cfg_setting *s, struct x
     return 0;
 }
 
+static int key_static_shm(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_SHM, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (shm_parse(items[i].text, where(st, items[i].line), &st->dc->shm[i], err) < 0)
+            return -1;
+        st->dc->shm[i].line = items[i].line;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(st->dc->shm[j].id, st->dc->shm[i].id) == 0)
+                return xu_fail(err, "%s: static_shm: id=%s given twice", where(st, items[i].line),
+                               st->dc->shm[i].id);
+    }
+    st->dc->n_shm = (unsigned)n;
+    return 0;
+}
+
+static int key_static_evtchn(struct parse_state *st, const struct cfg_setting *s,
+                             struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (items_of(st, s, DOMCFG_MAX_EVTCHN, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (evtchn_parse(items[i].text, where(st, items[i].line), &st->dc->evtchns[i], err) < 0)
+            return -1;
+        st->dc->evtchns[i].line = items[i].line;
+        for (size_t j = 0; j < i; j++)
+            if (st->dc->evtchns[j].port == st->dc->evtchns[i].port)
+                return xu_fail(err, "%s: static_evtchn: port %u given twice",
+                               where(st, items[i].line), st->dc->evtchns[i].port);
+    }
+    st->dc->n_evtchns = (unsigned)n;
+    return 0;
+}
+
 static int key_disk(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
     const struct cfg_value *items;
@@ -536,6 +577,8 @@ static const struct {
     {"tee", key_tee},
     {"static_mem", key_static_mem},
     {"direct_map", key_direct_map},
+    {"static_shm", key_static_shm},
+    {"static_evtchn", key_static_evtchn},
     {"autostart", key_autostart},
 };
 

@@ -26,6 +26,8 @@
 #define DOMCFG_MAX_DISKS      8
 #define DOMCFG_DTPATH_BYTES   256
 #define DOMCFG_MAX_STATIC_MEM 4
+#define DOMCFG_MAX_SHM        4 /* Xen takes more; a guest's few links need no more */
+#define DOMCFG_MAX_EVTCHN     8
 /* Interrupts a guest may own: SPIs, INTID 32 up to the GIC's limit of 1019. */
 #define DOMCFG_FIRST_SPI 32
 #define DOMCFG_LAST_SPI  1019
@@ -107,6 +109,10 @@ struct domain_config {
     unsigned static_mem_line;
     bool direct_map; /* guest addresses = host addresses (1:1), for DMA without an IOMMU */
     unsigned direct_map_line;
+    struct shm_spec shm[DOMCFG_MAX_SHM]; /* static_shm: memory shared with other such domains */
+    unsigned n_shm;
+    struct evtchn_spec evtchns[DOMCFG_MAX_EVTCHN]; /* static_evtchn: channels connected at boot */
+    unsigned n_evtchns;
 };
 
 /*

@@ -342,6 +342,115 @@ static int parse_mac(const struct cfg_file *f, const struct cfg_setting *s, stru
     return 0;
 }
 
+/* The schedulers pixen's Xen is built with (images/xen/pixen.kconfig), as sched= names them. */
+static const char *const known_scheds[] = {"credit", "credit2", "null", "rtds", "arinc653"};
+
+bool platform_sched_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof(known_scheds) / sizeof(known_scheds[0]); i++)
+        if (strcmp(name, known_scheds[i]) == 0)
+            return true;
+    return false;
+}
+
+const struct platform_cpupool *platform_cpupool(const struct platform *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_cpupools; i++)
+        if (strcmp(p->cpupools[i].name, name) == 0)
+            return &p->cpupools[i];
+    return NULL;
+}
+
+/* "NAME,SCHEDULER,CPUS": CPUS in xl's syntax ("2", "2-3", "1,3"), by number. */
+static int parse_cpupool(const struct cfg_file *f, const struct cfg_value *v,
+                         struct platform_cpupool *pool, struct xu_err *err)
+{
+    const char *text = v->text, *c1 = strchr(text, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    char why[128];
+
+    if (!c2 || c1 == text || c2 == c1 + 1 || !c2[1])
+        return xu_fail(err, "%s:%u: cpupools: \"%s\" is not \"NAME,SCHEDULER,CPUS\"", f->path,
+                       v->line, text);
+    if ((size_t)(c1 - text) >= sizeof(pool->name) ||
+        strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") <
+            (size_t)(c1 - text))
+        return xu_fail(err,
+                       "%s:%u: cpupools: \"%.*s\": a pool's name is at most %zu letters, digits, "
+                       "- and _",
+                       f->path, v->line, (int)(c1 - text), text, sizeof(pool->name) - 1);
+    memcpy(pool->name, text, (size_t)(c1 - text));
+    pool->name[c1 - text] = '\0';
+    if (strcmp(pool->name, "Pool-0") == 0)
+        return xu_fail(err,
+                       "%s:%u: cpupools: Pool-0 is Xen's own: it holds CPU 0 and every CPU no "
+                       "pool here names",
+                       f->path, v->line);
+    if ((size_t)(c2 - c1 - 1) >= sizeof(pool->sched))
+        return xu_fail(err, "%s:%u: cpupools: \"%.*s\": no such scheduler", f->path, v->line,
+                       (int)(c2 - c1 - 1), c1 + 1);
+    memcpy(pool->sched, c1 + 1, (size_t)(c2 - c1 - 1));
+    pool->sched[c2 - c1 - 1] = '\0';
+    if (!platform_sched_known(pool->sched))
+        return xu_fail(err,
+                       "%s:%u: cpupools: %s: pool %s: \"%s\" is not a scheduler pixen's Xen has "
+                       "(credit, credit2, null, rtds, arinc653)",
+                       f->path, v->line, text, pool->name, pool->sched);
+    if (strlen(c2 + 1) >= sizeof(pool->cpus_text))
+        return xu_fail(err, "%s:%u: cpupools: \"%s\": too long", f->path, v->line, c2 + 1);
+    strcpy(pool->cpus_text, c2 + 1);
+    if (cpuset_parse(pool->cpus_text, &pool->cpus, why, sizeof(why)) < 0)
+        return xu_fail(err, "%s:%u: cpupools: pool %s: %s", f->path, v->line, pool->name, why);
+    /* Only numbers: "all" or "^N" would mean different CPUs on different boards. */
+    if (memcmp(pool->cpus.bits, pool->cpus.named, sizeof(pool->cpus.bits)) != 0 ||
+        strchr(pool->cpus_text, '^'))
+        return xu_fail(err, "%s:%u: cpupools: pool %s: \"%s\": name the CPUs by number", f->path,
+                       v->line, pool->name, pool->cpus_text);
+    if (cpuset_is_empty(&pool->cpus))
+        return xu_fail(err, "%s:%u: cpupools: pool %s has no CPU", f->path, v->line, pool->name);
+    if (cpuset_has(&pool->cpus, 0))
+        return xu_fail(err,
+                       "%s:%u: cpupools: pool %s: CPU 0 is Xen's boot CPU: it stays in Pool-0, "
+                       "with Dom0",
+                       f->path, v->line, pool->name);
+    pool->line = v->line;
+    return 0;
+}
+
+static int parse_cpupools(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
+                          struct xu_err *err)
+{
+    const struct cfg_value *items;
+    size_t n;
+
+    if (cfg_get_strings(f, s, &items, &n, err) < 0)
+        return -1;
+    if (n > PLATFORM_MAX_CPUPOOLS)
+        return xu_fail(err, "%s:%u: cpupools: more than %d pools", f->path, s->line,
+                       PLATFORM_MAX_CPUPOOLS);
+    for (size_t i = 0; i < n; i++) {
+        struct platform_cpupool *pool = &p->cpupools[i];
+
+        if (parse_cpupool(f, &items[i], pool, err) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++) {
+            int cpu = -1;
+
+            if (strcmp(p->cpupools[j].name, pool->name) == 0)
+                return xu_fail(err, "%s:%u: cpupools: pool %s is named twice (line %u)", f->path,
+                               pool->line, pool->name, p->cpupools[j].line);
+            for (unsigned c = 0; c < CPUSET_MAX_CPUS && cpu < 0; c++)
+                if (cpuset_has(&pool->cpus, c) && cpuset_has(&p->cpupools[j].cpus, c))
+                    cpu = (int)c;
+            if (cpu >= 0)
+                return xu_fail(err, "%s:%u: cpupools: CPU %d is in pool %s and pool %s (line %u)",
+                               f->path, pool->line, cpu, pool->name, p->cpupools[j].name,
+                               p->cpupools[j].line);
+        }
+    }
+    p->n_cpupools = n;
+    return 0;
+}
+
 static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct platform *p,
                  struct xu_err *err)
 {
@@ -413,6 +522,8 @@ static int apply(const struct cfg_file *f, const struct cfg_setting *s, struct p
         return parse_revision_trees(f, s, p, err);
     if (strcmp(s->key, "mac_address") == 0)
         return parse_mac(f, s, p, err);
+    if (strcmp(s->key, "cpupools") == 0)
+        return parse_cpupools(f, s, p, err);
     return xu_fail(err, "%s:%u: unknown key '%s'", f->path, s->line, s->key);
 }
 

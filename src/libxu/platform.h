@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpuset.h"
 #include "err.h"
 #include "layout.h"
 
@@ -52,6 +53,23 @@ struct platform_edit {
     char text[PLATFORM_EDIT_TEXT_BYTES];               /* PLATFORM_EDIT_STRING */
     struct platform_node refs[PLATFORM_EDIT_MAX_REFS]; /* PLATFORM_EDIT_PHANDLES */
     unsigned n_refs;
+};
+
+#define PLATFORM_MAX_CPUPOOLS     8
+#define PLATFORM_POOL_NAME_BYTES  32
+#define PLATFORM_SCHED_NAME_BYTES 16
+
+/*
+ * A CPU pool Xen makes at boot ("NAME,SCHEDULER,CPUS"). Its CPUs are Xen's
+ * numbers (the host tree's cpu nodes in order); CPU 0, Xen's boot CPU, stays
+ * in Pool-0 with Dom0, with every CPU no pool names.
+ */
+struct platform_cpupool {
+    char name[PLATFORM_POOL_NAME_BYTES];
+    char sched[PLATFORM_SCHED_NAME_BYTES]; /* as Xen's sched= takes it: "null", "credit2" */
+    struct cpu_set cpus;
+    char cpus_text[64]; /* as written, for messages */
+    unsigned line;
 };
 
 /* The tree boot.scr loads from the card instead of the firmware's, on boards of one revision. */
@@ -126,7 +144,16 @@ struct platform {
      */
     char mac_var[32];
     struct platform_node mac_node;
+    /* CPU pools Xen makes at boot besides Pool-0. */
+    struct platform_cpupool cpupools[PLATFORM_MAX_CPUPOOLS];
+    size_t n_cpupools;
 };
+
+/* The pool named `name` ("Pool-0" is none of them), or NULL. */
+const struct platform_cpupool *platform_cpupool(const struct platform *p, const char *name);
+
+/* Whether pixen's Xen has the scheduler `name` (pixen.kconfig builds each). */
+bool platform_sched_known(const char *name);
 
 /* The value of `name` in the platform's u-boot environment, or NULL. */
 const char *platform_env(const struct platform *p, const char *name);

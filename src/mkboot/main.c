@@ -12,10 +12,12 @@
 #include <sys/stat.h>
 
 #include "cfg.h"
+#include "cpupools.h"
 #include "domcfg.h"
 #include "err.h"
 #include "fdtcheck.h"
 #include "image.h"
+#include "links.h"
 #include "passthrough.h"
 #include "plan.h"
 #include "platform.h"
@@ -288,11 +290,6 @@ static int check_boot_domain(const struct domain_config *dc, struct xu_err *err)
                        "%s:%u: autostart: Xen starts this domain at boot itself; autostart is "
                        "for the configs on the dom0 partition",
                        dc->source, dc->autostart_line);
-    if (dc->pool[0])
-        return xu_fail(err,
-                       "%s:%u: pool: CPU pools made at boot are not built yet; a domain Xen "
-                       "starts at boot runs in Pool-0",
-                       dc->source, dc->pool_line);
     /* Its dom0less nodes have no affinity: a domain's vCPUs run on its CPU pool's CPUs. */
     if (dc->n_cpus)
         return xu_fail(err,
@@ -538,6 +535,8 @@ static int run(const struct options *o, struct xu_err *err)
     static struct domain_config dom0;
     static struct boot_plan plan;
     static struct tree_fixes fixes;
+    static struct boot_cpupools cpupools;
+    static struct boot_links links;
     struct boot_file xen, kernel, ramdisk, policy;
     struct boot_files files = {.xen = &xen, .kernel = &kernel};
     const char *kernel_name, *ramdisk_name = NULL;
@@ -577,9 +576,14 @@ static int run(const struct options *o, struct xu_err *err)
         pt_check_platform_nodes(host, host_bytes, o->host_dtb, &platform, configs, o->n_domains,
                                 err) < 0 ||
         check_removed_nodes(&platform, host, configs, o->n_domains, err) < 0 ||
+        cpupools_plan(&platform, host, o->host_dtb, &dom0, configs, o->n_domains, &cpupools, err) <
+            0 ||
+        links_plan(configs, o->n_domains, host, o->host_dtb, &links, err) < 0 ||
         plan_boot(&platform, &dom0, &files, &plan, err) < 0)
         goto out;
     plan.fixes = &fixes;
+    plan.cpupools = &cpupools;
+    plan.links = &links;
     if ((platform.n_revision_trees &&
          check_revision_trees(o, &platform, &fixes, configs, pts, &plan, err) < 0) ||
         plan_mac(&platform, partials, &plan, err) < 0 || check_script_room(&plan, err) < 0)

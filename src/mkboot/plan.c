@@ -96,6 +96,41 @@ static int node_name_ok(const char *name)
     return 1;
 }
 
+/*
+ * Host RAM a boot-time domain has at a fixed place (its static_mem, the
+ * memory it shares): inside RAM, or in more_ram, where u-boot loads nothing.
+ */
+static int reserve_fixed(struct boot_plan *plan, const struct domain_config *dc, unsigned line,
+                         const char *key, uint64_t addr, uint64_t size_bytes, const char *what,
+                         struct xu_err *err)
+{
+    const struct platform *p = plan->platform;
+
+    for (size_t k = 0; k < p->n_more_ram; k++)
+        if (addr >= p->more_ram[k].addr &&
+            addr + size_bytes <= p->more_ram[k].addr + p->more_ram[k].size_bytes)
+            return 0;
+    if (addr < p->ram_base_addr || addr + size_bytes > p->ram_base_addr + p->ram_size_bytes)
+        return xu_fail(err, "%s:%u: %s: 0x%llx-0x%llx lies outside RAM (%s)", dc->source, line, key,
+                       (unsigned long long)addr, (unsigned long long)(addr + size_bytes - 1),
+                       p->source);
+    if (layout_reserve(&plan->layout, addr, size_bytes, what, err) < 0) {
+        struct xu_err why = *err;
+
+        return xu_fail(err, "%s:%u: %s: %s", dc->source, line, key, why.msg);
+    }
+    return 0;
+}
+
+static bool shm_named_before(const struct boot_files *files, unsigned domain, const char *id)
+{
+    for (unsigned i = 0; i < domain; i++)
+        for (unsigned j = 0; j < files->domains[i].config->n_shm; j++)
+            if (strcmp(files->domains[i].config->shm[j].id, id) == 0)
+                return true;
+    return false;
+}
+
 static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f,
                        struct xu_err *err)
 {
@@ -132,6 +167,21 @@ static int plan_domain(struct boot_plan *plan, const struct boot_domain_files *f
             return xu_fail(err, "%s: cmdline too long", dc->source);
     } else {
         snprintf(d->bootargs, sizeof(d->bootargs), "%s", dc->cmdline);
+    }
+    /*
+     * Xen writes nothing of a static event channel into the domain's tree:
+     * its command line tells it the ports, "pixen.evtchn=PEER:PORT,...".
+     */
+    for (unsigned i = 0; i < dc->n_evtchns; i++) {
+        size_t used = strlen(d->bootargs);
+        int n = snprintf(d->bootargs + used, sizeof(d->bootargs) - used, "%s%s:%u",
+                         i      ? ","
+                         : used ? " pixen.evtchn="
+                                : "pixen.evtchn=",
+                         dc->evtchns[i].peer, dc->evtchns[i].port);
+
+        if (n < 0 || (size_t)n >= sizeof(d->bootargs) - used)
+            return xu_fail(err, "%s: cmdline too long", dc->source);
     }
     snprintf(d->node, sizeof(d->node), "/chosen/%s", dc->name);
     snprintf(d->config_file, sizeof(d->config_file), "%s", f->config_file);
@@ -171,34 +221,29 @@ int plan_boot(const struct platform *p, const struct domain_config *dom0,
                            p->reserved[i].what, err) < 0)
             return -1;
 
-    /* Boot-time domains' own RAM first: Xen gives it to them, so no file may go there. */
+    /*
+     * Boot-time domains' own RAM and the memory they share first: Xen gives
+     * it to them, so no file may go there.
+     */
     for (unsigned i = 0; i < files->n_domains; i++) {
         const struct domain_config *dc = files->domains[i].config;
+        char what[LAYOUT_WHAT_BYTES];
 
-        for (unsigned j = 0; j < dc->n_static_mem; j++) {
-            const struct mem_bank *b = &dc->static_mem[j];
-            char what[LAYOUT_WHAT_BYTES];
+        snprintf(what, sizeof(what), "%s's static memory", dc->name);
+        for (unsigned j = 0; j < dc->n_static_mem; j++)
+            if (reserve_fixed(plan, dc, dc->static_mem_line, "static_mem", dc->static_mem[j].addr,
+                              dc->static_mem[j].size_bytes, what, err) < 0)
+                return -1;
+        for (unsigned j = 0; j < dc->n_shm; j++) {
+            const struct shm_spec *shm = &dc->shm[j];
 
-            bool in_more = false;
-
-            for (size_t k = 0; k < p->n_more_ram; k++)
-                in_more |=
-                    b->addr >= p->more_ram[k].addr &&
-                    b->addr + b->size_bytes <= p->more_ram[k].addr + p->more_ram[k].size_bytes;
-            if (in_more)
-                continue; /* u-boot loads nothing there */
-            if (b->addr < p->ram_base_addr ||
-                b->addr + b->size_bytes > p->ram_base_addr + p->ram_size_bytes)
-                return xu_fail(err, "%s:%u: static_mem: 0x%llx-0x%llx lies outside RAM (%s)",
-                               dc->source, dc->static_mem_line, (unsigned long long)b->addr,
-                               (unsigned long long)(b->addr + b->size_bytes - 1), p->source);
-            snprintf(what, sizeof(what), "%s's static memory", dc->name);
-            if (layout_reserve(&plan->layout, b->addr, b->size_bytes, what, err) < 0) {
-                struct xu_err why = *err;
-
-                return xu_fail(err, "%s:%u: static_mem: %s", dc->source, dc->static_mem_line,
-                               why.msg);
-            }
+            /* Each region once: the other domains that share it name the same (mkboot checked). */
+            if (shm_named_before(files, i, shm->id))
+                continue;
+            snprintf(what, sizeof(what), "shared memory %s", shm->id);
+            if (reserve_fixed(plan, dc, shm->line, "static_shm", shm->host_addr, shm->size_bytes,
+                              what, err) < 0)
+                return -1;
         }
     }
 

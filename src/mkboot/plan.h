@@ -9,10 +9,12 @@
 #include <stdint.h>
 
 #include "bootdoms.h"
+#include "cpupools.h"
 #include "domcfg.h"
 #include "err.h"
 #include "image.h"
 #include "layout.h"
+#include "links.h"
 #include "passthrough.h"
 #include "platform.h"
 #include "treefix.h"
@@ -86,6 +88,10 @@ struct boot_plan {
     char xen_cmdline[1024];
     uint64_t card_read_bytes;       /* what u-boot reads from the card for the modules */
     const struct tree_fixes *fixes; /* the platform's edits of the firmware's tree; NULL: none */
+    /* The host's CPUs, for the platform's pools; NULL: none. */
+    const struct boot_cpupools *cpupools;
+    /* The boot-time domains' static event channels; NULL: none. */
+    const struct boot_links *links;
     /* The board's MAC goes into this node of a partial tree (module mac_module); "" if not. */
     char mac_path[PLATFORM_NODE_BYTES + 64];
     unsigned mac_module;

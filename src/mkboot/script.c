@@ -133,6 +133,49 @@ static int write_module_node(const struct boot_module *m, unsigned index, FILE *
     return 0;
 }
 
+#define CELLS64(v) (unsigned)((v) >> 32), (unsigned)((v)&0xffffffffu)
+
+/*
+ * Its static links, as children of its node: each region it shares
+ * (xen,shared-mem = host address, guest address, size, in the node's two
+ * cells each), each end of a static event channel (its port and its peer's
+ * end, by the phandle mkboot numbered it with).
+ */
+static void write_links(const struct boot_plan *plan, const struct boot_domain *d, FILE *out)
+{
+    const struct domain_config *dc = d->config;
+    unsigned index = plan->links ? plan->links->first_end[d - plan->domains] : 0;
+
+    for (unsigned i = 0; i < dc->n_shm; i++) {
+        const struct shm_spec *s = &dc->shm[i];
+        char node[BOOT_NODE_BYTES + 32];
+
+        snprintf(node, sizeof(node), "%s/shm-%s", d->node, s->id);
+        fprintf(out, "\n# %s shares %s (static_shm)\n", dc->name, s->id);
+        fprintf(out, "fdt mknode %s shm-%s" OR_STOP "\n", d->node, s->id);
+        fprintf(out, "fdt set %s compatible \"xen,domain-shared-memory-v1\"" OR_STOP "\n", node);
+        fprintf(out, "fdt set %s xen,shm-id \"%s\"" OR_STOP "\n", node, s->id);
+        fprintf(out, "fdt set %s xen,shared-mem <0x%x 0x%x 0x%x 0x%x 0x%x 0x%x>" OR_STOP "\n", node,
+                CELLS64(s->host_addr), CELLS64(s->guest_addr), CELLS64(s->size_bytes));
+        if (shm_role_name(s->role))
+            fprintf(out, "fdt set %s role \"%s\"" OR_STOP "\n", node, shm_role_name(s->role));
+    }
+    for (unsigned i = 0; plan->links && i < dc->n_evtchns; i++) {
+        const struct evtchn_spec *e = &dc->evtchns[i];
+        char node[BOOT_NODE_BYTES + 32];
+
+        snprintf(node, sizeof(node), "%s/evtchn-%u", d->node, e->port);
+        fprintf(out, "\n# %s's port %u, connected to %s's port %u (static_evtchn)\n", dc->name,
+                e->port, e->peer, e->peer_port);
+        fprintf(out, "fdt mknode %s evtchn-%u" OR_STOP "\n", d->node, e->port);
+        fprintf(out, "fdt set %s compatible \"xen,evtchn-v1\"" OR_STOP "\n", node);
+        fprintf(out, "fdt set %s xen,evtchn <0x%x 0x%x>" OR_STOP "\n", node, e->port,
+                LINKS_PHANDLE_BASE + plan->links->peer_end[index + i]);
+        fprintf(out, "fdt set %s phandle <0x%x>" OR_STOP "\n", node,
+                LINKS_PHANDLE_BASE + index + i);
+    }
+}
+
 /*
  * A domain Xen builds at boot (docs/misc/arm/device-tree/booting.txt): the
  * node carries its size; its modules follow as children. xen,enhanced gives
@@ -169,12 +212,16 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
     }
     if (dc->direct_map)
         fprintf(out, "fdt set %s direct-map" OR_STOP "\n", d->node);
+    if (cpupools_of(plan->platform, dc) >= 0)
+        fprintf(out, "fdt set %s domain-cpupool <0x%x>" OR_STOP "\n", d->node,
+                CPUPOOLS_PHANDLE_BASE + (unsigned)cpupools_of(plan->platform, dc));
     fprintf(out, "fdt set %s xen,enhanced \"enabled\"" OR_STOP "\n", d->node);
     fprintf(out, "fdt set %s pixen,config %s" OR_STOP "\n", d->node, config);
     for (unsigned i = 1; i < plan->n_modules; i++)
         if (plan->modules[i].parent == d->node &&
             write_module_node(&plan->modules[i], i, out, err) < 0)
             return -1;
+    write_links(plan, d, out);
     return 0;
 }
 
@@ -258,6 +305,49 @@ static int write_platform_nodes(const struct platform *p, FILE *out, struct xu_e
                                 "would use a device kept for guests", out, err) < 0)
             return -1;
     return 0;
+}
+
+/*
+ * The CPU pools Xen makes at boot. cpupool-cpus names the host's cpu nodes by
+ * phandle, read from the tree boot.scr booted; pixen,pool-name and
+ * pixen,cpus (Xen's CPU numbers) stay in Dom0's tree, where `xu attach`
+ * names the pools from them (Dom0's tree has no host cpu nodes to follow).
+ */
+static void write_cpupools(const struct boot_plan *plan, FILE *out)
+{
+    const struct platform *p = plan->platform;
+
+    for (size_t i = 0; i < p->n_cpupools; i++) {
+        const struct platform_cpupool *pool = &p->cpupools[i];
+        char node[96];
+        unsigned n = 0;
+
+        snprintf(node, sizeof(node), "/chosen/cpupool-%s", pool->name);
+        fprintf(out, "\n# CPU pool %s: CPUs %s, the %s scheduler (%s:%u)\n", pool->name,
+                pool->cpus_text, pool->sched, p->source, pool->line);
+        for (unsigned c = 0; c < plan->cpupools->n_cpus; c++)
+            if (cpuset_has(&pool->cpus, c))
+                fprintf(out,
+                        "if fdt get value pixen_cpu%u %s phandle; then true; else\n"
+                        "    echo \"pixen: the device tree has no phandle for %s\"; " STOP "; fi\n",
+                        n++, plan->cpupools->cpu_paths[c], plan->cpupools->cpu_paths[c]);
+        fprintf(out, "fdt mknode /chosen cpupool-%s" OR_STOP "\n", pool->name);
+        fprintf(out, "fdt set %s compatible \"xen,cpupool\"" OR_STOP "\n", node);
+        fprintf(out, "fdt set %s cpupool-cpus <", node);
+        for (unsigned k = 0; k < n; k++)
+            fprintf(out, "%s${pixen_cpu%u}", k ? " " : "", k);
+        fprintf(out, ">" OR_STOP "\n");
+        fprintf(out, "fdt set %s cpupool-sched \"%s\"" OR_STOP "\n", node, pool->sched);
+        fprintf(out, "fdt set %s phandle <0x%x>" OR_STOP "\n", node,
+                CPUPOOLS_PHANDLE_BASE + (unsigned)i);
+        fprintf(out, "fdt set %s pixen,pool-name \"%s\"" OR_STOP "\n", node, pool->name);
+        fprintf(out, "fdt set %s pixen,cpus <", node);
+        n = 0;
+        for (unsigned c = 0; c < plan->cpupools->n_cpus; c++)
+            if (cpuset_has(&pool->cpus, c))
+                fprintf(out, "%s0x%x", n++ ? " " : "", c);
+        fprintf(out, ">" OR_STOP "\n");
+    }
 }
 
 /* A value of cells, as fdt set reads it. */
@@ -460,7 +550,13 @@ int script_write(const struct boot_plan *plan, FILE *out, struct xu_err *err)
         if (strcmp(plan->modules[i].parent, "/chosen") == 0 &&
             write_module_node(&plan->modules[i], i, out, err) < 0)
             return -1;
-    for (unsigned i = 0; i < plan->n_domains; i++)
+    if (plan->cpupools)
+        write_cpupools(plan, out);
+    /*
+     * Xen builds the domains, and numbers them, in /chosen's order, and
+     * `fdt mknode` puts a node before its siblings: the last first.
+     */
+    for (unsigned i = plan->n_domains; i-- > 0;)
         if (write_domain_node(plan, &plan->domains[i], out, err) < 0)
             return -1;
     write_mac(plan, out);

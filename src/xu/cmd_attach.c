@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "bootdoms.h"
 #include "commands.h"
+#include "cpupool.h"
 #include "domcfg.h"
 #include "fdtcheck.h"
 
@@ -29,6 +30,43 @@ static int attach_one(struct hv *hv, const struct boot_domain_node *node, const 
     if (already)
         printf("dom0less: domain %u (%s) was attached before\n", node->domid, dc.name);
     return already ? 0 : 1;
+}
+
+/*
+ * Names the pools Xen made at boot in xenstore (/local/pool/ID/name), where
+ * xl and xu look pools up; Dom0's init named Pool-0.
+ */
+static int name_pools(struct hv *hv, const void *fdt, size_t len, const char *source,
+                      struct xu_err *err)
+{
+    static struct boot_pool_node wanted[CPUPOOL_MAX];
+    static struct cpupool pools[CPUPOOL_MAX];
+    unsigned n_pools;
+    size_t n;
+
+    if (bootdoms_read_pools(fdt, len, source, wanted, CPUPOOL_MAX, &n, err) < 0)
+        return -1;
+    if (!n)
+        return 0;
+    if (cpupool_list(hv, pools, CPUPOOL_MAX, &n_pools, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct cpupool *found = NULL;
+        char path[48];
+
+        for (unsigned j = 0; j < n_pools && !found; j++)
+            if (memcmp(&pools[j].cpus.bits, &wanted[i].cpus.bits, sizeof(wanted[i].cpus.bits)) == 0)
+                found = &pools[j];
+        if (!found)
+            return xu_fail(err, "%s: Xen made no CPU pool of the CPUs pool %s names", source,
+                           wanted[i].name);
+        snprintf(path, sizeof(path), "/local/pool/%u/name", found->id);
+        const char *pairs[] = {path, wanted[i].name, NULL};
+        if (hv_xs_write_all(hv, pairs, err) < 0)
+            return -1;
+    }
+    printf("dom0less: named %zu CPU pools\n", n);
+    return 0;
 }
 
 int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
@@ -51,6 +89,15 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
     if (fdt_read_file(fdt_path, FDT_BOOT_MAX_BYTES, &blob, &len, err) < 0)
         return -1;
     rc = bootdoms_read(blob, len, fdt_path, nodes, BOOTDOMS_MAX, &n, err);
+    if (rc == 0) {
+        struct xu_err one = {{0}};
+
+        /* Unnamed pools do not keep the domains out either. */
+        if (name_pools(hv, blob, len, fdt_path, &one) < 0) {
+            fprintf(stderr, "xu attach: %s\n", one.msg);
+            failed++;
+        }
+    }
     free(blob);
     if (rc < 0)
         return -1;
@@ -67,6 +114,7 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
     }
     printf("dom0less: attached %u domains\n", attached);
     if (failed)
-        return xu_fail(err, "%u of %zu boot-time domains could not be attached", failed, n);
+        return xu_fail(err, "%u of %zu boot-time domains or their pools could not be attached",
+                       failed, n);
     return 0;
 }

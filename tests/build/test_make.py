@@ -14,9 +14,10 @@ def test_help_config_lists_the_options_with_choices_and_defaults():
     assert re.search(r"^  qemu +QEMU's arm64 virt machine", out, re.M), out
     assert re.search(r"^  ENABLE_WIFI=yes on qemu: QEMU's virt machine has no Wi-Fi", out, re.M), out
     assert ("usage: make [MACHINE={qemu,raspi4b,rpi5}] [DOMD_ROOT={usb,nvme}] [ENABLE_SCMI={yes,no}] "
-            "[ENABLE_WIFI={yes,no}]") in out
+            "[ENABLE_WIFI={yes,no}] [ENABLE_PARTITIONS={yes,no}]") in out
     for option, default in [("MACHINE={qemu,raspi4b,rpi5}", "qemu"), ("DOMD_ROOT={usb,nvme}", "usb"),
-                            ("ENABLE_SCMI={yes,no}", "no"), ("ENABLE_WIFI={yes,no}", "no")]:
+                            ("ENABLE_SCMI={yes,no}", "no"), ("ENABLE_WIFI={yes,no}", "no"),
+                            ("ENABLE_PARTITIONS={yes,no}", "no")]:
         assert re.search(re.escape(option) + r" .*\(default: " + default + r"\)", out), out
 
 
@@ -33,7 +34,9 @@ def test_values_this_build_cannot_honour_stop_it_with_the_reason():
              (["ENABLE_WIFI=yes"], "ENABLE_WIFI=yes: QEMU's virt machine has no Wi-Fi device"),
              (["MACHINE=rpi5", "ENABLE_SCMI=yes"], "ENABLE_SCMI=yes: Xen 4.17 has no SCMI mediator"),
              (["MACHINE=raspi4b", "DOMD_ROOT=nvme"],
-              "DOMD_ROOT=nvme: QEMU's raspi4b has no driver domain")]
+              "DOMD_ROOT=nvme: QEMU's raspi4b has no driver domain"),
+             (["MACHINE=raspi4b", "ENABLE_PARTITIONS=yes"],
+              "ENABLE_PARTITIONS=yes: the raspi4b machine proves the Pi's boot chain only")]
     for args, message in cases:
         rc, out = sh("make", "-n", "full.img", *args)
         assert rc != 0 and message in out, (args, out)

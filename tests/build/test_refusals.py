@@ -59,7 +59,8 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
     ("cpus = '1'", "domd.cfg:LINE: cpus: Xen 4.17 cannot pin the vCPUs of a domain it starts at "
                    "boot; they run on the CPUs of its CPU pool"),
     ("autostart = 1", "domd.cfg:LINE: autostart: Xen starts this domain at boot itself"),
-    ("pool = 'rt'", "domd.cfg:LINE: pool: CPU pools made at boot are not built yet"),
+    ("pool = 'rt'", 'domd.cfg:LINE: pool: "rt": no such CPU pool (platform/qemu/platform.cfg '
+                    "makes Pool-0)"),
     ("name = 'Dom D'", 'domd.cfg: name "Dom D": a boot-time domain\'s name becomes a device-tree '
                        "node name"),
     ("memory = 256M", 'domd.cfg:LINE: memory: expected a number, got "256M"'),
@@ -72,6 +73,10 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
     ("dtdev = [ '/intc@8000000' ]", "domd.cfg:LINE: dtdev: /intc@8000000: it is the GIC, which "
                                     "Xen keeps for itself"),
     ("iomem = [ '0x9030,1' ]", "domd.cfg: iomem and irqs are for domains xu creates"),
+    ("static_evtchn = [ 'port=10,peer=nobody,peer_port=10' ]",
+     "domd.cfg:LINE: static_evtchn: peer=nobody: no domain Xen starts at boot has that name"),
+    ("static_shm = [ 'id=a,host=0xbbe00000,guest=0xbbe00000,size=4K' ]",
+     "domd.cfg:LINE: static_shm: id=a: no other domain Xen starts at boot shares it"),
 ])
 def test_a_bad_boot_time_domain_config_names_file_and_line(mdir, tmp, line, message):
     boot = os.path.join(tmp, "boot")
@@ -89,6 +94,29 @@ def test_a_bad_boot_time_domain_config_names_file_and_line(mdir, tmp, line, mess
     assert rc == 1 and message in msg, msg
     # Nothing half-made: neither the script nor DomD's partial device tree.
     assert not os.path.exists(out) and not os.path.exists(f"{boot}/domd-passthrough.dtb")
+
+
+@pytest.mark.parametrize("pools, message", [
+    ('"rt,null,2"', "PLATFORM:LINE: cpupools: pool rt: CPU 2: the machine has CPUs 0-1 (the cpu "
+                    "nodes of HOST)"),
+    ('"rt,null,0-1"', "PLATFORM:LINE: cpupools: pool rt: CPU 0 is Xen's boot CPU: it stays in "
+                      "Pool-0, with Dom0"),
+])
+def test_a_cpu_pool_the_machine_cannot_make(mdir, tmp, pools, message):
+    platform = os.path.join(tmp, "platform.cfg")
+    shutil.copy(os.path.join(ROOT, "platform/qemu/platform.cfg"), platform)
+    with open(platform) as f:
+        line = len(f.readlines()) + 1
+    with open(platform, "a") as f:
+        f.write(f"cpupools = [ {pools} ]\n")
+    message = message.replace("PLATFORM", platform).replace("LINE", str(line)).replace(
+        "HOST", f"{mdir}/host.dtb")
+    out = os.path.join(tmp, "boot.cmd")
+    rc, msg = sh(MKBOOT, "--platform", platform, "--dom0", "platform/qemu/dom0.cfg", "--boot-dir",
+                 f"{mdir}/boot", "--xen", "xen", "--host-dtb", f"{mdir}/host.dtb", "--domain",
+                 f"{mdir}/boot/domd.cfg", "-o", out)
+    assert rc == 1 and message in msg, msg
+    assert not os.path.exists(out)
 
 
 def test_dtdev_without_the_host_device_tree_is_refused(mdir, tmp):

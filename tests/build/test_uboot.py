@@ -28,6 +28,8 @@ RPI5_NVME = os.path.join(ROOT, "build", "rpi5-DOMD_ROOT_nvme")
 PCIE1 = "/axi/pcie@1000110000"
 # The card with the Wi-Fi DomD's (make MACHINE=rpi5 ENABLE_WIFI=yes).
 RPI5_WIFI = os.path.join(ROOT, "build", "rpi5-ENABLE_WIFI_yes")
+# The card with a CPU pool and a guest Xen starts in it (ENABLE_PARTITIONS=yes).
+RPI5_PARTITIONS = os.path.join(ROOT, "build", "rpi5-ENABLE_PARTITIONS_yes")
 SANDBOX = os.path.join(ROOT, "build", "u-boot-sandbox")
 GIB = 1 << 30
 MAC = "d8:3a:dd:0a:0b:0c"
@@ -87,6 +89,11 @@ def nvme_card(tmp_path_factory):
 @pytest.fixture(scope="module")
 def wifi_card(tmp_path_factory):
     return copy_card(RPI5_WIFI, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def partitions_card(tmp_path_factory):
+    return copy_card(RPI5_PARTITIONS, tmp_path_factory)
 
 
 def dts_of(dtb):
@@ -253,6 +260,33 @@ def test_enable_wifi_gives_domd_the_wifi_and_dom0_sets_its_pins(wifi_card, board
                            "brcm,board-type") == ["raspberrypi,5-model-b"]
 
 
+@pytest.mark.parametrize("board", NVME_BOARDS, ids=str)
+def test_enable_partitions_makes_the_rt_pool_and_starts_its_guest_in_it(partitions_card, board,
+                                                                         tmp_path):
+    tree, _ = boot_and_check(partitions_card, RPI5_PARTITIONS, board, str(tmp_path))
+    pool = tree.node("/chosen/cpupool-rt")
+    # The fourth core, named by the phandle this board's tree gives it.
+    assert tree.cells(pool, "cpupool-cpus") == tree.cells(tree.node("/cpus/cpu@3"), "phandle")
+    assert tree.strings(pool, "cpupool-sched") == ["null"]
+    assert tree.strings(pool, "pixen,pool-name") == ["rt"] and tree.cells(pool, "pixen,cpus") == [3]
+    guest = tree.node("/chosen/rt_jitter")
+    assert tree.cells(guest, "domain-cpupool") == tree.cells(pool, "phandle")
+    assert tree.prop(guest, "vpl011") is not None
+    # Xen numbers the domains in /chosen's order: DomD is still domain 1.
+    domains = [tree.path[n] for n in tree.children[tree.node("/chosen")]
+               if "xen,domain" in tree.strings(n, "compatible")]
+    assert domains == ["/chosen/DomD", "/chosen/rt_jitter", "/chosen/shm_ping", "/chosen/shm_pong"]
+    # The pair's static links: one region, owned by shm_ping; each channel end names the other's.
+    ping, pong = (tree.node(f"/chosen/{n}/shm-pingpong") for n in ("shm_ping", "shm_pong"))
+    assert tree.cells(ping, "xen,shared-mem") == tree.cells(pong, "xen,shared-mem") == \
+        [0, 0x7fe00000, 0, 0x7fe00000, 0, 0x10000]
+    assert (tree.strings(ping, "role"), tree.strings(pong, "role")) == (["owner"], ["borrower"])
+    ping, pong = (tree.node(f"/chosen/{n}/evtchn-10") for n in ("shm_ping", "shm_pong"))
+    assert tree.cells(ping, "xen,evtchn") == [10] + tree.cells(pong, "phandle")
+    assert tree.cells(pong, "xen,evtchn") == [10] + tree.cells(ping, "phandle")
+    assert tree.cells(tree.node("/chosen/DomD"), "domain-cpupool") is None
+
+
 def boot_and_check(card, build, board, tmp):
     """Boots build's card (a copy) on board in the sandbox and checks what
     boot.scr leaves for Xen; returns Xen's tree and DomD's partial tree."""
@@ -278,7 +312,9 @@ def boot_and_check(card, build, board, tmp):
     # Every module: in the board's first bank, clear of what is not boot.scr's,
     # of the others and of DomD's RAM, the size of its file and holding it.
     mods = xentree.modules(blob)
-    assert len(mods) == 6, mods  # Dom0: kernel, ramdisk, policy; DomD: kernel, ramdisk, tree
+    # Dom0: kernel, ramdisk, policy; DomD: kernel, ramdisk, tree; each boot-time guest its kernel.
+    assert len(mods) == 6 + len(re.findall(r"^fdt mknode /chosen/(?!DomD )\S+ module@", script(build),
+                                           re.M)), mods
     taken = [("BL31", BL31), ("u-boot", UBOOT_REGION), ("DomD's RAM", DOMD_BANK)] + \
         [("firmware reservation", r) for r in board.memreserve]
     loads = dict((int(a, 16), f) for a, f in
@@ -291,8 +327,10 @@ def boot_and_check(card, build, board, tmp):
         assert board.banks[0][0] <= addr and addr + size <= sum(board.banks[0]), path
         for what, other in taken:
             assert not overlaps(region, other), (path, what)
+        # Two domains that boot one file share its one load (mkboot reads each file once).
         for other_path, a, s in mods:
-            assert other_path == path or not overlaps(region, (a, s)), (path, other_path)
+            assert other_path == path or (a, s) == region or not overlaps(region, (a, s)), \
+                (path, other_path)
         data = card_file(card, files[addr], tmp)
         assert size == len(data), path
         held = ram[addr:addr + size]
@@ -414,3 +452,28 @@ def test_the_checks_fail_on_a_tree_without_the_edits(card, tmp_path):
     assert "IRQ 153 is already used by Xen" in " ".join(
         variant("irq", ["-t", "x"], "/soc@107c000000/timer@7c003000", "interrupts", "0", "0x79",
                 "4"))
+
+
+def test_the_cpupool_checks_fail_where_xen_would_stop(tmp_path):
+    """Xen 4.17 panics at a pool naming a node that is no CPU, a CPU in two pools, a
+    scheduler it lacks, and a domain naming what is no pool: so does the check."""
+    dts = tmp_path / "t.dts"
+    dts.write_text("""/dts-v1/;
+/ { cpus { #address-cells = <1>; #size-cells = <0>;
+      c0: cpu@0 { device_type = "cpu"; reg = <0>; };
+      c1: cpu@1 { device_type = "cpu"; reg = <1>; }; };
+    other: other { };
+    chosen { xen,xen-bootargs = "console=dtuart dtuart=/other";
+      a: pool-a { compatible = "xen,cpupool"; cpupool-cpus = <&c1 &other>; cpupool-sched = "fifo"; };
+      pool-b { compatible = "xen,cpupool"; cpupool-cpus = <&c1>; };
+      dom { compatible = "xen,domain"; domain-cpupool = <&c0>; };
+      good { compatible = "xen,domain"; domain-cpupool = <&a>; }; }; };
+""")
+    dtb = tmp_path / "t.dtb"
+    assert sh("dtc", "-q", "-I", "dts", "-O", "dtb", "-o", str(dtb), str(dts))[0] == 0
+    problems = xentree.cpupool_problems(xentree.Tree(dtb.read_bytes()))
+    assert problems == [
+        "/chosen/pool-a: Scheduler fifo does not exists!",
+        "/chosen/pool-a: cpupool-cpus: phandle 0x2 is no cpu node",
+        "/chosen/pool-b: /cpus/cpu@1 is already in /chosen/pool-a",
+        "/chosen/dom: domain-cpupool names no xen,cpupool node"], problems

@@ -312,6 +312,8 @@ def check(blob):
 
     walk(0)
 
+    problems += cpupool_problems(tree)
+
     for node in tree.nodes():
         if tree.prop(node, "xen,passthrough") is None:
             continue
@@ -335,6 +337,43 @@ def check(blob):
         if needed - listed:
             problems.append(f"{tree.path[node]}: xen,passthrough, but its interrupts lack "
                             f"IRQs {sorted(needed - listed)} its domain needs routed")
+    return problems
+
+
+# The schedulers Xen 4.17 has as pixen builds it (images/xen/pixen.kconfig).
+SCHEDULERS = {"credit", "credit2", "null", "rtds", "arinc653"}
+
+
+def cpupool_problems(tree):
+    """What Xen 4.17's boot-time CPU pools (xen/common/sched/boot-cpupool.c) and
+    dom0less domain-cpupool stop at: a pool's CPU that is no cpu node, or is in
+    two pools, an unknown scheduler, a domain naming what is not a pool."""
+    problems, owner = [], {}
+    chosen = tree.node("/chosen")
+    for node in tree.children.get(chosen, []) if chosen is not None else []:
+        path = tree.path[node]
+        if "xen,cpupool" in tree.strings(node, "compatible"):
+            sched = tree.strings(node, "cpupool-sched")
+            if sched and sched[0] not in SCHEDULERS:
+                problems.append(f"{path}: Scheduler {sched[0]} does not exists!")
+            cpus = tree.cells(node, "cpupool-cpus") or []
+            if not cpus:
+                problems.append(f"{path}: Missing or empty cpupool-cpus property!")
+            for ph in cpus:
+                cpu = tree.by_phandle(ph)
+                if cpu is None or tree.strings(cpu, "device_type") != ["cpu"] \
+                        or tree.cells(cpu, "reg") is None:
+                    problems.append(f"{path}: cpupool-cpus: phandle {ph:#x} is no cpu node")
+                elif cpu in owner:
+                    problems.append(f"{path}: {tree.path[cpu]} is already in {owner[cpu]}")
+                else:
+                    owner[cpu] = path
+        if "xen,domain" in tree.strings(node, "compatible"):
+            pool = tree.cells(node, "domain-cpupool")
+            if pool is not None and (len(pool) != 1 or tree.by_phandle(pool[0]) is None or
+                                     "xen,cpupool" not in tree.strings(tree.by_phandle(pool[0]),
+                                                                       "compatible")):
+                problems.append(f"{path}: domain-cpupool names no xen,cpupool node")
     return problems
 
 

@@ -18,7 +18,7 @@ import threading
 
 import pytest
 
-from console import Machine, default_machine, machine_files, write_results
+from console import ROOT, Machine, default_machine, machine_files, write_results
 
 DEFAULTS = machine_files(os.path.join("build", default_machine()))
 
@@ -29,6 +29,9 @@ def pytest_addoption(parser):
     parser.addoption("--image", default=DEFAULTS["image"], help="the SD-card image to boot")
     parser.addoption("--xl-image", default=DEFAULTS["xl_image"],
                      help="the test image whose Dom0 also has Debian's xl")
+    parser.addoption("--partitions-image", default=None,
+                     help="the test image (with xl) built with ENABLE_PARTITIONS=yes (default: "
+                          "beside --xl-image's folder, in MACHINE-ENABLE_PARTITIONS_yes)")
     parser.addoption("--uboot-env", default=DEFAULTS["uboot_env"],
                      help="the image of u-boot's environment medium (none: on the card)")
     parser.addoption("--rootfs", default=DEFAULTS["rootfs"], help="DomD's disk")
@@ -85,6 +88,21 @@ def boot(request, image, results_dir, name):
         m.close()
         raise
     return m, stages
+
+
+@pytest.fixture(scope="module")
+def partitions_machine(request, results_dir):
+    """The test image (xl beside xu) of ENABLE_PARTITIONS=yes: CPU pools and guests Xen
+    starts at boot, from the machine's option folder."""
+    machine = request.config.getoption("--machine")
+    if not os.path.isdir(os.path.join(ROOT, "platform", machine, "option", "ENABLE_PARTITIONS_yes")):
+        pytest.skip(f"platform/{machine} has no ENABLE_PARTITIONS=yes")
+    image = request.config.getoption("--partitions-image") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(request.config.getoption("--xl-image")))),
+        f"{machine}-ENABLE_PARTITIONS_yes", "full-xl.img")
+    m, _ = boot(request, image, results_dir, request.module.__name__)
+    yield m
+    m.close()
 
 
 @pytest.fixture(scope="module")

@@ -137,8 +137,9 @@ class Machine:
         return int(m.group(1)), out
 
     def switch_input(self, to):
-        """Ctrl-a three times, until Xen says the serial input goes to `to` (DOM1, Xen, DOM0)."""
-        for _ in range(3):
+        """Ctrl-a three times, until Xen says the serial input goes to `to` (DOM1, Xen, DOM0);
+        Xen goes round Dom0, each domain it started at boot, and itself."""
+        for _ in range(8):
             self.child.send(SWITCH_INPUT)
             m = self.expect(r"\*\*\* Serial input to (DOM\d+|Xen)")
             if m.group(1) == to:

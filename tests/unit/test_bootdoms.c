@@ -132,9 +132,66 @@ static void test_what_mkboot_did_not_write_is_refused(void **state)
     assert_string_equal(err.msg, "fdt: a damaged device tree: no device tree magic");
 }
 
+/* Xen counts the shared memory a domain owns among its pages: xu attach must too. */
+static void test_the_shared_memory_a_domain_owns(void **state)
+{
+    (void)state;
+    fdt32_t shm[6] = {cpu_to_fdt32(0),          cpu_to_fdt32(0xbbe00000), cpu_to_fdt32(0),
+                      cpu_to_fdt32(0x7fe00000), cpu_to_fdt32(0),          cpu_to_fdt32(0x10000)};
+    struct boot_domain_node nodes[4];
+    struct xu_err err = {{0}};
+    size_t n;
+    int off;
+
+    build(2, "shm.cfg", 2);
+    assert_int_equal(fdt_open_into(blob, blob, sizeof(blob)), 0);
+    for (int d = 0; d < 2; d++) {
+        off = fdt_add_subnode(blob, fdt_path_offset(blob, d ? "/chosen/DomE" : "/chosen/DomD"),
+                              "shm-ring");
+        assert_true(off >= 0);
+        assert_int_equal(fdt_setprop_string(blob, off, "compatible", "xen,domain-shared-memory-v1"),
+                         0);
+        assert_int_equal(fdt_setprop(blob, off, "xen,shared-mem", shm, sizeof(shm)), 0);
+        assert_int_equal(fdt_setprop_string(blob, off, "role", d ? "borrower" : "owner"), 0);
+    }
+    assert_int_equal(bootdoms_read(blob, sizeof(blob), "fdt", nodes, 4, &n, &err), 0);
+    assert_int_equal(nodes[0].owned_shm_kib, 64);
+    assert_int_equal(nodes[1].owned_shm_kib, 0);
+}
+
+/* The pools mkboot wrote: Dom0 finds each by its CPUs, since Xen numbers them itself. */
+static void test_cpu_pools_by_name_and_cpus(void **state)
+{
+    (void)state;
+    fdt32_t cpus[2] = {cpu_to_fdt32(2), cpu_to_fdt32(3)};
+    struct boot_pool_node pools[4];
+    struct xu_err err = {{0}};
+    size_t n;
+    int off;
+
+    build(1, "domd.cfg", 2);
+    assert_int_equal(fdt_open_into(blob, blob, sizeof(blob)), 0);
+    off = fdt_add_subnode(blob, fdt_path_offset(blob, "/chosen"), "cpupool-rt");
+    assert_true(off >= 0);
+    assert_int_equal(fdt_setprop_string(blob, off, "compatible", "xen,cpupool"), 0);
+    assert_int_equal(fdt_setprop_string(blob, off, "pixen,pool-name", "rt"), 0);
+    assert_int_equal(fdt_setprop(blob, off, "pixen,cpus", cpus, sizeof(cpus)), 0);
+    assert_int_equal(bootdoms_read_pools(blob, sizeof(blob), "fdt", pools, 4, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(pools[0].name, "rt");
+    assert_false(cpuset_has(&pools[0].cpus, 1));
+    assert_true(cpuset_has(&pools[0].cpus, 2) && cpuset_has(&pools[0].cpus, 3));
+    /* A pool node mkboot did not write is refused, not guessed at. */
+    assert_int_equal(fdt_delprop(blob, off, "pixen,cpus"), 0);
+    assert_int_equal(bootdoms_read_pools(blob, sizeof(blob), "fdt", pools, 4, &n, &err), -1);
+    assert_string_equal(err.msg, "fdt: /chosen/cpupool-rt: no pixen,cpus");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpu_pools_by_name_and_cpus),
+        cmocka_unit_test(test_the_shared_memory_a_domain_owns),
         cmocka_unit_test(test_domains_are_numbered_in_tree_order),
         cmocka_unit_test(test_a_1to1_domain_and_the_end_of_its_static_memory),
         cmocka_unit_test(test_no_domains_is_no_error),

@@ -150,6 +150,76 @@ static void test_disk(void **state)
     assert_string_equal(err.msg, "f:4: disk: unknown key 'color'");
 }
 
+static void expect_refused(int rc, struct xu_err *err, const char *message)
+{
+    assert_int_equal(rc, -1);
+    assert_string_equal(err->msg, message);
+}
+
+static void test_static_shm(void **state)
+{
+    (void)state;
+    struct shm_spec s;
+    struct xu_err err = {{0}};
+
+    assert_int_equal(shm_parse("id=ring-0, host=0xbbe00000, guest=0x7fe00000, size=64K, "
+                               "role=owner",
+                               "f:5", &s, &err),
+                     0);
+    assert_string_equal(s.id, "ring-0");
+    assert_int_equal(s.host_addr, 0xbbe00000);
+    assert_int_equal(s.guest_addr, 0x7fe00000);
+    assert_int_equal(s.size_bytes, 64 << 10);
+    assert_int_equal(s.role, SHM_ROLE_OWNER);
+    assert_string_equal(shm_role_name(s.role), "owner");
+    assert_int_equal(shm_parse("size=4K,guest=0x80000000,host=0x1000,id=a", "f:5", &s, &err), 0);
+    assert_int_equal(s.role, SHM_ROLE_NONE);
+    assert_null(shm_role_name(s.role));
+
+    expect_refused(shm_parse("id=a,host=0x1000,size=4K", "f:5", &s, &err), &err,
+                   "f:5: static_shm: \"id=a,host=0x1000,size=4K\" needs id, host, guest and size");
+    expect_refused(
+        shm_parse("id=sixteen-chars-xy,host=0,guest=0,size=4K", "f:5", &s, &err), &err,
+        "f:5: static_shm: id=sixteen-chars-xy: an id is 1 to 15 letters, digits, - and _ "
+        "(Xen's xen,shm-id)");
+    expect_refused(shm_parse("id=a,host=0x1800,guest=0,size=4K", "f:5", &s, &err), &err,
+                   "f:5: static_shm: host=0x1800 is not a page-aligned address");
+    expect_refused(shm_parse("id=a,host=0x1000,guest=0,size=6K", "f:5", &s, &err), &err,
+                   "f:5: static_shm: size=6K is not a whole number of 4 KiB pages");
+    expect_refused(shm_parse("id=a,host=0,guest=0,size=4K,role=lender", "f:5", &s, &err), &err,
+                   "f:5: static_shm: role=lender is not owner or borrower");
+    expect_refused(shm_parse("id=a,id=b,host=0,guest=0,size=4K", "f:5", &s, &err), &err,
+                   "f:5: static_shm: id given twice");
+    expect_refused(shm_parse("id=a,host=0xfffffffffffff000,guest=0,size=8K", "f:5", &s, &err), &err,
+                   "f:5: static_shm: \"id=a,host=0xfffffffffffff000,guest=0,size=8K\" runs past "
+                   "the end of the address space");
+    expect_refused(shm_parse("id=a,offset=0", "f:5", &s, &err), &err,
+                   "f:5: static_shm: unknown key 'offset' (id, host, guest, size, role)");
+}
+
+static void test_static_evtchn(void **state)
+{
+    (void)state;
+    struct evtchn_spec e;
+    struct xu_err err = {{0}};
+
+    assert_int_equal(evtchn_parse("port=10, peer=shm_pong, peer_port=11", "f:6", &e, &err), 0);
+    assert_int_equal(e.port, 10);
+    assert_string_equal(e.peer, "shm_pong");
+    assert_int_equal(e.peer_port, 11);
+    expect_refused(evtchn_parse("port=10,peer=shm_pong", "f:6", &e, &err), &err,
+                   "f:6: static_evtchn: \"port=10,peer=shm_pong\" needs port, peer and peer_port");
+    expect_refused(
+        evtchn_parse("port=1024,peer=a,peer_port=1", "f:6", &e, &err), &err,
+        "f:6: static_evtchn: port=1024 is not a port of 1-1023 (Xen's limit for a domain "
+        "it starts at boot)");
+    expect_refused(evtchn_parse("port=0,peer=a,peer_port=1", "f:6", &e, &err), &err,
+                   "f:6: static_evtchn: port=0 is not a port of 1-1023 (Xen's limit for a domain "
+                   "it starts at boot)");
+    expect_refused(evtchn_parse("port=2,peer=a,peer_port=3,remote=4", "f:6", &e, &err), &err,
+                   "f:6: static_evtchn: unknown key 'remote' (port, peer, peer_port)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +227,8 @@ int main(void)
         cmocka_unit_test(test_vdev_numbers_follow_xen_vbd_interface),
         cmocka_unit_test(test_vif),
         cmocka_unit_test(test_disk),
+        cmocka_unit_test(test_static_shm),
+        cmocka_unit_test(test_static_evtchn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

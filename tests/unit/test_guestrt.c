@@ -16,6 +16,7 @@
 #include "dtb.h"
 #include "fmt.h"
 #include "led.h"
+#include "links.h"
 #include "ring.h"
 #include "stats.h"
 
@@ -161,6 +162,58 @@ static void test_fdt_refuses_damaged_trees(void **state)
     }
 }
 
+/* /reserved-memory as Xen 4.17 writes it for a domain's shared regions (make_shm_memory_node). */
+static size_t make_shm_tree(char *buf, size_t size)
+{
+    fdt32_t reg[4] = {cpu_to_fdt32(0), cpu_to_fdt32(0x7fe00000), cpu_to_fdt32(0),
+                      cpu_to_fdt32(0x10000)};
+    fdt32_t other[4] = {cpu_to_fdt32(0x2), cpu_to_fdt32(0), cpu_to_fdt32(0), cpu_to_fdt32(0x1000)};
+
+    assert_int_equal(fdt_create(buf, (int)size), 0);
+    assert_int_equal(fdt_finish_reservemap(buf), 0);
+    assert_int_equal(fdt_begin_node(buf, ""), 0);
+    assert_int_equal(fdt_begin_node(buf, "reserved-memory"), 0);
+    assert_int_equal(fdt_property_u32(buf, "#address-cells", 2), 0);
+    assert_int_equal(fdt_property_u32(buf, "#size-cells", 2), 0);
+    assert_int_equal(fdt_begin_node(buf, "xen-shmem@7fe00000"), 0);
+    assert_int_equal(fdt_property_string(buf, "compatible", "xen,shared-memory-v1"), 0);
+    assert_int_equal(fdt_property(buf, "reg", reg, sizeof(reg)), 0);
+    assert_int_equal(fdt_property_string(buf, "xen,id", "pingpong"), 0);
+    assert_int_equal(fdt_end_node(buf), 0);
+    assert_int_equal(fdt_begin_node(buf, "xen-shmem@200000000"), 0);
+    assert_int_equal(fdt_property(buf, "reg", other, sizeof(other)), 0);
+    assert_int_equal(fdt_property_string(buf, "xen,id", "other"), 0);
+    assert_int_equal(fdt_end_node(buf), 0);
+    assert_int_equal(fdt_end_node(buf), 0);
+    assert_int_equal(fdt_end_node(buf), 0);
+    assert_int_equal(fdt_finish(buf), 0);
+    return fdt_totalsize(buf);
+}
+
+static void test_links_find_shared_regions_and_channel_ports(void **state)
+{
+    (void)state;
+    char tree[1024];
+    size_t size = make_shm_tree(tree, sizeof(tree));
+    uint64_t addr = 0, bytes = 0;
+
+    assert_true(links_shm(tree, size, "pingpong", &addr, &bytes));
+    assert_int_equal(addr, 0x7fe00000);
+    assert_int_equal(bytes, 0x10000);
+    assert_true(links_shm(tree, size, "other", &addr, &bytes));
+    assert_int_equal(addr, 0x200000000);
+    assert_false(links_shm(tree, size, "ping", &addr, &bytes));
+    assert_false(links_shm(tree, size - 8, "pingpong", &addr, &bytes));
+
+    assert_int_equal(links_evtchn_port("role=ping pixen.evtchn=shm_pong:10", "shm_pong"), 10);
+    assert_int_equal(links_evtchn_port("pixen.evtchn=a:3,shm_pong:1023 x=1", "shm_pong"), 1023);
+    assert_int_equal(links_evtchn_port("pixen.evtchn=shm_pong:10", "shm_pon"), 0);
+    assert_int_equal(links_evtchn_port("pixen.evtchn=shm_pong:1x", "shm_pong"), 0);
+    assert_int_equal(links_evtchn_port("pixen.evtchn=shm_pong:", "shm_pong"), 0);
+    assert_int_equal(links_evtchn_port("xpixen.evtchn=shm_pong:10", "shm_pong"), 0);
+    assert_int_equal(links_evtchn_port("", "shm_pong"), 0);
+}
+
 static void test_led_parses_qemu_and_pi5(void **state)
 {
     (void)state;
@@ -234,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_ring_space_and_wrap),
         cmocka_unit_test(test_fdt_reads_bootargs_by_path),
         cmocka_unit_test(test_fdt_refuses_damaged_trees),
+        cmocka_unit_test(test_links_find_shared_regions_and_channel_ports),
         cmocka_unit_test(test_led_parses_qemu_and_pi5),
         cmocka_unit_test(test_led_errors_name_the_value),
         cmocka_unit_test(test_jitter_stats),

@@ -264,6 +264,53 @@ static void test_tree_edit_refusals(void **state)
                  ":6: more_ram: \"0x40000000,1G\" is not \"ADDR,SIZE,what it is\"");
 }
 
+static void test_cpu_pools(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+    const char *path = write_temp("p.cfg", BASE "cpupools = [ 'rt,null,3', 'soft-rt,rtds,1-2' ]\n");
+
+    if (platform_load(path, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(p.n_cpupools, 2);
+    assert_string_equal(p.cpupools[0].name, "rt");
+    assert_string_equal(p.cpupools[0].sched, "null");
+    assert_true(cpuset_has(&p.cpupools[0].cpus, 3));
+    assert_false(cpuset_has(&p.cpupools[0].cpus, 2));
+    assert_int_equal(p.cpupools[1].line, 6);
+    assert_string_equal(p.cpupools[1].cpus_text, "1-2");
+    assert_true(cpuset_has(&p.cpupools[1].cpus, 1) && cpuset_has(&p.cpupools[1].cpus, 2));
+    assert_ptr_equal(platform_cpupool(&p, "soft-rt"), &p.cpupools[1]);
+    assert_null(platform_cpupool(&p, "Pool-0"));
+}
+
+static void test_cpu_pool_refusals(void **state)
+{
+    (void)state;
+    expect_error(BASE "cpupools = [ 'rt,null' ]\n",
+                 ":6: cpupools: \"rt,null\" is not \"NAME,SCHEDULER,CPUS\"");
+    expect_error(BASE "cpupools = [ 'rt,fifo,1' ]\n",
+                 ":6: cpupools: rt,fifo,1: pool rt: \"fifo\" is not a scheduler pixen's Xen has "
+                 "(credit, credit2, null, rtds, arinc653)");
+    expect_error(BASE "cpupools = [ 'rt,null,0-1' ]\n",
+                 ":6: cpupools: pool rt: CPU 0 is Xen's boot CPU: it stays in Pool-0, with Dom0");
+    expect_error(BASE "cpupools = [ 'rt,null,all' ]\n",
+                 ":6: cpupools: pool rt: \"all\": name the CPUs by number");
+    expect_error(
+        BASE "cpupools = [ 'rt,null,1-' ]\n",
+        ":6: cpupools: pool rt: \"1-\" is not a CPU, a range of CPUs (\"1-3\", ascending) or "
+        "\"all\", each maybe after \"^\", of CPUs below 128");
+    expect_error(BASE "cpupools = [ 'Pool-0,null,1' ]\n",
+                 ":6: cpupools: Pool-0 is Xen's own: it holds CPU 0 and every CPU no pool here "
+                 "names");
+    expect_error(BASE "cpupools = [ 'r t,null,1' ]\n",
+                 ":6: cpupools: \"r t\": a pool's name is at most 31 letters, digits, - and _");
+    expect_error(BASE "cpupools = [ 'a,null,1-2',\n 'b,credit2,2' ]\n",
+                 ":7: cpupools: CPU 2 is in pool b and pool a (line 6)");
+    expect_error(BASE "cpupools = [ 'a,null,1',\n 'a,credit2,2' ]\n",
+                 ":7: cpupools: pool a is named twice (line 6)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +321,8 @@ int main(void)
         cmocka_unit_test(test_rpi5_platform_as_shipped),
         cmocka_unit_test(test_tree_edits_set_texts_and_phandles),
         cmocka_unit_test(test_tree_edit_refusals),
+        cmocka_unit_test(test_cpu_pools),
+        cmocka_unit_test(test_cpu_pool_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

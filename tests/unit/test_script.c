@@ -25,6 +25,14 @@ static struct platform_node guest_devices[PLATFORM_MAX_NODES], disabled_nodes[PL
 static size_t n_guest_devices, n_disabled_nodes;
 /* Whether the next render's kernel (Dom0's and DomD's) is gzip-compressed. */
 static bool kernel_gzip;
+/* The next render's CPU pools, and the host's CPUs they name. */
+static struct platform_cpupool cpupools[PLATFORM_MAX_CPUPOOLS];
+static size_t n_cpupools;
+static struct boot_cpupools host_cpus;
+/* The next render's static channels; NULL: none. */
+static const struct boot_links *render_links;
+/* The second boot-time domain of render_with(2). */
+static struct domain_config guest;
 
 #define OR_STOP " || setenv pixen_stop 1"
 
@@ -87,6 +95,8 @@ static char *render_with(unsigned n_domains)
     platform.n_guest_devices = n_guest_devices;
     memcpy(platform.disabled_nodes, disabled_nodes, sizeof(disabled_nodes));
     platform.n_disabled_nodes = n_disabled_nodes;
+    memcpy(platform.cpupools, cpupools, sizeof(cpupools));
+    platform.n_cpupools = n_cpupools;
     memset(&dom0, 0, sizeof(dom0));
     dom0.memory_mib = dom0.maxmem_mib = 128;
     dom0.vcpus = 1;
@@ -103,9 +113,15 @@ static char *render_with(unsigned n_domains)
     strcpy(domd.cmdline, "console=ttyAMA0");
     files.domains[0] =
         (struct boot_domain_files){&domd, "domd.cfg", &kernel, &ramdisk, NULL, domd_passthrough};
+    files.domains[1] =
+        (struct boot_domain_files){&guest, "rt_jitter.cfg", &kernel, NULL, NULL, NULL};
     files.n_domains = n_domains;
 
-    if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0 || script_write(&plan, out, &err) < 0)
+    if (plan_boot(&platform, &dom0, &files, &plan, &err) < 0)
+        fail_msg("%s", err.msg);
+    plan.cpupools = &host_cpus;
+    plan.links = render_links;
+    if (script_write(&plan, out, &err) < 0)
         fail_msg("%s", err.msg);
     fclose(out);
     strip_or_stop(text);
@@ -294,6 +310,111 @@ static void test_nodes_the_platform_keeps_for_guests_or_switches_off(void **stat
     domd_passthrough = NULL;
 }
 
+/*
+ * A pool node names the host's cpu nodes by the phandles boot.scr reads from
+ * the tree it boots, and a domain starts in its pool by the pool's phandle.
+ * Xen numbers the domains in /chosen's order, and fdt mknode puts a node
+ * first: the script makes the last domain first.
+ */
+static void test_cpu_pools_and_the_domains_in_them(void **state)
+{
+    (void)state;
+    char *s;
+
+    memset(&host_cpus, 0, sizeof(host_cpus));
+    host_cpus.n_cpus = 4;
+    for (unsigned c = 0; c < 4; c++)
+        snprintf(host_cpus.cpu_paths[c], CPUPOOLS_PATH_BYTES, "/cpus/cpu@%u", c);
+    memset(cpupools, 0, sizeof(cpupools));
+    strcpy(cpupools[0].name, "rt");
+    strcpy(cpupools[0].sched, "null");
+    strcpy(cpupools[0].cpus_text, "2-3");
+    cpuset_add(&cpupools[0].cpus, 2);
+    cpuset_add(&cpupools[0].cpus, 3);
+    cpupools[0].line = 7;
+    n_cpupools = 1;
+    memset(&guest, 0, sizeof(guest));
+    strcpy(guest.source, "rt_jitter.cfg");
+    strcpy(guest.name, "rt_jitter");
+    guest.memory_mib = guest.maxmem_mib = 16;
+    guest.vcpus = 1;
+    guest.vuart = VUART_SBSA;
+    strcpy(guest.pool, "rt");
+    memset(&domd, 0, sizeof(domd));
+    s = render_with(2);
+    assert_has(s, "# CPU pool rt: CPUs 2-3, the null scheduler (platform/qemu/platform.cfg:7)\n"
+                  "if fdt get value pixen_cpu0 /cpus/cpu@2 phandle; then true; else\n"
+                  "    echo \"pixen: the device tree has no phandle for /cpus/cpu@2\"; setenv "
+                  "pixen_stop 1; exit; fi\n"
+                  "if fdt get value pixen_cpu1 /cpus/cpu@3 phandle; then true; else\n");
+    assert_has(s, "fdt mknode /chosen cpupool-rt\n"
+                  "fdt set /chosen/cpupool-rt compatible \"xen,cpupool\"\n"
+                  "fdt set /chosen/cpupool-rt cpupool-cpus <${pixen_cpu0} ${pixen_cpu1}>\n"
+                  "fdt set /chosen/cpupool-rt cpupool-sched \"null\"\n"
+                  "fdt set /chosen/cpupool-rt phandle <0xfffff000>\n"
+                  "fdt set /chosen/cpupool-rt pixen,pool-name \"rt\"\n"
+                  "fdt set /chosen/cpupool-rt pixen,cpus <0x2 0x3>\n");
+    assert_has(s, "fdt set /chosen/rt_jitter domain-cpupool <0xfffff000>\n");
+    /* DomD, in Pool-0, names no pool. */
+    assert_null(strstr(strstr(s, "fdt mknode /chosen DomD"), "domain-cpupool"));
+    /* The pool exists before a domain names it; the last domain is made first. */
+    assert_true(strstr(s, "fdt mknode /chosen cpupool-rt") <
+                strstr(s, "fdt mknode /chosen rt_jitter"));
+    assert_true(strstr(s, "fdt mknode /chosen rt_jitter") < strstr(s, "fdt mknode /chosen DomD"));
+    free(s);
+    n_cpupools = 0;
+    memset(&host_cpus, 0, sizeof(host_cpus));
+}
+
+/*
+ * Static links go under the domain's node, as Xen 4.17 reads them: the
+ * region (host, guest, size in two cells each) and role; each channel end
+ * with its port, its peer end's phandle and its own. Xen writes no channel
+ * into the guest's tree, so its command line carries the port.
+ */
+static void test_static_links_of_a_boot_time_domain(void **state)
+{
+    (void)state;
+    struct xu_err err = {{0}};
+    static struct boot_links links;
+    char *s;
+
+    memset(&guest, 0, sizeof(guest));
+    strcpy(guest.source, "shm_ping.cfg");
+    strcpy(guest.name, "rt_jitter");
+    guest.memory_mib = guest.maxmem_mib = 16;
+    guest.vcpus = 1;
+    strcpy(guest.cmdline, "role=ping");
+    if (shm_parse("id=pingpong,host=0xbbe00000,guest=0x7fe00000,size=64K,role=owner", "t",
+                  &guest.shm[0], &err) < 0 ||
+        evtchn_parse("port=10,peer=shm_pong,peer_port=11", "t", &guest.evtchns[0], &err) < 0)
+        fail_msg("%s", err.msg);
+    guest.n_shm = guest.n_evtchns = 1;
+    memset(&domd, 0, sizeof(domd));
+    memset(&links, 0, sizeof(links));
+    links.first_end[1] = 2;
+    links.peer_end[2] = 5;
+    render_links = &links;
+    s = render_with(2);
+    render_links = NULL;
+    assert_has(s, "fdt set /chosen/rt_jitter/module@");
+    assert_has(s, " bootargs 'role=ping pixen.evtchn=shm_pong:10'\n");
+    assert_has(s, "fdt mknode /chosen/rt_jitter shm-pingpong\n"
+                  "fdt set /chosen/rt_jitter/shm-pingpong compatible "
+                  "\"xen,domain-shared-memory-v1\"\n"
+                  "fdt set /chosen/rt_jitter/shm-pingpong xen,shm-id \"pingpong\"\n"
+                  "fdt set /chosen/rt_jitter/shm-pingpong xen,shared-mem <0x0 0xbbe00000 0x0 "
+                  "0x7fe00000 0x0 0x10000>\n"
+                  "fdt set /chosen/rt_jitter/shm-pingpong role \"owner\"\n");
+    assert_has(s, "# rt_jitter's port 10, connected to shm_pong's port 11 (static_evtchn)\n"
+                  "fdt mknode /chosen/rt_jitter evtchn-10\n"
+                  "fdt set /chosen/rt_jitter/evtchn-10 compatible \"xen,evtchn-v1\"\n"
+                  "fdt set /chosen/rt_jitter/evtchn-10 xen,evtchn <0xa 0xfffff105>\n"
+                  "fdt set /chosen/rt_jitter/evtchn-10 phandle <0xfffff102>\n");
+    free(s);
+    memset(&guest, 0, sizeof(guest));
+}
+
 static void test_quoting(void **state)
 {
     (void)state;
@@ -337,6 +458,8 @@ int main(void)
         cmocka_unit_test(test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules),
         cmocka_unit_test(test_a_gzip_kernel_two_domains_boot_is_read_once_and_copied),
         cmocka_unit_test(test_nodes_the_platform_keeps_for_guests_or_switches_off),
+        cmocka_unit_test(test_cpu_pools_and_the_domains_in_them),
+        cmocka_unit_test(test_static_links_of_a_boot_time_domain),
         cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_file_names_load_can_take_as_they_are),
     };

@@ -17,6 +17,12 @@ static int xen_fail(const struct boot_domain_node *node, struct xu_err *err, con
 }
 
 /* The domain Xen built for this node: refuse to attach a config to something else. */
+/* What Xen counts as the domain's pages: its memory and the shared memory it owns. */
+static uint64_t pages_kib(const struct boot_domain_node *node)
+{
+    return node->memory_kib + node->owned_shm_kib;
+}
+
 static int check_domain(struct hv *hv, const struct boot_domain_node *node,
                         const struct domain_config *dc, struct xu_err *err)
 {
@@ -32,14 +38,14 @@ static int check_domain(struct hv *hv, const struct boot_domain_node *node,
     /* Its kernel brings the other vCPUs up later: count them all, online or not. */
     vcpus = info.max_vcpu_id + 1;
     max_kib = (uint64_t)info.max_pages * (GMAP_PAGE_BYTES / 1024);
-    /* An earlier attach may have added the xenstore page. */
-    if (max_kib < node->memory_kib || max_kib > node->memory_kib + GMAP_PAGE_BYTES / 1024 ||
+    /* An earlier attach may have added the xenstore page; Xen counts the memory it owns. */
+    if (max_kib < pages_kib(node) || max_kib > pages_kib(node) + GMAP_PAGE_BYTES / 1024 ||
         vcpus != node->vcpus)
         return xu_fail(err,
                        "domain %u has %llu KiB and %u vCPUs, not the %llu KiB and %u of "
                        "/chosen/%s: it is not that domain",
                        node->domid, (unsigned long long)max_kib, vcpus,
-                       (unsigned long long)node->memory_kib, node->vcpus, node->node);
+                       (unsigned long long)pages_kib(node), node->vcpus, node->node);
     if (dc->memory_mib * 1024 != node->memory_kib || dc->vcpus != node->vcpus)
         return xu_fail(err,
                        "%s: memory %llu MiB and vcpus %u differ from what Xen booted /chosen/%s "
@@ -66,7 +72,7 @@ static int make_store_ring(struct hv *hv, const struct boot_domain_node *node, x
     errno = 0;
     if (!node->direct_map) {
         /* As a number, not an increment: a second attach after a failed one asks the same. */
-        if (xc_domain_setmaxmem(hv->xc, node->domid, node->memory_kib + GMAP_PAGE_BYTES / 1024) < 0)
+        if (xc_domain_setmaxmem(hv->xc, node->domid, pages_kib(node) + GMAP_PAGE_BYTES / 1024) < 0)
             return xen_fail(node, err, "cannot make room for the xenstore page");
         if (xc_domain_populate_physmap_exact(hv->xc, node->domid, 1, 0, 0, &gfn) < 0)
             return xen_fail(node, err, "cannot give it a xenstore page");

@@ -224,6 +224,13 @@ static int preflight(struct build *b, struct xu_err *err)
         return xu_fail(err, "%s:%u: %s: only domains Xen starts at boot have static memory",
                        dc->source, dc->n_static_mem ? dc->static_mem_line : dc->direct_map_line,
                        dc->n_static_mem ? "static_mem" : "direct_map");
+    /* Xen 4.17 sets these up only while it builds its boot-time domains. */
+    if (dc->n_shm || dc->n_evtchns)
+        return xu_fail(err,
+                       "%s:%u: %s: only domains Xen starts at boot have static links (put the "
+                       "config in the machine's boot-guests/)",
+                       dc->source, dc->n_shm ? dc->shm[0].line : dc->evtchns[0].line,
+                       dc->n_shm ? "static_shm" : "static_evtchn");
     /* The domain goes in its pool (Pool-0 unless pool names another), whose CPUs cpus names. */
     b->poolid = 0;
     if (dc->pool[0]) {
