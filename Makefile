@@ -161,8 +161,10 @@ OPTION_FILES := $(wildcard $(addsuffix /*,$(OPTION_DIRS)))
 $(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES) boot-guests),,\
   $(error $(f): an option adds only to $(MACHINE_FILES) and boot-guests/)))
 MF := $(M)/machine
-# The small guests' images, from the cross build.
+# The small guests' images, from the cross build: those the dom0 partition
+# holds, and those only Xen can start (at boot).
 GUEST_IMAGES := $(B)/target-root/usr/share/pixen/guests
+BOOT_GUEST_IMAGES := $(B)/target-root/usr/share/pixen/boot-guests
 machine_sources = $(wildcard $(PLATFORM)/$(1) $(addsuffix /$(1),$(OPTION_DIRS)))
 # $(MF)/FILE if the machine or an option has FILE.
 machine_file = $(if $(call machine_sources,$(1)),$(MF)/$(1))
@@ -256,8 +258,9 @@ endef
 $(foreach c,$(BOOT_GUEST_CFGS),$(eval $(call boot_guest_cfg,$(c))))
 
 $(addprefix $(M)/boot/,$(BOOT_GUEST_KERNELS)): $(M)/boot/%: $(B)/aarch64.stamp
-	$(call one_file,$(GUEST_IMAGES)/$*,a boot-guests config's kernel: the small guests' images); \
-	install -D -m 0644 "$${files[0]}" $@
+	f=$$( (ls $(GUEST_IMAGES)/$* $(BOOT_GUEST_IMAGES)/$* 2>/dev/null || true) | head -1); \
+	[ -n "$$f" ] || { echo "pixen: a boot-guests config names kernel $*, which is no small guest's image" >&2; exit 1; }; \
+	install -D -m 0644 "$$f" $@
 
 # What boot.scr loads (mkboot reads them), and the rest of the partition.
 # A machine without a driver domain (no domd.cfg in its folder) boots Xen and Dom0 only.
@@ -304,11 +307,11 @@ $(eval $(call boot_script,$(M)))
 
 # --- The dom0 partition: the domains Dom0 starts on demand -----------------
 
-$(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp images/mkinitramfs.py \
-		$(wildcard guests/linux_pv_domu/*)
+$(M)/guests/linux_pv_domu/initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp \
+		images/mkinitramfs.py $(wildcard guests/linux_pv_domu/*)
 	mkdir -p $(@D)
-	$(PY) images/mkinitramfs.py --sysroot $(B)/sysroot --spec guests/linux_pv_domu/initramfs.spec \
-	    --out $@
+	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
+	    --spec guests/linux_pv_domu/initramfs.spec --out $@
 
 # Each guest's config is in its folder under guests/, or, where it names the
 # machine's devices, in $(PLATFORM)/guests/. The small guests' images come
@@ -462,7 +465,8 @@ PARTITIONS_XL_IMG := $(if $(filter yes,$(ENABLE_PARTITIONS)),$(M)/full-xl.img,$(
 	$(wildcard $(PLATFORM)/option/ENABLE_PARTITIONS_yes),$(M)-ENABLE_PARTITIONS_yes/full-xl.img))
 
 partitions-xl-img: $(B)/host/mkboot
-	$(if $(PARTITIONS_XL_IMG),$(MAKE) --no-print-directory ENABLE_PARTITIONS=yes $(PARTITIONS_XL_IMG))
+	$(if $(PARTITIONS_XL_IMG),$(MAKE) --no-print-directory ENABLE_PARTITIONS=yes $(PARTITIONS_XL_IMG) \
+	    $(dir $(PARTITIONS_XL_IMG))full.img)
 .PHONY: partitions-xl-img
 
 SYSTEM_ARGS := --machine $(MACHINE) --image $(M)/full.img --xl-image $(M)/full-xl.img \
@@ -478,7 +482,14 @@ bench: $(RUN_FILES) $(M)/full-xl.img
 	$(PY) bench/domd.py --machine-dir $(M)
 	$(PY) bench/create.py --machine-dir $(M)
 	$(PY) bench/guests.py --machine-dir $(M)
+	$(if $(PARTITIONS_XL_IMG),$(MAKE) --no-print-directory bench-isolation)
 .PHONY: bench
+
+# A guest in a null-scheduler pool of its own against one sharing a CPU
+# (the ENABLE_PARTITIONS=yes card's, booted with this build's DomD disk).
+bench-isolation: $(RUN_FILES) partitions-xl-img
+	$(PY) bench/isolation.py --machine-dir $(M) --image $(dir $(PARTITIONS_XL_IMG))full.img
+.PHONY: bench-isolation
 
 test: check-format test-unit $(B)/aarch64.stamp
 	$(MAKE) fuzz-run FUZZ_SECONDS=10

@@ -82,6 +82,11 @@ def boot_once(files, log):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--boots", type=int, default=3)
+    p.add_argument("--section", default="boot",
+                   help="the section of bench/RESULTS.md to write (one per comparison)")
+    p.add_argument("--heading", default="Boot stages and what u-boot reads, card against card")
+    p.add_argument("--how", default="its help says how to build the cards",
+                   help="how the cards were made, for the section's first line")
     p.add_argument("cards", nargs="+", metavar="LABEL=CARD")
     args = p.parse_args()
     cards = []
@@ -110,10 +115,10 @@ def main():
     first = cards[0][0]
     head = "| from the emulator's start to | " + " | ".join(label for label, _, _ in cards)
     head += "".join(f" | {label} / {first}" for label, _, _ in cards[1:]) + " |"
-    lines = ["<!-- boot:begin (written by bench/boot.py) -->",
+    lines = [f"<!-- {args.section}:begin (written by bench/boot.py) -->",
              f"Measured {results['date']}, {args.boots} boots of each card, alternating "
-             "(medians of seconds); reproduce with `bench/boot.py` (its help says how to build "
-             "the cards).", "", head, "|---" * (1 + 2 * len(cards) - 1) + "|"]
+             f"(medians of seconds); reproduce with `bench/boot.py` ({args.how}).", "", head,
+             "|---" * (1 + 2 * len(cards) - 1) + "|"]
     for k in MARKS:
         row = f"| {LABELS[k]} | " + " | ".join(f"{median[label][k]:.2f}" for label, _, _ in cards)
         row += "".join(f" | {median[label][k] / median[first][k]:.2f}" for label, _, _ in cards[1:])
@@ -121,10 +126,9 @@ def main():
     row = "| u-boot reads from the card | " + " | ".join(
         f"{read / (1 << 20):.1f} MiB" for _, _, read in cards)
     row += "".join(f" | {read / cards[0][2]:.2f}" for _, _, read in cards[1:])
-    lines += [row + " |", "<!-- boot:end -->"]
+    lines += [row + " |", f"<!-- {args.section}:end -->"]
     block = "\n".join(lines)
-    replace_section(os.path.join(HERE, "RESULTS.md"), "boot",
-                    "Boot stages and what u-boot reads, card against card", block)
+    replace_section(os.path.join(HERE, "RESULTS.md"), args.section, args.heading, block)
     print(block)
 
 

@@ -86,35 +86,6 @@ static int read_node(const void *fdt, int off, const char *source, const char *n
     return 0;
 }
 
-int bootdoms_read(const void *fdt, size_t fdt_bytes, const char *source,
-                  struct boot_domain_node *out, size_t max, size_t *n, struct xu_err *err)
-{
-    const char *why;
-    int chosen, off;
-
-    *n = 0;
-    if (fdt_check_strict(fdt, fdt_bytes, &why) < 0)
-        return xu_fail(err, "%s: a damaged device tree: %s", source, why);
-    chosen = fdt_path_offset(fdt, "/chosen");
-    if (chosen < 0)
-        return 0;
-    /* Xen builds them in the tree's order and numbers them from 1. */
-    fdt_for_each_subnode(off, fdt, chosen)
-    {
-        const char *name = fdt_get_name(fdt, off, NULL);
-
-        if (fdt_node_check_compatible(fdt, off, "xen,domain") != 0)
-            continue;
-        if (*n == max)
-            return xu_fail(err, "%s: more than %zu boot-time domains", source, max);
-        out[*n].domid = (uint32_t)(*n + 1);
-        if (read_node(fdt, off, source, name ? name : "?", &out[*n], err) < 0)
-            return -1;
-        (*n)++;
-    }
-    return 0;
-}
-
 static int read_pool(const void *fdt, int off, const char *source, const char *node,
                      struct boot_pool_node *out, struct xu_err *err)
 {
@@ -142,8 +113,17 @@ static int read_pool(const void *fdt, int off, const char *source, const char *n
     return 0;
 }
 
-int bootdoms_read_pools(const void *fdt, size_t fdt_bytes, const char *source,
-                        struct boot_pool_node *out, size_t max, size_t *n, struct xu_err *err)
+/* Reads one /chosen node of the kind walk_chosen looks for into out[index]. */
+typedef int (*read_fn)(const void *fdt, int off, const char *source, const char *name, void *out,
+                       size_t index, struct xu_err *err);
+
+/*
+ * Each /chosen node compatible with `compatible`, in the tree's order (Xen's,
+ * as it builds the domains and numbers the pools), read into out[0..max).
+ */
+static int walk_chosen(const void *fdt, size_t fdt_bytes, const char *source,
+                       const char *compatible, const char *what, read_fn read, void *out,
+                       size_t max, size_t *n, struct xu_err *err)
 {
     const char *why;
     int chosen, off;
@@ -158,13 +138,43 @@ int bootdoms_read_pools(const void *fdt, size_t fdt_bytes, const char *source,
     {
         const char *name = fdt_get_name(fdt, off, NULL);
 
-        if (fdt_node_check_compatible(fdt, off, "xen,cpupool") != 0)
+        if (fdt_node_check_compatible(fdt, off, compatible) != 0)
             continue;
         if (*n == max)
-            return xu_fail(err, "%s: more than %zu CPU pools", source, max);
-        if (read_pool(fdt, off, source, name ? name : "?", &out[*n], err) < 0)
+            return xu_fail(err, "%s: more than %zu %s", source, max, what);
+        if (read(fdt, off, source, name ? name : "?", out, *n, err) < 0)
             return -1;
         (*n)++;
     }
     return 0;
+}
+
+static int read_domain(const void *fdt, int off, const char *source, const char *name, void *out,
+                       size_t index, struct xu_err *err)
+{
+    struct boot_domain_node *d = (struct boot_domain_node *)out + index;
+
+    /* Xen numbers them from 1. */
+    d->domid = (uint32_t)(index + 1);
+    return read_node(fdt, off, source, name, d, err);
+}
+
+int bootdoms_read(const void *fdt, size_t fdt_bytes, const char *source,
+                  struct boot_domain_node *out, size_t max, size_t *n, struct xu_err *err)
+{
+    return walk_chosen(fdt, fdt_bytes, source, "xen,domain", "boot-time domains", read_domain, out,
+                       max, n, err);
+}
+
+static int read_pool_at(const void *fdt, int off, const char *source, const char *name, void *out,
+                        size_t index, struct xu_err *err)
+{
+    return read_pool(fdt, off, source, name, (struct boot_pool_node *)out + index, err);
+}
+
+int bootdoms_read_pools(const void *fdt, size_t fdt_bytes, const char *source,
+                        struct boot_pool_node *out, size_t max, size_t *n, struct xu_err *err)
+{
+    return walk_chosen(fdt, fdt_bytes, source, "xen,cpupool", "CPU pools", read_pool_at, out, max,
+                       n, err);
 }

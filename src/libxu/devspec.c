@@ -315,10 +315,11 @@ const char *shm_role_name(enum shm_role role)
 
 #define PAGE_BYTES 4096u
 
-static int shm_key(const char *where, const char *key, const char *value, struct shm_spec *s,
-                   unsigned *seen, struct xu_err *err)
+static int shm_key(const char *where, const char *key, const char *value, void *ctx, unsigned *seen,
+                   struct xu_err *err)
 {
     static const char *const keys[] = {"id", "host", "guest", "size", "role"};
+    struct shm_spec *s = ctx;
     unsigned k = 0;
     uint64_t *addr;
 
@@ -364,25 +365,38 @@ static int shm_key(const char *where, const char *key, const char *value, struct
     return 0;
 }
 
-int shm_parse(const char *text, const char *where, struct shm_spec *out, struct xu_err *err)
+/* Calls fn for each key=value of `text`, a `what` spec (its name in messages). */
+typedef int (*pair_fn)(const char *where, const char *key, const char *value, void *ctx,
+                       unsigned *seen, struct xu_err *err);
+
+static int each_pair(const char *text, const char *where, const char *what, pair_fn fn, void *ctx,
+                     unsigned *seen, struct xu_err *err)
 {
     char buf[256];
     char *save = NULL;
-    unsigned seen = 0;
 
-    memset(out, 0, sizeof(*out));
     if (strlen(text) >= sizeof(buf))
-        return xu_fail(err, "%s: static_shm: spec longer than %zu characters", where,
+        return xu_fail(err, "%s: %s: spec longer than %zu characters", where, what,
                        sizeof(buf) - 1);
     strcpy(buf, text);
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         const char *key, *value;
 
         if (split_pair(item, &key, &value) < 0)
-            return xu_fail(err, "%s: static_shm: \"%s\" is not key=value", where, key);
-        if (shm_key(where, key, value, out, &seen, err) < 0)
+            return xu_fail(err, "%s: %s: \"%s\" is not key=value", where, what, key);
+        if (fn(where, key, value, ctx, seen, err) < 0)
             return -1;
     }
+    return 0;
+}
+
+int shm_parse(const char *text, const char *where, struct shm_spec *out, struct xu_err *err)
+{
+    unsigned seen = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (each_pair(text, where, "static_shm", shm_key, out, &seen, err) < 0)
+        return -1;
     if ((seen & 0xf) != 0xf)
         return xu_fail(err, "%s: static_shm: \"%s\" needs id, host, guest and size", where, text);
     if (out->host_addr + out->size_bytes < out->host_addr ||
@@ -409,42 +423,36 @@ static int port_of(const char *where, const char *key, const char *value, uint32
     return 0;
 }
 
+static int evtchn_pair(const char *where, const char *key, const char *value, void *ctx,
+                       unsigned *seen, struct xu_err *err)
+{
+    struct evtchn_spec *out = ctx;
+    unsigned bit;
+
+    if (strcmp(key, "port") == 0)
+        bit = 1;
+    else if (strcmp(key, "peer") == 0)
+        bit = 2;
+    else if (strcmp(key, "peer_port") == 0)
+        bit = 4;
+    else
+        return xu_fail(err, "%s: static_evtchn: unknown key '%s' (port, peer, peer_port)", where,
+                       key);
+    if (*seen & bit)
+        return xu_fail(err, "%s: static_evtchn: %s given twice", where, key);
+    *seen |= bit;
+    if (bit == 2)
+        return put(where, "static_evtchn", key, value, out->peer, sizeof(out->peer), err);
+    return port_of(where, key, value, bit == 1 ? &out->port : &out->peer_port, err);
+}
+
 int evtchn_parse(const char *text, const char *where, struct evtchn_spec *out, struct xu_err *err)
 {
-    char buf[256];
-    char *save = NULL;
     unsigned seen = 0;
 
     memset(out, 0, sizeof(*out));
-    if (strlen(text) >= sizeof(buf))
-        return xu_fail(err, "%s: static_evtchn: spec longer than %zu characters", where,
-                       sizeof(buf) - 1);
-    strcpy(buf, text);
-    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        const char *key, *value;
-        unsigned bit;
-
-        if (split_pair(item, &key, &value) < 0)
-            return xu_fail(err, "%s: static_evtchn: \"%s\" is not key=value", where, key);
-        if (strcmp(key, "port") == 0)
-            bit = 1;
-        else if (strcmp(key, "peer") == 0)
-            bit = 2;
-        else if (strcmp(key, "peer_port") == 0)
-            bit = 4;
-        else
-            return xu_fail(err, "%s: static_evtchn: unknown key '%s' (port, peer, peer_port)",
-                           where, key);
-        if (seen & bit)
-            return xu_fail(err, "%s: static_evtchn: %s given twice", where, key);
-        seen |= bit;
-        if (bit == 2) {
-            if (put(where, "static_evtchn", key, value, out->peer, sizeof(out->peer), err) < 0)
-                return -1;
-        } else if (port_of(where, key, value, bit == 1 ? &out->port : &out->peer_port, err) < 0) {
-            return -1;
-        }
-    }
+    if (each_pair(text, where, "static_evtchn", evtchn_pair, out, &seen, err) < 0)
+        return -1;
     if (seen != 7 || !out->peer[0])
         return xu_fail(err, "%s: static_evtchn: \"%s\" needs port, peer and peer_port", where,
                        text);
