@@ -119,8 +119,14 @@ $(B)/sysroot.stamp: images/packages.lock images/debian.py | deps
 	    --sources $(B)/sources
 	touch $@
 
+# Which patches there are: one taken away remakes Xen as one added does.
+$(B)/xen/patches.list: FORCE
+	@mkdir -p $(@D)
+	@ls images/xen/patches/*.patch > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
 $(B)/xen/xen $(B)/xen/xenpolicy &: $(B)/sysroot.stamp images/xen/build.sh images/xen/pixen.kconfig \
-		$(wildcard images/xen/patches/*.patch)
+		$(wildcard images/xen/patches/*.patch) $(B)/xen/patches.list
 	images/xen/build.sh $(B)/sources images/xen/pixen.kconfig $(B)/xen
 
 # u-boot's sandbox, from the source of the Pi boards' u-boot-rpi: the build
@@ -484,6 +490,13 @@ bench: $(RUN_FILES) $(M)/full-xl.img
 	$(PY) bench/guests.py --machine-dir $(M)
 	$(if $(PARTITIONS_XL_IMG),$(MAKE) --no-print-directory bench-isolation)
 .PHONY: bench
+
+# The soak: SOAK_CYCLES create/destroy cycles in one boot, watched for leaks
+# and stalls; its figures go to bench/RESULTS.md (make test runs a short one).
+SOAK_CYCLES ?= 5000
+soak: $(RUN_FILES)
+	$(PY) tests/system/soak.py --machine-dir $(M) --cycles $(SOAK_CYCLES)
+.PHONY: soak
 
 # A guest in a null-scheduler pool of its own against one sharing a CPU
 # (the ENABLE_PARTITIONS=yes card's, booted with this build's DomD disk).

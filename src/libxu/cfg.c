@@ -234,12 +234,20 @@ static int next(struct parser *ps)
             ps->p++;
         ps->tok.kind = TOK_NUMBER;
     } else {
-        char what[96];
+        char what[160];
 
         if (isprint((unsigned char)*ps->p))
             snprintf(what, sizeof(what), "unexpected '%c'%s", *ps->p,
                      ps->key_expected && isupper((unsigned char)*ps->p) ? " (keys are lower case)"
                                                                         : "");
+        else if (*ps->p == '\0')
+            snprintf(what, sizeof(what),
+                     "a NUL byte: UTF-16 text? save the file as UTF-8 or plain ASCII");
+        else if ((unsigned char)*ps->p >= 0x80)
+            snprintf(what, sizeof(what),
+                     "byte 0x%02x, not ASCII, outside quotes: keys and bare values are ASCII "
+                     "(text in quotes may be UTF-8)",
+                     (unsigned char)*ps->p);
         else
             snprintf(what, sizeof(what), "unexpected byte 0x%02x", (unsigned char)*ps->p);
         return fail_at(ps, ps->line, what);
@@ -458,6 +466,16 @@ int cfg_parse(const char *path, const char *text, size_t len, struct cfg_file *o
         return xu_fail(err, "%s: out of memory", path);
     if (len > CFG_MAX_FILE_BYTES) {
         rc = xu_fail(err, "%s: larger than %u bytes; not a config file", path, CFG_MAX_FILE_BYTES);
+        goto out;
+    }
+    /* Editors on other systems (Notepad) start UTF-8 with a byte-order mark: not the config's. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        ps.p += 3;
+    } else if (len >= 2 && (memcmp(text, "\xff\xfe", 2) == 0 || memcmp(text, "\xfe\xff", 2) == 0)) {
+        rc = xu_fail(err,
+                     "%s: UTF-16 text (it starts with the byte-order mark %02X %02X): save it as "
+                     "UTF-8 or plain ASCII",
+                     path, (unsigned char)text[0], (unsigned char)text[1]);
         goto out;
     }
     if (next(&ps) < 0) {

@@ -185,10 +185,13 @@ class Machine:
         return out
 
     def write_file(self, path, text):
-        """Writes `text` to `path` in Dom0, whatever characters it holds."""
-        escaped = "".join(c if c.isalnum() or c in " ._-/=[]," else f"\\{ord(c):03o}"
-                          for c in text)
-        self.check(f"printf '{escaped}' > {path}")
+        """Writes `text` to `path` in Dom0, whatever characters it holds, a piece
+        per command line (the terminal's line holds 4 KiB at most)."""
+        escaped = ["".join(c if c.isascii() and (c.isalnum() or c in " ._-/=[],") else
+                           f"\\{ord(c):03o}"
+                           for c in text[i:i + 400]) for i in range(0, len(text), 400)]
+        for i, piece in enumerate(escaped or [""]):
+            self.check(f"printf '{piece}' {'>' if i == 0 else '>>'} {path}")
 
     def close(self):
         if self.child.isalive():

@@ -1,5 +1,10 @@
-"""Foundation: u-boot -> boot.scr -> Xen -> Dom0, and what Dom0 sets up."""
+"""Foundation: u-boot -> boot.scr -> Xen -> Dom0, what Dom0 sets up, and the serial console."""
+import hashlib
+import random
 import re
+import string
+
+from console import PROMPT
 
 # DomD's disk as `make run` attaches it by default: a USB stick.
 DOMD_ROOT = "usb"
@@ -99,3 +104,49 @@ def test_domd_mounts_its_root_from_the_usb_stick_behind_the_bridge(machine):
     status, out = machine.domd_run("grep ' / ' /proc/mounts; grep xhci /proc/interrupts")
     assert status == 0 and re.search(r"^/dev/sda1 / ext4 rw", out, re.M), out
     assert "xhci-hcd" in out, out
+
+
+# The serial console: what is typed or pasted reaches Dom0 whole, and what a
+# terminal sends on its own never reaches Xen's debug keys. Xen keeps serial
+# input for Dom0 in a ring until Dom0 reads it: pixen's Xen holds 16 KiB
+# there (images/xen/patches/0005-*), so a pasted screenful is not cut. While
+# the input is on Xen every character is a debug key; a terminal answers the
+# cursor-position query busybox's prompt ends with ("ESC[50;25R"), and 'R'
+# would reboot the machine: pixen's Xen drops escape sequences there (0006-*).
+
+def test_a_pasted_4_kib_line_arrives_whole(machine):
+    m = machine
+    rng = random.Random(4096)
+    line = "".join(rng.choice(string.ascii_letters + string.digits + " .,:/=-+_") for _ in
+                   range(4095)) + "\n"
+    # Raw, so the line discipline's own 4 KiB line limit does not cut it either.
+    m.child.sendline("stty raw -echo; head -c 4096 > /tmp/paste; stty sane; echo pasted-$?")
+    m.expect(r"\n")
+    # All at once, as a terminal pastes it.
+    m.child.send(line)
+    m.expect(r"pasted-0", timeout=60)
+    m.expect(PROMPT)
+    digest = m.check("sha256sum /tmp/paste").split()[0]
+    assert digest == hashlib.sha256(line.encode()).hexdigest(), \
+        m.check("wc -c /tmp/paste; head -c 200 /tmp/paste")
+
+
+def test_a_terminal_answer_while_the_input_is_on_xen_is_no_debug_key(machine):
+    m = machine
+    # Dom0 prints its prompt (and the query) after the input went to Xen.
+    m.child.sendline("sleep 2")
+    m.switch_input("Xen")
+    m.expect(PROMPT, timeout=30)
+    # The terminal's answer, and an arrow key for good measure: 'R' reboots, 'A' too.
+    m.child.send("\x1b[50;25R\x1b[A\x1bOA")
+    # A real debug key still works: 'h' prints Xen's key list.
+    m.child.send("h")
+    m.expect(r"'R' pressed -> rebooting machine|'A' pressed|'h' pressed -> showing installed handlers",
+             timeout=30)
+    assert "'h' pressed" in m.child.after, m.child.after
+    m.switch_input("DOM0")
+    m.child.send("\r")
+    m.expect(PROMPT)
+    assert m.check("echo still-up").strip() == "still-up"
+    assert not re.search(r"'R' pressed|rebooting machine", m.transcript)
+    assert "'A' pressed" not in m.transcript

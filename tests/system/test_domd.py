@@ -123,6 +123,34 @@ def test_disk_bytes_survive_destroy_and_a_new_create(machine, guest):
     assert m.group(1) == word
 
 
+def test_the_guest_reads_and_writes_only_its_own_xenstore_nodes(machine, guest):
+    """What a guest can reach in xenstore: its own tree; not Dom0's, not another guest's."""
+    out = machine.check("xu create jitter -p", timeout=120)
+    other = int(re.search(r"^domain:(\d+) created$", out, re.M).group(1))
+    try:
+        probes = {
+            "own": f"xenstore-read /local/domain/{guest}/name",
+            "ownw": f"xenstore-write /local/domain/{guest}/data/probe mine",
+            "dom0": "xenstore-read /local/domain/0/name",
+            "dom0w": "xenstore-write /local/domain/0/probe theirs",
+            "other": f"xenstore-read /local/domain/{other}/name",
+            "otherw": f"xenstore-write /local/domain/{other}/probe theirs",
+            "list": "xenstore-list /local/domain/0",
+        }
+        line = "; ".join(f"{cmd} >/dev/null 2>&1; echo {key}=$?" for key, cmd in probes.items())
+        m = in_guest(machine, line, r"list=(\d+)")
+        got = dict(re.findall(r"^(\w+)=(\d+)", m.string[:m.end()], re.M))
+        assert got == {"own": "0", "ownw": "0", "dom0": "1", "dom0w": "1", "other": "1",
+                       "otherw": "1", "list": "1"}, got
+        # Nothing it was denied was written.
+        for path in ("/local/domain/0/probe", f"/local/domain/{other}/probe"):
+            status, _ = machine.run(f"xenstore-read {path}")
+            assert status != 0, path
+        assert machine.check(f"xenstore-read /local/domain/{guest}/data/probe").strip() == "mine"
+    finally:
+        machine.check("xu destroy jitter", timeout=60)
+
+
 VCHAN = "/local/domain/1/data/vchan"
 
 

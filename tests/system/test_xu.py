@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from soak import soak
+
 from console import ROOT
 
 GUEST = "linux_pv_domu"
@@ -293,6 +295,9 @@ BROKEN = {
                       "static_mem = [ '0x60000000,64M' ]\n",
                       "/tmp/broken.cfg:4: static_mem: only domains Xen starts at boot have "
                       "static memory"),
+    "UTF-16": ("\ufeffname = 'x'\n".encode("utf-16-le").decode("latin-1"),
+               "/tmp/broken.cfg: UTF-16 text (it starts with the byte-order mark FF FE): save it "
+               "as UTF-8 or plain ASCII"),
     "vif served by Dom0": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n"
                            "vif = [ 'bridge=xenbr0' ]\n",
                            "/tmp/broken.cfg:3: vif: Dom0 serves no PV devices in pixen; name the "
@@ -335,6 +340,17 @@ def test_a_broken_config_is_refused_and_leaves_nothing(warm, clean, case):
     assert_memory_back(m, free_before)
 
 
+def test_a_config_saved_by_notepad_creates_its_guest(clean):
+    """UTF-8 with a byte-order mark and CRLF line ends: read as if it had neither."""
+    m = clean
+    m.check(f"printf '\\357\\273\\277' > /tmp/notepad.cfg; sed 's/$/\\r/' /dom0/{GUEST}.cfg "
+            f"| sed 's|\"{GUEST}/|\"/dom0/{GUEST}/|' >> /tmp/notepad.cfg")
+    assert m.check("head -c 3 /tmp/notepad.cfg | od -An -tx1").split() == ["ef", "bb", "bf"]
+    out = m.check("xu create /tmp/notepad.cfg -p", timeout=120)
+    assert re.search(r"^domain:\d+ created$", out, re.M), out
+    m.check(f"xu destroy {GUEST}", timeout=60)
+
+
 def test_twenty_create_destroy_cycles_leave_memory_and_xenstore_as_they_were(warm, clean):
     m = clean
     snapshot(m, "before")
@@ -344,6 +360,14 @@ def test_twenty_create_destroy_cycles_leave_memory_and_xenstore_as_they_were(war
         assert m.check(f"xu destroy {domid}").strip() == f"domain:{domid} destroyed"
     assert_memory_back(m, free_before)
     assert_same_as(m, "before")
+
+
+def test_a_short_soak_leaks_nothing_and_never_stalls(clean):
+    """tests/system/soak.py, as `make soak` runs it for thousands of cycles: the small
+    guests, linux_pv_domu with its vif and disk, pause and unpause, from Dom0's shell;
+    nothing may leak and no cycle may stall."""
+    result = soak(clean, cycles=20, check_every=10)
+    assert result["checks"] == 2 and result["cycles"] == 20, result
 
 
 def test_list_takes_ids_and_names_and_xstat_reports(clean):

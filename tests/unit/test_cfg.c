@@ -151,7 +151,36 @@ static void test_nul_byte_in_text(void **state)
     static const char text[] = "a = 1\nb\0 = 2\n";
 
     assert_int_equal(cfg_parse("t.cfg", text, sizeof(text) - 1, &f, &err), -1);
-    assert_string_equal(err.msg, "t.cfg:2: unexpected byte 0x00");
+    assert_string_equal(err.msg,
+                        "t.cfg:2: a NUL byte: UTF-16 text? save the file as UTF-8 or plain ASCII");
+}
+
+/* A config saved by Notepad: UTF-8 with a byte-order mark, CRLF line ends. */
+static void test_a_byte_order_mark_is_no_part_of_the_config(void **state)
+{
+    (void)state;
+    struct cfg_file f = parse_ok("\xef\xbb\xbfname = \"caf\xc3\xa9\"\r\nmemory = 64\r\n");
+
+    assert_int_equal(f.n_settings, 2);
+    assert_string_equal(f.settings[0].key, "name");
+    assert_string_equal(f.settings[0].value.text, "caf\xc3\xa9");
+    assert_int_equal(f.settings[1].line, 2);
+    cfg_free(&f);
+    expect_error("\xef\xbb\xbf\xef\xbb\xbfname = 1\n",
+                 "t.cfg:1: byte 0xef, not ASCII, outside quotes: keys and bare values are ASCII "
+                 "(text in quotes may be UTF-8)");
+    expect_error("memory = 64\n\xc3\xa9t\xc3\xa9 = 1\n",
+                 "t.cfg:2: byte 0xc3, not ASCII, outside quotes: keys and bare values are ASCII "
+                 "(text in quotes may be UTF-8)");
+    {
+        struct xu_err err = {{0}};
+        static const char utf16[] = "\xff\xfen\0a\0m\0e\0";
+
+        assert_int_equal(cfg_parse("t.cfg", utf16, sizeof(utf16) - 1, &f, &err), -1);
+        assert_string_equal(err.msg,
+                            "t.cfg: UTF-16 text (it starts with the byte-order mark FF FE): "
+                            "save it as UTF-8 or plain ASCII");
+    }
 }
 
 static void test_typed_views(void **state)
@@ -230,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_no_newline_at_end_and_crlf),
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_nul_byte_in_text),
+        cmocka_unit_test(test_a_byte_order_mark_is_no_part_of_the_config),
         cmocka_unit_test(test_typed_views),
         cmocka_unit_test(test_numbers_and_sizes),
         cmocka_unit_test(test_load_reports_missing_file),

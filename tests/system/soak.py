@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""The soak: thousands of create/destroy cycles in one boot, run by Dom0's shell
+(tests/system/soak.sh, as a user's loop would), watched from here.
+
+Every tenth cycle creates linux_pv_domu with its vif and disk (DomD serves
+them) up to its ready line; every tenth from the fifth creates jitter paused,
+runs, pauses and runs it; the others create and destroy a small guest in turn.
+Every CHECK cycles Dom0 reports Xen's free memory (with Dom0's), xenstore's
+nodes, Dom0's processes and available memory, the console logs, /run and the
+domains: each must be as it was at the first check (by then each kind of
+cycle has run once: a guest's console log stays after it, by design). A cycle far slower than the
+median, or none ending for STALL_S, stops the soak with evidence: what Dom0
+runs (the watcher in soak.sh: every process's state, and the running ones'
+kernel stacks) and Xen's '0' (Dom0's registers) and 'q' (domains) dumps.
+
+    make soak [SOAK_CYCLES=5000]   (or: tests/system/soak.py --cycles N)
+
+`make soak` records its figures in bench/RESULTS.md; make test runs a short
+soak (test_soak.py).
+"""
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from console import Machine, default_machine, machine_files  # noqa: E402
+
+# Dom0's MemAvailable moves with its page cache (console logs grow): this much.
+DOM0_AVAIL_SLACK_KIB = 4096
+# Xen frees a destroyed domain's memory through RCU, and its paging pool too.
+MEM_SLACK_KIB = 1024
+# The soak's own processes (its watcher's sleep, a check's pipeline, this
+# harness's polling) come and go.
+PROCS_SLACK = 3
+LINE = re.compile(r"^soak: (?:cycle (\d+) (\S+) (\d+) ms|check (\d+) (.*)|start (.*)|done (\d+)|"
+                  r"stall after cycle (\d+).*|cycle \d+ .*(?:failed|never ready).*)$")
+POLL_S = 2
+
+
+def parse_state(text):
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", text)}
+
+
+def leaks(start, now):
+    """What differs from the start, beyond what may move."""
+    out = []
+    for key, value in now.items():
+        slack = {"mem_kib": MEM_SLACK_KIB, "dom0_avail_kib": DOM0_AVAIL_SLACK_KIB,
+                 "procs": PROCS_SLACK}.get(key, 0)
+        # A guest's log and the one before it: up to two files per guest with a log.
+        if key == "log_files":
+            if value > 2 * now["log_names"]:
+                out.append(f"log_files {value} for {now['log_names']} guests")
+            continue
+        if abs(value - start[key]) > slack and not (key == "mem_kib" and value > start[key]):
+            out.append(f"{key} {start[key]} -> {value}")
+    return out
+
+
+def evidence(m):
+    """Xen's view of a stall: Dom0's registers, the domains."""
+    m.switch_input("Xen")
+    for key in "0q":
+        m.child.send(key)
+        time.sleep(2)
+    try:
+        m.expect(r"'q' pressed[^\n]*\n(?:[^\n]*\n){0,200}?\(XEN\) [^\n]*Domain-0", timeout=20)
+    except AssertionError:
+        pass
+    m.switch_input("DOM0")
+
+
+def soak(m, cycles, check_every, stall_s=60, slow_factor=20, log=print):
+    """Runs the soak in booted Machine m; returns its figures; raises on a leak or stall.
+    Dom0 runs it in the background, writing /tmp/soak.log, which this reads every
+    POLL_S (whole lines: on the console Xen's own lines may cut into them)."""
+    with open(os.path.join(HERE, "soak.sh")) as f:
+        m.write_file("/tmp/soak.sh", f.read())
+    m.check(f"sh /tmp/soak.sh {cycles} {check_every} {stall_s} > /tmp/soak.log 2>&1 & true")
+    times, start, checks, began, seen, by_kind = [], None, 0, time.monotonic(), 0, {}
+    last_progress = time.monotonic()
+    while True:
+        time.sleep(POLL_S)
+        lines = m.check(f"tail -n +{seen + 1} /tmp/soak.log", timeout=120).splitlines()
+        seen += len(lines)
+        median = max((statistics.median(v) for v in by_kind.values()), default=0) / 1000
+        if not lines and time.monotonic() - last_progress > max(stall_s + 30, slow_factor * median):
+            evidence(m)
+            raise AssertionError(f"no cycle ended for {time.monotonic() - last_progress:.0f} s "
+                                 f"after cycle {len(times)}: " + m.check("tail -40 /tmp/soak.log"))
+        for line in lines:
+            match = LINE.match(line)
+            if not match:
+                continue
+            g = (None,) + match.groups()
+            last_progress = time.monotonic()
+            if g[1]:
+                ms, mine = int(g[3]), by_kind.setdefault(g[2], [])
+                # Against cycles of its own kind: a linux_pv_domu boots, a small guest does not.
+                if len(mine) >= 2 and ms > slow_factor * statistics.median(mine):
+                    evidence(m)
+                    raise AssertionError(f"cycle {g[1]} ({g[2]}) took {ms} ms, more than "
+                                         f"{slow_factor}x the median of its kind, "
+                                         f"{statistics.median(mine)} ms")
+                mine.append(ms)
+                times.append(ms)
+                if int(g[1]) % 100 == 0:
+                    log(f"soak: {g[1]} cycles, median {statistics.median(times)} ms")
+            elif g[6] is not None:
+                pass
+            elif g[4]:
+                # The first check is the baseline: by then each kind of cycle has run once
+                # (a guest's console log and its first xenstore nodes stay, by design).
+                checks += 1
+                if start is None:
+                    start = parse_state(g[5])
+                    continue
+                found = leaks(start, parse_state(g[5]))
+                if found:
+                    raise AssertionError(f"after cycle {g[4]}: " + ", ".join(found))
+            elif g[7]:
+                if len(times) != cycles:
+                    raise AssertionError(f"{len(times)} of {cycles} cycles ran")
+                return {"cycles": cycles, "checks": checks,
+                        "seconds": round(time.monotonic() - began),
+                        "median_ms": statistics.median(times), "max_ms": max(times),
+                        "by_kind": {k: {"median_ms": statistics.median(v), "max_ms": max(v),
+                                        "cycles": len(v)} for k, v in by_kind.items()},
+                        "start": start}
+            elif g[8]:
+                evidence(m)
+                raise AssertionError(f"the soak stalled after cycle {g[8]}: " +
+                                     m.check("cat /tmp/soak.log | tail -80"))
+            else:
+                raise AssertionError(line + "\n" + m.check("tail -20 /tmp/soak.log"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()))
+    p.add_argument("--cycles", type=int, default=5000)
+    p.add_argument("--check-every", type=int, default=50)
+    args = p.parse_args()
+    files = machine_files(args.machine_dir)
+    os.makedirs(files["results"], exist_ok=True)
+    m = Machine(files["image"], os.path.join(files["results"], "console-soak.log"),
+                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
+    try:
+        m.boot(timeout=300)
+        result = soak(m, args.cycles, args.check_every)
+    finally:
+        m.close()
+    print(f"soak: {result['cycles']} cycles in {result['seconds']} s, median "
+          f"{result['median_ms']} ms, slowest {result['max_ms']} ms, {result['checks']} checks, "
+          "nothing leaked")
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from results_md import replace_section
+    lines = ["<!-- soak:begin (written by tests/system/soak.py) -->",
+             f"Measured {time.strftime('%Y-%m-%d')}: `make soak SOAK_CYCLES={args.cycles}` on "
+             f"`{os.path.relpath(files['image'], ROOT)}`, one boot. Each tenth cycle "
+             "linux_pv_domu with its vif and disk up to its ready line, each tenth from the fifth "
+             "jitter created paused, run, paused, run, the rest rpi_5_domu, "
+             "helloworld_xen-arm64 and jitter in turn, each created and destroyed from Dom0's "
+             f"shell. Every {args.check_every} cycles: Xen's free memory with Dom0's, xenstore's "
+             "nodes, Dom0's processes and available memory, console logs, /run, the domains.", "",
+             "| cycles | time | median cycle | slowest cycle | checks | leaks |",
+             "|---|---|---|---|---|---|",
+             f"| {result['cycles']} | {result['seconds']} s | {result['median_ms']} ms | "
+             f"{result['max_ms']} ms | {result['checks']} | none |",
+             "<!-- soak:end -->"]
+    replace_section(os.path.join(ROOT, "bench", "RESULTS.md"), "soak",
+                    "The soak: create and destroy, thousands of times", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
