@@ -135,10 +135,10 @@ $(B)/u-boot-sandbox/u-boot: $(B)/sysroot.stamp images/u-boot/build-sandbox.sh \
 		images/u-boot/sandbox.config
 	images/u-boot/build-sandbox.sh $(B)/sources images/u-boot/sandbox.config $(B)/u-boot-sandbox
 
-# Shell: the one file that glob patterns $(1) name (a package may name a file
-# twice, through a link), in $${files[0]}; more or none stop the build,
-# naming $(2).
-one_file = shopt -s nullglob; files=($(1)); \
+# Shell: the one file that the paths or glob patterns $(1) name (a package
+# may name a file twice, through a link), in $${files[0]}; more or none stop
+# the build, naming $(2).
+one_file = shopt -s nullglob; files=(); for f in $(1); do if [ -e "$$f" ]; then files+=("$$f"); fi; done; \
 	[ $${\#files[@]} -eq 0 ] || files=($$(realpath -e "$${files[@]}" | sort -u)); \
 	[ $${\#files[@]} -eq 1 ] || { echo "pixen: $(2) names $${\#files[@]} files: $(1)" >&2; exit 1; }
 
@@ -264,9 +264,8 @@ endef
 $(foreach c,$(BOOT_GUEST_CFGS),$(eval $(call boot_guest_cfg,$(c))))
 
 $(addprefix $(M)/boot/,$(BOOT_GUEST_KERNELS)): $(M)/boot/%: $(B)/aarch64.stamp
-	f=$$( (ls $(GUEST_IMAGES)/$* $(BOOT_GUEST_IMAGES)/$* 2>/dev/null || true) | head -1); \
-	[ -n "$$f" ] || { echo "pixen: a boot-guests config names kernel $*, which is no small guest's image" >&2; exit 1; }; \
-	install -D -m 0644 "$$f" $@
+	$(call one_file,$(GUEST_IMAGES)/$* $(BOOT_GUEST_IMAGES)/$*,boot-guests/: kernel = "$*" (a small guest's image)); \
+	install -D -m 0644 "$${files[0]}" $@
 
 # What boot.scr loads (mkboot reads them), and the rest of the partition.
 # A machine without a driver domain (no domd.cfg in its folder) boots Xen and Dom0 only.
