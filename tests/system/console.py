@@ -122,6 +122,15 @@ class Machine:
         self.transcript += self.child.before + self.child.after
         return self.child.match
 
+    def expect_all(self, patterns, timeout=60):
+        """Waits for every pattern, in any order: lines from domains that run side by side
+        (Xen prefixes each with DOMn) reach the serial line in whatever order they finish,
+        so one expect may pass over another's line. Only output after the call counts."""
+        since = len(self.transcript)
+        for pattern in patterns:
+            if not re.search(pattern, self.transcript[since:]):
+                self.expect(pattern, timeout=timeout)
+
     def run(self, command, timeout=60):
         """Runs a shell command in Dom0; returns (exit status, output without the echo)."""
         self.serial += 1

@@ -104,6 +104,6 @@ def test_two_guests_pass_messages_through_shared_memory_and_a_static_channel(
     assert "panic" not in m.transcript
     # They keep at it: the next thousand, checked at both ends.
     done = max(int(n) for n in re.findall(r"shmpair: pong: (\d+) messages received", m.transcript))
-    m.expect(rf"DOM4: shmpair: pong: {done + 1000} messages received and checked", timeout=60)
-    m.expect(rf"DOM3: shmpair: ping: {done + 1000} messages sent, {done + 1000} replies checked",
-             timeout=30)
+    m.expect_all((rf"DOM4: shmpair: pong: {done + 1000} messages received and checked",
+                  rf"DOM3: shmpair: ping: {done + 1000} messages sent, "
+                  rf"{done + 1000} replies checked"), timeout=60)
