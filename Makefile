@@ -67,8 +67,8 @@ define ninja
 if grep -qv -e '^ninja: Entering directory' -e '^ninja: no work to do' <<<"$$out"; then echo "$$out"; fi
 endef
 
-$(B)/host/mkboot: $(B)/host/build.ninja FORCE
-	$(call ninja,$(B)/host,mkboot)
+$(B)/host/mkboot $(B)/host/hostdevs-probe: $(B)/host/build.ninja FORCE
+	$(call ninja,$(B)/host,$(@F))
 
 # Everything the fuzz targets reach is instrumented, not only the targets.
 $(B)/fuzz/build.ninja: | deps
@@ -449,7 +449,8 @@ test-unit: $(B)/host/build.ninja
 # u-boot's sandbox runs the boot.scr of those u-boot-rpi boots.
 # Every machine's images, and the card of each option value a machine's
 # folder changes them for (option/OPTION_VALUE/, other than the default).
-test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boot
+test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boot \
+		$(B)/host/hostdevs-probe
 	for m in $(filter-out $(MACHINE),$(MACHINES_BUILT)); do \
 	    $(MAKE) --no-print-directory MACHINE=$$m full.img full.img.bmap full.img.gz \
 	        rootfs.img rootfs.img.gz || exit 1; \

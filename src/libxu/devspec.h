@@ -20,6 +20,7 @@ struct iomem_range {
     uint64_t start_pfn; /* the host's page frame */
     uint64_t n_pages;
     uint64_t gfn; /* where the guest sees it: start_pfn unless @GFN says otherwise */
+    unsigned line;
 };
 
 struct vif_spec {

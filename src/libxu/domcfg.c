@@ -261,9 +261,11 @@ static int key_iomem(struct parse_state *st, const struct cfg_setting *s, struct
 
     if (items_of(st, s, DOMCFG_MAX_IOMEM, &items, &n, err) < 0)
         return -1;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (iomem_parse(items[i].text, where(st, items[i].line), &st->dc->iomem[i], err) < 0)
             return -1;
+        st->dc->iomem[i].line = items[i].line;
+    }
     st->dc->n_iomem = (unsigned)n;
     return 0;
 }
@@ -287,6 +289,7 @@ static int key_irqs(struct parse_state *st, const struct cfg_setting *s, struct 
                 return xu_fail(err, "%s: irqs: %s is listed twice", where(st, items[i].line),
                                items[i].text);
         st->dc->irqs[i] = (unsigned)v;
+        st->dc->irq_lines[i] = items[i].line;
     }
     st->dc->n_irqs = (unsigned)n;
     return 0;

@@ -85,6 +85,7 @@ struct domain_config {
     struct iomem_range iomem[DOMCFG_MAX_IOMEM];
     unsigned n_iomem;
     unsigned irqs[DOMCFG_MAX_IRQS];
+    unsigned irq_lines[DOMCFG_MAX_IRQS];
     unsigned n_irqs;
     struct vif_spec vifs[DOMCFG_MAX_VIFS];
     unsigned n_vifs;

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdtaddr.h"
 #include "fdtcheck.h"
 #include "guest.h"
 
 /* Every node and property the walks below visit is inside a checked blob; this bounds loops. */
-#define MAX_DEPTH 64
+#define MAX_DEPTH FDTADDR_MAX_DEPTH
 /* The partial tree's own cells: the domain's root and /passthrough use 2 and 2. */
 #define PT_CELLS 2
 /* What the partial tree may take beyond the host tree it copies from. */
@@ -23,6 +24,7 @@ struct ctx {
     const struct pt_device *dev; /* the one being read, for messages */
     struct xu_err *err;
     struct pt_plan *plan; /* while planning: where fixed clocks are noted */
+    const char *key;      /* the config key that named the device, for messages */
 };
 
 /*
@@ -125,71 +127,16 @@ static bool is_fixed_clock(const void *fdt, int node)
 
 static int fail(const struct ctx *c, const char *why)
 {
-    return xu_fail(c->err, "%s:%u: dtdev: %s: %s (%s)", c->dc->source, c->dev->line, c->dev->path,
-                   why, c->host_name);
+    return xu_fail(c->err, "%s:%u: %s: %s: %s (%s)", c->dc->source, c->dev->line, c->key,
+                   c->dev->path, why, c->host_name);
 }
 
-static uint64_t read_cells(const fdt32_t *p, int n)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < n; i++)
-        v = (v << 32) | fdt32_to_cpu(p[i]);
-    return v;
-}
-
-/* A node's #address-cells or #size-cells, as the spec defaults them; -1 if unusable. */
-static int cells_of(const void *fdt, int node, bool size)
-{
-    int n = size ? fdt_size_cells(fdt, node) : fdt_address_cells(fdt, node);
-
-    return n < 0 || n > 4 ? -1 : n;
-}
-
-/* An address on the bus `bus` (a node's parent), as the CPU sees it: through each bus's ranges. */
+/* An address on the bus `bus` (a node's parent), as the CPU sees it. */
 static int to_cpu(const struct ctx *c, int bus, uint64_t addr, uint64_t size, uint64_t *out)
 {
     char why[160];
 
-    for (int depth = 0; bus != 0; depth++) {
-        int parent = fdt_parent_offset(c->fdt, bus);
-        int na = cells_of(c->fdt, bus, false), ns = cells_of(c->fdt, bus, true);
-        int pna = parent < 0 ? -1 : cells_of(c->fdt, parent, false);
-        const fdt32_t *r;
-        bool found = false;
-        int len;
-
-        if (depth == MAX_DEPTH || parent < 0 || na < 0 || ns < 0 || pna < 0 || na > 2 || ns > 2 ||
-            pna > 2)
-            return fail(c, "its addresses cannot be translated to the CPU's (a bus on the way "
-                           "has unusual cells)");
-        r = fdt_getprop(c->fdt, bus, "ranges", &len);
-        if (!r) {
-            snprintf(why, sizeof(why), "its bus %s has no ranges: it is not reachable by the CPU",
-                     fdt_get_name(c->fdt, bus, NULL));
-            return fail(c, why);
-        }
-        if (len % (int)((na + pna + ns) * sizeof(fdt32_t)) != 0)
-            return fail(c, "a bus on the way has a malformed ranges");
-        for (int i = 0; len > 0 && i < len / (int)sizeof(fdt32_t); i += na + pna + ns) {
-            uint64_t child = read_cells(r + i, na), to = read_cells(r + i + na, pna);
-            uint64_t span = read_cells(r + i + na + pna, ns);
-
-            if (addr >= child && addr - child < span && size <= span - (addr - child)) {
-                addr = to + (addr - child);
-                found = true;
-                break;
-            }
-        }
-        if (len > 0 && !found) {
-            snprintf(why, sizeof(why), "0x%llx lies outside its bus %s's ranges",
-                     (unsigned long long)addr, fdt_get_name(c->fdt, bus, NULL));
-            return fail(c, why);
-        }
-        bus = parent;
-    }
-    *out = addr;
-    return 0;
+    return fdtaddr_to_cpu(c->fdt, bus, addr, size, out, why, sizeof(why)) < 0 ? fail(c, why) : 0;
 }
 
 static int add_window(const struct ctx *c, struct pt_device *d, uint64_t addr, uint64_t size)
@@ -216,7 +163,7 @@ static int add_window(const struct ctx *c, struct pt_device *d, uint64_t addr, u
 static int read_reg(const struct ctx *c, int node, struct pt_device *d)
 {
     int parent = fdt_parent_offset(c->fdt, node);
-    int na = cells_of(c->fdt, parent, false), ns = cells_of(c->fdt, parent, true);
+    int na = fdtaddr_cells_of(c->fdt, parent, false), ns = fdtaddr_cells_of(c->fdt, parent, true);
     const fdt32_t *reg;
     int len;
 
@@ -228,8 +175,9 @@ static int read_reg(const struct ctx *c, int node, struct pt_device *d)
     for (int i = 0; i < len / (int)sizeof(fdt32_t); i += na + ns) {
         uint64_t addr;
 
-        if (to_cpu(c, parent, read_cells(reg + i, na), read_cells(reg + i + na, ns), &addr) < 0 ||
-            add_window(c, d, addr, read_cells(reg + i + na, ns)) < 0)
+        if (to_cpu(c, parent, fdtaddr_cells(reg + i, na), fdtaddr_cells(reg + i + na, ns), &addr) <
+                0 ||
+            add_window(c, d, addr, fdtaddr_cells(reg + i + na, ns)) < 0)
             return -1;
     }
     return 0;
@@ -239,8 +187,8 @@ static int read_reg(const struct ctx *c, int node, struct pt_device *d)
 static int read_bus_windows(const struct ctx *c, int node, struct pt_device *d)
 {
     int parent = fdt_parent_offset(c->fdt, node);
-    int na = cells_of(c->fdt, node, false), ns = cells_of(c->fdt, node, true);
-    int pna = cells_of(c->fdt, parent, false);
+    int na = fdtaddr_cells_of(c->fdt, node, false), ns = fdtaddr_cells_of(c->fdt, node, true);
+    int pna = fdtaddr_cells_of(c->fdt, parent, false);
     const fdt32_t *r;
     int len;
 
@@ -254,30 +202,13 @@ static int read_bus_windows(const struct ctx *c, int node, struct pt_device *d)
         len % (int)((na + pna + ns) * sizeof(fdt32_t)) != 0)
         return fail(c, "its ranges does not fit the #address-cells and #size-cells around it");
     for (int i = 0; i < len / (int)sizeof(fdt32_t); i += na + pna + ns) {
-        uint64_t size = read_cells(r + i + na + pna, ns), addr;
+        uint64_t size = fdtaddr_cells(r + i + na + pna, ns), addr;
 
-        if (to_cpu(c, parent, read_cells(r + i + na, pna), size, &addr) < 0 ||
+        if (to_cpu(c, parent, fdtaddr_cells(r + i + na, pna), size, &addr) < 0 ||
             add_window(c, d, addr, size) < 0)
             return -1;
     }
     return 0;
-}
-
-static bool is_gic(const void *fdt, int node)
-{
-    static const char *const compatible[] = {
-        "arm,gic-400",       "arm,cortex-a15-gic", "arm,cortex-a9-gic",
-        "arm,cortex-a7-gic", "arm,gic-v2",         "arm,gic-v3",
-    };
-    const fdt32_t *cells = fdt_getprop(fdt, node, "#interrupt-cells", NULL);
-
-    if (!fdt_getprop(fdt, node, "interrupt-controller", NULL) || !cells ||
-        fdt32_to_cpu(*cells) != 3)
-        return false;
-    for (size_t i = 0; i < sizeof(compatible) / sizeof(compatible[0]); i++)
-        if (fdt_node_check_compatible(fdt, node, compatible[i]) == 0)
-            return true;
-    return false;
 }
 
 /* The GIC a phandle names; Xen routes interrupts of the GIC only. */
@@ -286,7 +217,7 @@ static int gic_by_phandle(const struct ctx *c, uint32_t phandle, struct pt_devic
     char path[DOMCFG_DTPATH_BYTES];
     int node = fdt_node_offset_by_phandle(c->fdt, phandle);
 
-    if (node < 0 || !is_gic(c->fdt, node))
+    if (node < 0 || !fdtaddr_is_gic(c->fdt, node))
         return fail(c, "its interrupts go to a controller other than the GIC; Xen routes only "
                        "GIC interrupts");
     if (fdt_get_path(c->fdt, node, path, sizeof(path)) < 0)
@@ -343,7 +274,7 @@ static int read_interrupts(const struct ctx *c, int node, struct pt_device *d)
     if (!ph)
         return fail(c, "it has interrupts but no interrupt-parent");
     gic = fdt_node_offset_by_phandle(c->fdt, fdt32_to_cpu(*ph));
-    if (gic > 0 && !is_gic(c->fdt, gic) && in_set(c->fdt, c->dc, gic)) {
+    if (gic > 0 && !fdtaddr_is_gic(c->fdt, gic) && in_set(c->fdt, c->dc, gic)) {
         d->irq_parent_phandle = fdt32_to_cpu(*ph); /* a GPIO block's own interrupt controller */
         return 0;
     }
@@ -361,7 +292,7 @@ static int read_interrupts(const struct ctx *c, int node, struct pt_device *d)
 static int read_interrupt_map(const struct ctx *c, int node, struct pt_device *d)
 {
     const fdt32_t *map, *icells;
-    int len, n, na = cells_of(c->fdt, node, false);
+    int len, n, na = fdtaddr_cells_of(c->fdt, node, false);
 
     map = fdt_getprop(c->fdt, node, "interrupt-map", &len);
     if (!map)
@@ -517,28 +448,6 @@ static int check_ref(const struct ctx *c, int node, int depth, const char *name,
     return 0;
 }
 
-/*
- * The controller a node's interrupts go to, found as Linux and Xen find it:
- * the node interrupt-parent names, else the tree's parent, until a node
- * that is an interrupt controller (or maps interrupts on).
- */
-static int interrupt_parent_of(const void *fdt, int node)
-{
-    for (int depth = 0; node > 0 && depth < MAX_DEPTH; depth++) {
-        const fdt32_t *ph = fdt_getprop(fdt, node, "interrupt-parent", NULL);
-        int next =
-            ph ? fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ph)) : fdt_parent_offset(fdt, node);
-
-        if (next < 0)
-            return -1;
-        if (fdt_getprop(fdt, next, "interrupt-controller", NULL) ||
-            fdt_getprop(fdt, next, "interrupt-map", NULL))
-            return next;
-        node = next;
-    }
-    return -1;
-}
-
 /* What the device node may carry, itself and below it (its enabled children). */
 static int check_properties(const struct ctx *c, int node, int depth)
 {
@@ -564,10 +473,10 @@ static int check_properties(const struct ctx *c, int node, int depth)
         if (ref && check_ref(c, node, depth, name, ref, v, len) < 0)
             return -1;
         if (depth && (strcmp(name, "interrupts") == 0 || strcmp(name, "interrupt-map") == 0)) {
-            int parent = interrupt_parent_of(c->fdt, node);
+            int parent = fdtaddr_interrupt_parent(c->fdt, node);
 
             /* A controller of the device's own (RP1's) serves it; the GIC's are Xen's to route. */
-            if (strcmp(name, "interrupts") == 0 && parent > 0 && !is_gic(c->fdt, parent) &&
+            if (strcmp(name, "interrupts") == 0 && parent > 0 && !fdtaddr_is_gic(c->fdt, parent) &&
                 in_set(c->fdt, c->dc, parent))
                 continue;
             snprintf(why, sizeof(why),
@@ -611,7 +520,7 @@ static int plan_device(const struct ctx *c, struct pt_device *d)
         return fail(c, "no such node in the host device tree");
     if (node == 0)
         return fail(c, "the root cannot be passed through");
-    if (is_gic(c->fdt, node))
+    if (fdtaddr_is_gic(c->fdt, node))
         return fail(c, "it is the GIC, which Xen keeps for itself");
     if (is_xen_console(c->fdt, node))
         return fail(c, "it is the serial port of Xen's console (/chosen/stdout-path)");
@@ -706,7 +615,7 @@ static bool enabled_on_the_way(const void *fdt, int node)
  */
 static int check_pages_alone(const void *host, const char *host_name,
                              const struct domain_config *dc, const struct pt_plan *plan,
-                             struct xu_err *err)
+                             const char *key, struct xu_err *err)
 {
     int node;
 
@@ -717,19 +626,19 @@ static int check_pages_alone(const void *host, const char *host_name,
         const fdt32_t *reg = fdt_getprop(host, node, "reg", &len);
         struct xu_err scratch = {{0}};
         /* Translation failures are not this check's to report. */
-        struct ctx quiet = {host, host_name, dc, &plan->devices[0], &scratch, NULL};
+        struct ctx quiet = {host, host_name, dc, &plan->devices[0], &scratch, NULL, key};
 
         if (!reg || parent < 0 || in_set(host, dc, node) || above_set(host, dc, node) ||
             !enabled_on_the_way(host, node))
             continue;
-        na = cells_of(host, parent, false);
-        ns = cells_of(host, parent, true);
+        na = fdtaddr_cells_of(host, parent, false);
+        ns = fdtaddr_cells_of(host, parent, true);
         if (na < 1 || na > 2 || ns < 1 || ns > 2 || len % (int)((na + ns) * sizeof(fdt32_t)) != 0)
             continue;
         for (int i = 0; i < len / (int)sizeof(fdt32_t); i += na + ns) {
-            uint64_t addr, size = read_cells(reg + i + na, ns);
+            uint64_t addr, size = fdtaddr_cells(reg + i + na, ns);
 
-            if (size == 0 || to_cpu(&quiet, parent, read_cells(reg + i, na), size, &addr) < 0)
+            if (size == 0 || to_cpu(&quiet, parent, fdtaddr_cells(reg + i, na), size, &addr) < 0)
                 continue;
             for (unsigned k = 0; k < plan->n_devices; k++) {
                 const struct pt_device *d = &plan->devices[k];
@@ -744,10 +653,10 @@ static int check_pages_alone(const void *host, const char *host_name,
                     if (fdt_get_path(host, node, path, sizeof(path)) < 0)
                         snprintf(path, sizeof(path), "%s", fdt_get_name(host, node, NULL));
                     return xu_fail(err,
-                                   "%s:%u: dtdev: %s: its pages 0x%llx-0x%llx also hold the "
+                                   "%s:%u: %s: %s: its pages 0x%llx-0x%llx also hold the "
                                    "registers of %s (0x%llx), which the domain is not given: "
                                    "give it too, or switch it off (disabled_nodes) (%s)",
-                                   dc->source, d->line, d->path, (unsigned long long)win->addr,
+                                   dc->source, d->line, key, d->path, (unsigned long long)win->addr,
                                    (unsigned long long)(win->addr + win->size_bytes - 1), path,
                                    (unsigned long long)addr, host_name);
                 }
@@ -767,7 +676,7 @@ int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
         return xu_fail(err, "%s: not a usable device tree: %s", host_name, why);
     for (unsigned i = 0; i < dc->n_dtdevs; i++) {
         struct pt_device *d = &plan->devices[i];
-        struct ctx c = {host, host_name, dc, d, err, plan};
+        struct ctx c = {host, host_name, dc, d, err, plan, "dtdev"};
 
         snprintf(d->path, sizeof(d->path), "%s", dc->dtdevs[i]);
         d->line = dc->dtdev_lines[i];
@@ -778,7 +687,7 @@ int pt_plan_devices(const void *host, size_t host_bytes, const char *host_name,
             return -1;
         plan->n_devices++;
     }
-    return check_pages_alone(host, host_name, dc, plan, err);
+    return check_pages_alone(host, host_name, dc, plan, "dtdev", err);
 }
 
 /* --- The platform's guest devices and disabled nodes ---------------------- */
@@ -806,7 +715,7 @@ static const char *unusable(const void *host, const char *host_name, const char 
         snprintf(why, size, "no such node in %s", host_name);
     else if (node == 0)
         snprintf(why, size, "it is the root of %s", host_name);
-    else if (is_gic(host, node))
+    else if (fdtaddr_is_gic(host, node))
         snprintf(why, size, "it is the GIC, which Xen keeps for itself (%s)", host_name);
     else if (is_xen_console(host, node))
         snprintf(why, size, "it is the serial port of Xen's console (/chosen/stdout-path) (%s)",
@@ -834,6 +743,36 @@ static int check_platform_node(const void *host, const char *host_name, const st
     return 0;
 }
 
+/*
+ * The guests' devices are given by page too (iomem): each page must be
+ * theirs alone, as a boot-time domain's must be, so that no guest can write
+ * registers Dom0 drives. Planned as if one domain had them all.
+ */
+static int check_guest_pages(const void *host, const char *host_name, const struct platform *p,
+                             struct xu_err *err)
+{
+    static struct domain_config guests;
+    static struct pt_plan plan;
+
+    memset(&guests, 0, sizeof(guests));
+    memset(&plan, 0, sizeof(plan));
+    snprintf(guests.source, sizeof(guests.source), "%s", p->source);
+    snprintf(guests.name, sizeof(guests.name), "the guests");
+    for (size_t i = 0; i < p->n_guest_devices && i < DOMCFG_MAX_DTDEVS; i++) {
+        struct pt_device *d = &plan.devices[i];
+        struct ctx c = {host, host_name, &guests, d, err, &plan, "guest_devices"};
+
+        snprintf(guests.dtdevs[i], sizeof(guests.dtdevs[i]), "%s", p->guest_devices[i].path);
+        snprintf(d->path, sizeof(d->path), "%s", p->guest_devices[i].path);
+        d->line = p->guest_devices[i].line;
+        guests.n_dtdevs++;
+        if (read_reg(&c, fdt_path_offset(host, d->path), d) < 0)
+            return -1;
+        plan.n_devices++;
+    }
+    return check_pages_alone(host, host_name, &guests, &plan, "guest_devices", err);
+}
+
 int pt_check_platform_nodes(const void *host, size_t host_bytes, const char *host_name,
                             const struct platform *p, const struct domain_config *domains,
                             unsigned n_domains, struct xu_err *err)
@@ -850,7 +789,7 @@ int pt_check_platform_nodes(const void *host, size_t host_bytes, const char *hos
         if (check_platform_node(host, host_name, p, "disabled_nodes", &p->disabled_nodes[i],
                                 domains, n_domains, err) < 0)
             return -1;
-    return 0;
+    return host ? check_guest_pages(host, host_name, p, err) : 0;
 }
 
 /* --- The partial device tree -------------------------------------------- */
@@ -870,7 +809,7 @@ static int write_translated(void *out_fdt, const struct ctx *c, int node, const 
                             int child_cells, int size_cells, int out_size_cells)
 {
     int parent = fdt_parent_offset(c->fdt, node);
-    int pna = cells_of(c->fdt, parent, false);
+    int pna = fdtaddr_cells_of(c->fdt, parent, false);
     const fdt32_t *in;
     fdt32_t *out, *at;
     int len, in_entry, out_entry, n, rc;
@@ -892,11 +831,11 @@ static int write_translated(void *out_fdt, const struct ctx *c, int node, const 
     at = out;
     for (int i = 0; i < n; i++) {
         const fdt32_t *e = in + i * in_entry;
-        uint64_t size = read_cells(e + child_cells + pna, size_cells), addr;
+        uint64_t size = fdtaddr_cells(e + child_cells + pna, size_cells), addr;
 
         memcpy(at, e, (size_t)child_cells * sizeof(fdt32_t));
         at += child_cells;
-        if (to_cpu(c, parent, read_cells(e + child_cells, pna), size, &addr) < 0) {
+        if (to_cpu(c, parent, fdtaddr_cells(e + child_cells, pna), size, &addr) < 0) {
             free(out);
             return -1;
         }
@@ -1039,8 +978,8 @@ static int write_device(void *out_fdt, const struct ctx *c)
 {
     const struct pt_device *d = c->dev;
     int node = fdt_path_offset(c->fdt, d->path);
-    int na = cells_of(c->fdt, node, false), ns = cells_of(c->fdt, node, true);
-    int pns = cells_of(c->fdt, fdt_parent_offset(c->fdt, node), true);
+    int na = fdtaddr_cells_of(c->fdt, node, false), ns = fdtaddr_cells_of(c->fdt, node, true);
+    int pns = fdtaddr_cells_of(c->fdt, fdt_parent_offset(c->fdt, node), true);
     fdt32_t xen_reg[PT_MAX_WINDOWS * 3 * PT_CELLS], *at = xen_reg;
     const void *interrupts;
     int len, rc;
@@ -1102,7 +1041,7 @@ int pt_partial_fdt(const void *host, const struct pt_plan *plan, const struct do
     for (unsigned i = 0; rc == 0 && i < plan->n_fixed_clocks; i++)
         rc = write_fixed_clock(out, host, plan->fixed_clocks[i]);
     for (unsigned i = 0; rc == 0 && i < plan->n_devices; i++) {
-        struct ctx c = {host, "host device tree", dc, &plan->devices[i], err, NULL};
+        struct ctx c = {host, "host device tree", dc, &plan->devices[i], err, NULL, "dtdev"};
 
         rc = write_device(out, &c);
     }

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "hostdevs.h"
+
 #define LOAD_FROM "${devtype} ${devnum}:${distro_bootpart}"
 
 int script_quote(const char *text, char *out, size_t size, struct xu_err *err)
@@ -256,6 +258,8 @@ static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_e
                 "if fdt set %s xen,passthrough; then true; else\n"
                 "    echo \"pixen: the firmware device tree has no %s for %s\"; " STOP "; fi\n",
                 dev->path, dev->path, d->config->name);
+        fprintf(out, "fdt set %s " HOSTDEVS_OWNER_PROP " \"%s\"" OR_STOP "\n", dev->path,
+                d->config->name);
         if (!dev->irqs_from_map && !dev->irqs_from_msi)
             continue;
         fprintf(out,
@@ -292,14 +296,19 @@ static int write_platform_edit(const struct platform *p, const char *key,
  * guest_devices: xen,passthrough makes Xen give Dom0 the node disabled yet
  * leave Dom0 its MMIO and interrupts, to hand on to the guests it creates
  * (iomem, irqs); status = "disabled" would leave Dom0 nothing to hand on.
+ * Xen drops xen,passthrough from Dom0's copy, so pixen,owner tells `xu
+ * create` which nodes are the guests' (and which a boot-time domain has).
  * disabled_nodes would use such a device, so Dom0 must not see them enabled.
  */
 static int write_platform_nodes(const struct platform *p, FILE *out, struct xu_err *err)
 {
-    for (size_t i = 0; i < p->n_guest_devices; i++)
+    for (size_t i = 0; i < p->n_guest_devices; i++) {
         if (write_platform_edit(p, "guest_devices", &p->guest_devices[i], "xen,passthrough",
                                 "kept from Dom0 for the guests it creates", out, err) < 0)
             return -1;
+        fprintf(out, "fdt set %s " HOSTDEVS_OWNER_PROP " \"" HOSTDEVS_FOR_GUESTS "\"" OR_STOP "\n",
+                p->guest_devices[i].path);
+    }
     for (size_t i = 0; i < p->n_disabled_nodes; i++)
         if (write_platform_edit(p, "disabled_nodes", &p->disabled_nodes[i], "status disabled",
                                 "would use a device kept for guests", out, err) < 0)

@@ -4,21 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdtaddr.h"
+
 #define PAGE_BYTES 4096u
 /*
  * What the edits may add to the tree: a window or a wider reg changes no
  * size; flags, texts and phandles add little.
  */
 #define ROOM_BYTES 4096
-
-static uint64_t read_cells(const fdt32_t *p, int n)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < n; i++)
-        v = (v << 32) | fdt32_to_cpu(p[i]);
-    return v;
-}
 
 static void put_cells(uint32_t *at, uint64_t v, int n)
 {
@@ -71,7 +64,7 @@ static int plan_window(const struct platform *p, const void *fdt, const char *fd
         return xu_fail(err, "%s:%u: bus_windows: 0x%llx does not fit %s's cells", p->source,
                        w->bus.line, (unsigned long long)w->addr, w->bus.path);
     for (int i = 0; i < len / (int)sizeof(fdt32_t); i += entry) {
-        uint64_t child = read_cells(r + i, na), size = read_cells(r + i + na + pna, ns);
+        uint64_t child = fdtaddr_cells(r + i, na), size = fdtaddr_cells(r + i + na + pna, ns);
 
         if (w->addr < child + size && child < w->addr + w->size_bytes)
             return xu_fail(err,
@@ -114,7 +107,7 @@ static int plan_page_reg(const struct platform *p, const void *fdt, const char *
                        n->path, fdt_name);
     v->n_cells = (unsigned)(len / (int)sizeof(fdt32_t));
     for (unsigned i = 0; i < v->n_cells; i += (unsigned)(na + ns)) {
-        uint64_t addr = read_cells(reg + i, na), size = read_cells(reg + i + na, ns);
+        uint64_t addr = fdtaddr_cells(reg + i, na), size = fdtaddr_cells(reg + i + na, ns);
         uint64_t wide = (size + PAGE_BYTES - 1) & ~(uint64_t)(PAGE_BYTES - 1);
 
         if (addr % PAGE_BYTES != 0)
@@ -128,7 +121,7 @@ static int plan_page_reg(const struct platform *p, const void *fdt, const char *
             if (sib == node || !(sreg = fdt_getprop(fdt, sib, "reg", &slen)))
                 continue;
             for (int j = 0; j + na + ns <= slen / (int)sizeof(fdt32_t); j += na + ns) {
-                uint64_t saddr = read_cells(sreg + j, na);
+                uint64_t saddr = fdtaddr_cells(sreg + j, na);
 
                 if (saddr >= addr && saddr < addr + wide)
                     return xu_fail(err,

@@ -209,6 +209,50 @@ def test_boot_scr_runs_in_u_boot_and_leaves_xen_a_tree_it_accepts(card, board, t
     assert tree.prop(node, "xen,passthrough") is None
 
 
+def probe_guest(tmp, keys):
+    """xu create's host-device check (hostdevs-probe) of a guest with these keys, on the
+    tree boot.scr left Xen in tmp, as Dom0 would see it on the board."""
+    probe = os.path.join(ROOT, "build", "host", "hostdevs-probe")
+    assert os.path.exists(probe), f"{probe}: run `make test-build`"
+    cfg = os.path.join(tmp, "probe.cfg")
+    open(os.path.join(tmp, "Image"), "wb").close()
+    with open(cfg, "w") as f:
+        f.write(f"name = 'probe'\nkernel = 'Image'\nmemory = 16\n{keys}\n")
+    tree = xentree.Tree(open(os.path.join(tmp, "xen-tree.dtb"), "rb").read())
+    bootargs = " ".join(tree.strings(tree.node("/chosen"), "xen,xen-bootargs"))
+    rc, out = sh(probe, os.path.join(tmp, "xen-tree.dtb"), bootargs, cfg)
+    assert rc == 0, out
+    return out.strip()
+
+
+@pytest.mark.parametrize("board", [BOARDS[0], BOARDS[3]], ids=str)
+def test_xu_create_on_the_pi_5_gives_the_blinky_its_gpio_and_nothing_else(card, board,
+                                                                         tmp_path):
+    """What `xu create` would accept on a board, checked on the tree boot.scr leaves Xen
+    there: the blinky's GPIO page and interrupt; not Xen's UART, not DomD's RP1."""
+    tree, _ = boot_and_check(card, RPI5, board, str(tmp_path))
+    gpio = tree.node("/soc@107c000000/gpio@7d517c00")
+    assert tree.strings(gpio, "pixen,owner") == ["guests"]
+    assert tree.strings(tree.node("/axi/pcie@1000120000"), "pixen,owner") == ["DomD"]
+    tmp = str(tmp_path)
+    blinky = re.search(r'^iomem = .*$', open(os.path.join(ROOT, "platform/rpi5/guests/rpi_5_domd.cfg"))
+                       .read(), re.M).group(0)
+    assert probe_guest(tmp, blinky) == "accepted"
+    console_irq = (120 if board.d0 else 121) + 32
+    sd_irq = xentree.gic_spis(tree, tree.node("/soc@107c000000/mmc@1100000"))[0][0]
+    for keys, refusal in (
+            (f"irqs = [ {sd_irq} ]", f"irqs: {sd_irq} is the interrupt of "
+             "/soc@107c000000/mmc@1100000, which Dom0 keeps"),
+            ("iomem = [ '0x107d001,1' ]",
+             "holds Xen's UART (/soc@107c000000/serial@7d001000, its console), which Xen keeps"),
+            ("iomem = [ '0x1000120,1' ]",
+             "is /axi/pcie@1000120000, which the boot-time domain DomD has (its dtdev)"),
+            (f"irqs = [ {console_irq} ]", f"irqs: {console_irq}: no device platform.cfg's "
+             "guest_devices frees (/soc@107c000000/gpio@7d517c00) raises it")):
+        out = probe_guest(tmp, keys)
+        assert refusal in out and "probe.cfg:4: " in out, (keys, out)
+
+
 # A C1 and a D0 board, each with the other's RAM size extreme.
 NVME_BOARDS = [BOARDS[0], BOARDS[6]]
 
@@ -300,6 +344,8 @@ def boot_and_check(card, build, board, tmp):
 
     xen_addr, fdt_addr = booti_addresses(build)
     blob = blob_at(ram, fdt_addr)
+    with open(os.path.join(tmp, "xen-tree.dtb"), "wb") as f:
+        f.write(blob)
     tree = xentree.Tree(blob)
     assert xentree.check(blob) == []
     console = tree.node("/soc@107c000000/serial@7d001000")

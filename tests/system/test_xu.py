@@ -279,10 +279,11 @@ BROKEN = {
                        "/tmp/broken.cfg:3: kernel: /tmp/nothere/Image: No such file or directory"),
     "not a kernel": ("name = 'x'\nkernel = '/dom0/README.txt'\n",
                      "/tmp/broken.cfg:2: kernel: /dom0/README.txt: not an arm64 kernel Image"),
-    # Fails after the domain exists: Xen will not route an interrupt it does not own.
-    "late failure": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\nmemory = 64\n"
-                     "irqs = [ 100 ]\n",
-                     "/tmp/broken.cfg: irqs: cannot route interrupt 100 to the guest"),
+    # Xen would refuse it only once the domain exists (test_host_devices_... has more).
+    "interrupt nobody frees": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\nmemory = 64\n"
+                               "irqs = [ 100 ]\n",
+                               "/tmp/broken.cfg:4: irqs: 100: no device platform.cfg's "
+                               "guest_devices frees (/pl061@9030000) raises it"),
     # The kernel, rounded up to 2 MiB, and 2 MiB for the device tree.
     "too little memory": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n",
                           "/tmp/broken.cfg: memory = 32 MiB cannot hold the kernel "
@@ -336,6 +337,41 @@ def test_a_broken_config_is_refused_and_leaves_nothing(warm, clean, case):
     status, out = m.run("xu create /tmp/broken.cfg", timeout=120)
     assert status == 1, out
     assert message in out, out
+    assert_same_as(m, "before")
+    assert_memory_back(m, free_before)
+
+
+def test_host_devices_a_guest_may_not_have_are_refused_before_xen(warm, clean):
+    """iomem and irqs are checked against Dom0's copy of the host tree before anything is
+    made: each refusal names the file, the line and whose the page or interrupt is. Xen
+    would refuse most of them only once the domain exists, and DomD's it would allow."""
+    m = clean
+    ram = int(re.search(r"^\s*([0-9a-f]+)-[0-9a-f]+ : System RAM$", m.check("cat /proc/iomem"),
+                        re.M).group(1), 16)
+    cases = {
+        f"iomem = [ '0x{ram >> 12:x},1' ]":
+            f"/tmp/host.cfg:4: iomem: \"0x{ram >> 12:x},0x1\" (host 0x{ram:x}-0x{ram + 4095:x}) "
+            "is RAM (/memory@",
+        "iomem = [ '0x8000,1' ]": "/tmp/host.cfg:4: iomem: \"0x8000,0x1\" (host "
+                                  "0x8000000-0x8000fff) is the GIC (/intc@8000000), which Xen keeps",
+        "iomem = [ '0x9000,1' ]": "holds Xen's UART (/pl011@9000000, its console), which Xen keeps",
+        "iomem = [ '0x9010,1' ]": "is /pl031@9010000, which Dom0 keeps; a guest may have only the "
+                                  "devices platform.cfg's guest_devices frees (/pl061@9030000)",
+        "iomem = [ '0x10000,0x10' ]": "is /pcie@10000000, which the boot-time domain DomD has",
+        "iomem = [ '0x9030,2' ]": "is at 0x9031000",
+        "irqs = [ 33 ]": "/tmp/host.cfg:4: irqs: 33: no device platform.cfg's guest_devices frees",
+        "irqs = [ 35 ]": "irqs: 35 is the interrupt of /pcie@10000000, which the boot-time domain "
+                         "DomD has (its dtdev)",
+        "iomem = [ '0x9030,1' ]\nirqs = [\n  39,\n  34 ]":
+            "/tmp/host.cfg:7: irqs: 34 is the interrupt of /pl031@9010000, which Dom0 keeps",
+    }
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    for keys, message in cases.items():
+        m.write_file("/tmp/host.cfg", "name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n"
+                     f"memory = 64\n{keys}\n")
+        status, out = m.run("xu create /tmp/host.cfg", timeout=120)
+        assert status == 1 and message in out, (keys, out)
     assert_same_as(m, "before")
     assert_memory_back(m, free_before)
 

@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
+#include "fdtwrite.h"
 #include "passthrough.h"
 
-#define TREE_BYTES 65536
 #define GIC_PH     0x8003
 #define V2M_PH     0x8004
 #define PCLK_PH    0x8000
@@ -27,70 +27,6 @@
 #define HOST_NAME  "host.dtb"
 
 static struct domain_config dc;
-
-/* --- Writing a host tree ------------------------------------------------- */
-
-static void *tree_begin(void)
-{
-    void *fdt = malloc(TREE_BYTES);
-
-    assert_non_null(fdt);
-    assert_int_equal(fdt_create(fdt, TREE_BYTES), 0);
-    assert_int_equal(fdt_finish_reservemap(fdt), 0);
-    assert_int_equal(fdt_begin_node(fdt, ""), 0);
-    return fdt;
-}
-
-static void *tree_end(void *fdt)
-{
-    assert_int_equal(fdt_end_node(fdt), 0);
-    assert_int_equal(fdt_finish(fdt), 0);
-    return fdt;
-}
-
-static void node(void *fdt, const char *name)
-{
-    assert_int_equal(fdt_begin_node(fdt, name), 0);
-}
-
-static void end(void *fdt)
-{
-    assert_int_equal(fdt_end_node(fdt), 0);
-}
-
-static void cell_array(void *fdt, const char *name, const uint32_t *v, unsigned n)
-{
-    fdt32_t be[256];
-
-    assert_true(n <= 256);
-    for (unsigned i = 0; i < n; i++)
-        be[i] = cpu_to_fdt32(v[i]);
-    assert_int_equal(fdt_property(fdt, name, be, (int)(n * sizeof(fdt32_t))), 0);
-}
-
-/* A property of `n` cells, given as the arguments that follow. */
-static void cells(void *fdt, const char *name, unsigned n, ...)
-{
-    uint32_t v[24];
-    va_list ap;
-
-    assert_true(n <= 24);
-    va_start(ap, n);
-    for (unsigned i = 0; i < n; i++)
-        v[i] = va_arg(ap, uint32_t);
-    va_end(ap);
-    cell_array(fdt, name, v, n);
-}
-
-static void str(void *fdt, const char *name, const char *s)
-{
-    assert_int_equal(fdt_property_string(fdt, name, s), 0);
-}
-
-static void flag(void *fdt, const char *name)
-{
-    assert_int_equal(fdt_property(fdt, name, NULL, 0), 0);
-}
 
 /* QEMU virt's GICv2 with its v2m MSI frame. */
 static void qemu_gic(void *fdt, bool with_address_cells)
@@ -1187,6 +1123,31 @@ static void test_a_boot_time_domains_device_is_no_guest_device(void **state)
     free(host);
 }
 
+/* xu create gives a guest device by whole pages too: none may hold another enabled node's
+ * registers. */
+static void test_a_guest_devices_page_must_be_the_guests_alone(void **state)
+{
+    (void)state;
+    void *host = gpio_tree(0x9100800, PLAIN), *off;
+    const char *msg;
+
+    config(false, 0);
+    msg = platform_nodes_refused(host, "/pl061@9100800", NULL);
+    assert_non_null(msg);
+    assert_string_equal(msg, "platform.cfg:30: guest_devices: /pl061@9100800: its pages "
+                             "0x9100000-0x9101fff also hold the registers of /reset@9100000 "
+                             "(0x9100000), which the domain is not given: give it too, or switch "
+                             "it off (disabled_nodes) (" HOST_NAME ")");
+    /* Switched off (mkboot plans with disabled_nodes off), the neighbour is nobody's. */
+    off = malloc(fdt_totalsize(host) + 64);
+    assert_int_equal(fdt_open_into(host, off, (int)fdt_totalsize(host) + 64), 0);
+    assert_int_equal(
+        fdt_setprop_string(off, fdt_path_offset(off, "/reset@9100000"), "status", "disabled"), 0);
+    assert_null(platform_nodes_refused(off, "/pl061@9100800", "/reset@9100000"));
+    free(off);
+    free(host);
+}
+
 static void test_platform_nodes_in_a_damaged_host_tree(void **state)
 {
     (void)state;
@@ -1220,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_damaged_host_trees_are_refused),
         cmocka_unit_test(test_platform_nodes_must_be_in_the_host_tree),
         cmocka_unit_test(test_a_boot_time_domains_device_is_no_guest_device),
+        cmocka_unit_test(test_a_guest_devices_page_must_be_the_guests_alone),
         cmocka_unit_test(test_platform_nodes_in_a_damaged_host_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,12 +19,15 @@
 #include "fdtcheck.h"
 #include "guest.h"
 #include "guestfdt.h"
+#include "hostdevs.h"
 #include "image.h"
 #include "pvdev.h"
 #include "runstate.h"
 #include "vcpu.h"
 
 #define MAX_EVTCHN_PORT 1023
+/* Xen's copy of the host tree, Dom0's own. */
+#define HOST_FDT        "/sys/firmware/fdt"
 #define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
 #define DESTROY_WAIT_MS 10000
 #define CALLBACK_VIA_EVTCHN_PPI                      \
@@ -170,6 +173,30 @@ static int check_fits(const struct domain_config *dc, const struct image_info *i
 }
 
 /* What Xen or this toolstack cannot do with a config, said before anything is made. */
+/* iomem and irqs: only what platform.cfg frees for guests, checked in Dom0's copy of the host tree.
+ */
+static int check_host_devices(struct build *b, struct xu_err *err)
+{
+    xen_commandline_t cmdline = "";
+    void *fdt;
+    size_t bytes;
+    int rc;
+
+    if (b->dc->n_iomem == 0 && b->dc->n_irqs == 0)
+        return 0;
+    if (fdt_read_file(HOST_FDT, FDT_BOOT_MAX_BYTES, &fdt, &bytes, err) < 0) {
+        struct xu_err why = *err;
+
+        return xu_fail(err, "%s: iomem, irqs: %s", b->dc->source, why.msg);
+    }
+    if (xc_version(b->hv->xc, XENVER_commandline, &cmdline) < 0)
+        cmdline[0] = '\0';
+    cmdline[sizeof(cmdline) - 1] = '\0';
+    rc = hostdevs_check(fdt, bytes, HOST_FDT, cmdline, b->dc, err);
+    free(fdt);
+    return rc;
+}
+
 static int preflight(struct build *b, struct xu_err *err)
 {
     static struct domain_info all[HV_MAX_DOMAINS];
@@ -252,6 +279,8 @@ static int preflight(struct build *b, struct xu_err *err)
         if (vcpu_check_cpus(b->hv, b->poolid, &dc->cpus[i], where, err) < 0)
             return -1;
     }
+    if (check_host_devices(b, err) < 0)
+        return -1;
     /* Their backends must be running driver domains; a name is resolved now. */
     if (pvdev_check(b->hv, dc, UINT32_MAX, err) < 0)
         return -1;

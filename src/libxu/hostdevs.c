@@ -1,0 +1,404 @@
+#include "hostdevs.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdtaddr.h"
+#include "fdtcheck.h"
+
+#define PAGE_BYTES        4096u
+#define MAX_GUEST_WINDOWS 64
+#define PATH_BYTES        256
+#define OWNER_BYTES       400
+#define GUEST_NAMES_BYTES 200
+
+/* A host range in whole pages, [start, end): Xen maps no less. */
+struct window {
+    uint64_t start;
+    uint64_t end;
+};
+
+struct guest_windows {
+    struct window w[MAX_GUEST_WINDOWS];
+    size_t n;
+    char names[GUEST_NAMES_BYTES]; /* the guests' nodes, for messages */
+};
+
+static void node_path(const void *fdt, int node, char *out, size_t out_bytes)
+{
+    if (fdt_get_path(fdt, node, out, (int)out_bytes) < 0)
+        snprintf(out, out_bytes, "%s", fdt_get_name(fdt, node, NULL));
+}
+
+/* The pixen,owner boot.scr left on the node or an ancestor (a device's children are its). */
+static const char *marked_owner(const void *fdt, int node)
+{
+    for (int depth = 0; node > 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
+        int len;
+        const char *owner = fdt_getprop(fdt, node, HOSTDEVS_OWNER_PROP, &len);
+
+        if (owner && len > 0 && owner[len - 1] == '\0')
+            return owner;
+        node = fdt_parent_offset(fdt, node);
+    }
+    return NULL;
+}
+
+static bool for_guests(const void *fdt, int node)
+{
+    const char *owner = marked_owner(fdt, node);
+
+    return owner && strcmp(owner, HOSTDEVS_FOR_GUESTS) == 0;
+}
+
+static bool is_disabled(const void *fdt, int node)
+{
+    int len;
+    const char *status = fdt_getprop(fdt, node, "status", &len);
+
+    return status && len > 0 && strcmp(status, "okay") != 0 && strcmp(status, "ok") != 0;
+}
+
+/* Whose a node (not the guests') is, as a message says it. */
+static void describe(const void *fdt, int node, char *out, size_t out_bytes)
+{
+    char path[PATH_BYTES];
+    const char *owner = marked_owner(fdt, node), *type;
+    int len;
+
+    node_path(fdt, node, path, sizeof(path));
+    type = fdt_getprop(fdt, node, "device_type", &len);
+    if (owner)
+        snprintf(out, out_bytes, "%s, which the boot-time domain %s has (its dtdev)", path, owner);
+    else if (type && len > 0 && type[len - 1] == '\0' && strcmp(type, "memory") == 0)
+        snprintf(out, out_bytes, "RAM (%s: Dom0's)", path);
+    else if (strncmp(path, "/reserved-memory/", strlen("/reserved-memory/")) == 0)
+        snprintf(out, out_bytes, "reserved RAM (%s)", path);
+    else if (strcmp(path, "/hypervisor") == 0)
+        snprintf(out, out_bytes,
+                 "%s: the grant table and the RAM Dom0 maps other domains' pages at", path);
+    else if (fdtaddr_is_gic(fdt, node))
+        snprintf(out, out_bytes, "the GIC (%s), which Xen keeps", path);
+    else if (is_disabled(fdt, node))
+        snprintf(out, out_bytes, "%s, which is switched off (status \"disabled\")", path);
+    else
+        snprintf(out, out_bytes, "%s, which Dom0 keeps", path);
+}
+
+/*
+ * Calls fn for each range the node's `prop` (reg, or a PCIe bridge's
+ * ranges) gives it, as the CPU sees it, in whole pages. `skip` cells of
+ * each entry come before the parent's address (a bridge's PCI address);
+ * entries on buses without ranges (I2C, SPI, ...) are not memory. A
+ * non-zero return from fn stops the walk and is returned.
+ */
+typedef int (*window_fn)(void *ctx, int node, struct window w);
+
+static int each_entry(const void *fdt, int node, const char *prop, int skip, int ns, window_fn fn,
+                      void *ctx)
+{
+    int parent = fdt_parent_offset(fdt, node), len;
+    int na = parent < 0 ? -1 : fdtaddr_cells_of(fdt, parent, false);
+    const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
+
+    if (!p || na < 1 || na > 2 || ns < 1 || ns > 2 ||
+        len % (int)((skip + na + ns) * sizeof(fdt32_t)) != 0)
+        return 0;
+    for (int i = 0; i < len / (int)sizeof(fdt32_t); i += skip + na + ns) {
+        uint64_t size = fdtaddr_cells(p + i + skip + na, ns), addr, end;
+        char why[160];
+        int rc;
+
+        if (size == 0 ||
+            fdtaddr_to_cpu(fdt, parent, fdtaddr_cells(p + i + skip, na), size, &addr, why,
+                           sizeof(why)) < 0 ||
+            addr + size < addr || addr + size > UINT64_MAX - PAGE_BYTES)
+            continue;
+        end = (addr + size + PAGE_BYTES - 1) & ~(uint64_t)(PAGE_BYTES - 1);
+        rc = fn(ctx, node, (struct window){addr & ~(uint64_t)(PAGE_BYTES - 1), end});
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A node's own registers; a PCIe bridge's windows are its too (its devices' BARs). */
+static int each_window(const void *fdt, int node, window_fn fn, void *ctx)
+{
+    int parent = fdt_parent_offset(fdt, node), len, rc;
+    const char *type = fdt_getprop(fdt, node, "device_type", &len);
+
+    if (parent < 0)
+        return 0;
+    rc = each_entry(fdt, node, "reg", 0, fdtaddr_cells_of(fdt, parent, true), fn, ctx);
+    if (rc || !type || len <= 0 || type[len - 1] != '\0' || strcmp(type, "pci") != 0)
+        return rc;
+    return each_entry(fdt, node, "ranges", fdtaddr_cells_of(fdt, node, false),
+                      fdtaddr_cells_of(fdt, node, true), fn, ctx);
+}
+
+/*
+ * A switched-off node nobody was given is driven by nobody: a guest's page
+ * may hold its registers (mkboot plans the same way), but it frees nothing.
+ */
+static bool idle(const void *fdt, int node)
+{
+    return !marked_owner(fdt, node) && is_disabled(fdt, node);
+}
+
+struct iomem_walk {
+    const void *fdt;
+    struct window asked;
+    struct guest_windows *guests;
+    int owner; /* the first node not the guests' that the range touches, or -1 */
+    int idle;  /* the first idle node it touches, or -1 */
+};
+
+static int note_window(void *ctx, int node, struct window w)
+{
+    struct iomem_walk *iw = ctx;
+
+    if (w.end <= iw->asked.start || w.start >= iw->asked.end)
+        return 0;
+    if (idle(iw->fdt, node)) {
+        if (iw->idle < 0)
+            iw->idle = node;
+        return 0;
+    }
+    if (!for_guests(iw->fdt, node)) {
+        iw->owner = node;
+        return 1;
+    }
+    if (iw->guests->n < MAX_GUEST_WINDOWS)
+        iw->guests->w[iw->guests->n++] = w;
+    return 0;
+}
+
+/* The guests' nodes by name, for a message. */
+static void guest_names(const void *fdt, char *out, size_t out_bytes)
+{
+    int depth = 0, used = 0;
+
+    out[0] = '\0';
+    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
+         node = fdt_next_node(fdt, node, &depth)) {
+        const char *owner;
+        char path[PATH_BYTES];
+        int len;
+
+        owner = fdt_getprop(fdt, node, HOSTDEVS_OWNER_PROP, &len);
+        if (!owner || len <= 0 || owner[len - 1] != '\0' || strcmp(owner, HOSTDEVS_FOR_GUESTS) != 0)
+            continue;
+        node_path(fdt, node, path, sizeof(path));
+        if (used < (int)out_bytes)
+            used += snprintf(out + used, out_bytes - (size_t)used, "%s%s", used ? ", " : "", path);
+    }
+    if (!out[0])
+        snprintf(out, out_bytes, "none on this machine");
+}
+
+/*
+ * Xen's UART: dtuart= on Xen's command line, else /chosen's stdout-path.
+ * Xen keeps the node out of Dom0's tree; its parent stays, so the unit
+ * address, translated through the parent's bus, tells where its page is.
+ */
+static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t path_bytes,
+                     uint64_t *addr)
+{
+    const char *spec = NULL, *at, *alias;
+    char name[PATH_BYTES], parent_path[PATH_BYTES], why[160];
+    size_t n;
+    int parent, len;
+
+    for (const char *p = cmdline; p && (p = strstr(p, "dtuart=")) != NULL; p++)
+        if (p == cmdline || p[-1] == ' ')
+            spec = p + strlen("dtuart=");
+    if (!spec) {
+        int chosen = fdt_path_offset(fdt, "/chosen");
+
+        spec = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, "stdout-path", &len);
+        if (!spec || len < 2 || spec[len - 1] != '\0')
+            return false;
+    }
+    n = strcspn(spec, " :");
+    if (n == 0 || n >= sizeof(name))
+        return false;
+    memcpy(name, spec, n);
+    name[n] = '\0';
+    if (name[0] != '/') {
+        alias = fdt_get_alias(fdt, name);
+        if (!alias || alias[0] != '/' || strlen(alias) >= sizeof(name))
+            return false;
+        snprintf(name, sizeof(name), "%s", alias);
+    }
+    snprintf(path, path_bytes, "%s", name);
+    at = strrchr(name, '@');
+    if (!at || strchr(at, '/'))
+        return false;
+    *addr = strtoull(at + 1, NULL, 16);
+    n = (size_t)(strrchr(name, '/') - name);
+    memcpy(parent_path, name, n);
+    parent_path[n] = '\0';
+    parent = n == 0 ? 0 : fdt_path_offset(fdt, parent_path);
+    return parent >= 0 &&
+           fdtaddr_to_cpu(fdt, parent, *addr, PAGE_BYTES, addr, why, sizeof(why)) == 0;
+}
+
+static int check_iomem(const void *fdt, const char *cmdline, const struct domain_config *dc,
+                       const struct iomem_range *r, struct xu_err *err)
+{
+    struct guest_windows guests = {.n = 0};
+    struct iomem_walk iw = {fdt,
+                            {r->start_pfn * PAGE_BYTES, (r->start_pfn + r->n_pages) * PAGE_BYTES},
+                            &guests,
+                            -1,
+                            -1};
+    char asked[96], owner[OWNER_BYTES], names[GUEST_NAMES_BYTES], uart[PATH_BYTES];
+    uint64_t at = iw.asked.start, uart_addr;
+    int depth = 0;
+
+    snprintf(asked, sizeof(asked), "\"0x%llx,0x%llx\" (host 0x%llx-0x%llx)",
+             (unsigned long long)r->start_pfn, (unsigned long long)r->n_pages,
+             (unsigned long long)iw.asked.start, (unsigned long long)iw.asked.end - 1);
+    guest_names(fdt, names, sizeof(names));
+    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0 && iw.owner < 0;
+         node = fdt_next_node(fdt, node, &depth))
+        each_window(fdt, node, note_window, &iw);
+    if (iw.owner >= 0) {
+        describe(fdt, iw.owner, owner, sizeof(owner));
+        return xu_fail(err,
+                       "%s:%u: iomem: %s is %s; a guest may have only the devices platform.cfg's "
+                       "guest_devices frees (%s)",
+                       dc->source, r->line, asked, owner, names);
+    }
+    /* Every page must be a guest device's: walk the range window by window. */
+    while (at < iw.asked.end) {
+        bool moved = false;
+
+        for (size_t i = 0; i < guests.n; i++)
+            if (guests.w[i].start <= at && at < guests.w[i].end) {
+                at = guests.w[i].end;
+                moved = true;
+            }
+        if (moved)
+            continue;
+        if (xen_uart(fdt, cmdline, uart, sizeof(uart), &uart_addr) &&
+            uart_addr / PAGE_BYTES == at / PAGE_BYTES)
+            return xu_fail(err,
+                           "%s:%u: iomem: %s holds Xen's UART (%s, its console), which Xen keeps; "
+                           "a guest may have only the devices platform.cfg's guest_devices frees "
+                           "(%s)",
+                           dc->source, r->line, asked, uart, names);
+        if (iw.idle >= 0) {
+            describe(fdt, iw.idle, owner, sizeof(owner));
+            return xu_fail(err,
+                           "%s:%u: iomem: %s is %s; a guest may have only the devices "
+                           "platform.cfg's guest_devices frees (%s)",
+                           dc->source, r->line, asked, owner, names);
+        }
+        return xu_fail(err,
+                       "%s:%u: iomem: %s: no device platform.cfg's guest_devices frees (%s) is at "
+                       "0x%llx; Dom0's device tree shows nothing there that a guest may have",
+                       dc->source, r->line, asked, names, (unsigned long long)at);
+    }
+    return 0;
+}
+
+/* Whether the node raises GIC interrupt `irq` (32 and up: SPIs, 16-31: PPIs). */
+static bool spec_is(const fdt32_t *spec, unsigned irq)
+{
+    uint32_t type = fdt32_to_cpu(spec[0]), number = fdt32_to_cpu(spec[1]);
+
+    return (type == 0 && number + 32 == irq) || (type == 1 && number + 16 == irq);
+}
+
+static bool raises(const void *fdt, int node, unsigned irq)
+{
+    const fdt32_t *p;
+    int len, gic;
+
+    p = fdt_getprop(fdt, node, "interrupts", &len);
+    gic = p ? fdtaddr_interrupt_parent(fdt, node) : -1;
+    if (gic > 0 && fdtaddr_is_gic(fdt, gic))
+        for (int i = 0; i + 3 <= len / (int)sizeof(fdt32_t); i += 3)
+            if (spec_is(p + i, irq))
+                return true;
+    /* interrupts-extended: <phandle cells...> per interrupt, each on its own controller. */
+    p = fdt_getprop(fdt, node, "interrupts-extended", &len);
+    for (int i = 0; p && i < len / (int)sizeof(fdt32_t);) {
+        int ctl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[i]));
+        const fdt32_t *cells = ctl < 0 ? NULL : fdt_getprop(fdt, ctl, "#interrupt-cells", NULL);
+        int n = cells ? (int)fdt32_to_cpu(*cells) : -1;
+
+        if (n < 0 || n > 4 || i + 1 + n > len / (int)sizeof(fdt32_t))
+            break;
+        if (fdtaddr_is_gic(fdt, ctl) && spec_is(p + i + 1, irq))
+            return true;
+        i += 1 + n;
+    }
+    return false;
+}
+
+static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i,
+                     struct xu_err *err)
+{
+    unsigned irq = dc->irqs[i];
+    char owner[OWNER_BYTES], names[GUEST_NAMES_BYTES];
+    bool freed = false;
+    int depth = 0, idle_node = -1;
+
+    guest_names(fdt, names, sizeof(names));
+    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
+         node = fdt_next_node(fdt, node, &depth)) {
+        if (!raises(fdt, node, irq))
+            continue;
+        if (idle(fdt, node)) {
+            idle_node = idle_node < 0 ? node : idle_node;
+            continue;
+        }
+        if (for_guests(fdt, node)) {
+            freed = true;
+            continue;
+        }
+        describe(fdt, node, owner, sizeof(owner));
+        return xu_fail(err,
+                       "%s:%u: irqs: %u is the interrupt of %s; a guest may have only the "
+                       "interrupts of the devices platform.cfg's guest_devices frees (%s)",
+                       dc->source, dc->irq_lines[i], irq, owner, names);
+    }
+    if (!freed && idle_node >= 0) {
+        describe(fdt, idle_node, owner, sizeof(owner));
+        return xu_fail(err,
+                       "%s:%u: irqs: %u is the interrupt of %s; a guest may have only the "
+                       "interrupts of the devices platform.cfg's guest_devices frees (%s)",
+                       dc->source, dc->irq_lines[i], irq, owner, names);
+    }
+    if (!freed)
+        return xu_fail(err,
+                       "%s:%u: irqs: %u: no device platform.cfg's guest_devices frees (%s) raises "
+                       "it; Dom0's device tree shows no device with it a guest may have (Xen "
+                       "keeps its own UART's)",
+                       dc->source, dc->irq_lines[i], irq, names);
+    return 0;
+}
+
+int hostdevs_check(const void *fdt, size_t fdt_bytes, const char *fdt_name, const char *xen_cmdline,
+                   const struct domain_config *dc, struct xu_err *err)
+{
+    const char *why;
+
+    if (dc->n_iomem == 0 && dc->n_irqs == 0)
+        return 0;
+    if (fdt_check_strict(fdt, fdt_bytes, &why) < 0)
+        return xu_fail(err, "%s: Dom0's device tree %s cannot be read: %s", dc->source, fdt_name,
+                       why);
+    for (unsigned i = 0; i < dc->n_iomem; i++)
+        if (check_iomem(fdt, xen_cmdline, dc, &dc->iomem[i], err) < 0)
+            return -1;
+    for (unsigned i = 0; i < dc->n_irqs; i++)
+        if (check_irq(fdt, dc, i, err) < 0)
+            return -1;
+    return 0;
+}
