@@ -347,41 +347,36 @@ static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i
     unsigned irq = dc->irqs[i];
     char owner[OWNER_BYTES], names[GUEST_NAMES_BYTES];
     bool freed = false;
-    int depth = 0, idle_node = -1;
+    int depth = 0, taken = -1, idle_node = -1;
 
-    guest_names(fdt, names, sizeof(names));
-    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
+    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0 && taken < 0;
          node = fdt_next_node(fdt, node, &depth)) {
         if (!raises(fdt, node, irq))
             continue;
-        if (idle(fdt, node)) {
+        if (idle(fdt, node))
             idle_node = idle_node < 0 ? node : idle_node;
-            continue;
-        }
-        if (for_guests(fdt, node)) {
+        else if (for_guests(fdt, node))
             freed = true;
-            continue;
-        }
-        describe(fdt, node, owner, sizeof(owner));
-        return xu_fail(err,
-                       "%s:%u: irqs: %u is the interrupt of %s; a guest may have only the "
-                       "interrupts of the devices platform.cfg's guest_devices frees (%s)",
-                       dc->source, dc->irq_lines[i], irq, owner, names);
+        else
+            taken = node;
     }
-    if (!freed && idle_node >= 0) {
-        describe(fdt, idle_node, owner, sizeof(owner));
-        return xu_fail(err,
-                       "%s:%u: irqs: %u is the interrupt of %s; a guest may have only the "
-                       "interrupts of the devices platform.cfg's guest_devices frees (%s)",
-                       dc->source, dc->irq_lines[i], irq, owner, names);
-    }
-    if (!freed)
+    /* Another driven node's, or (if no guest device raises it) a switched-off one's. */
+    if (taken < 0 && !freed)
+        taken = idle_node;
+    if (taken < 0 && freed)
+        return 0;
+    guest_names(fdt, names, sizeof(names));
+    if (taken < 0)
         return xu_fail(err,
                        "%s:%u: irqs: %u: no device platform.cfg's guest_devices frees (%s) raises "
                        "it; Dom0's device tree shows no device with it a guest may have (Xen "
                        "keeps its own UART's)",
                        dc->source, dc->irq_lines[i], irq, names);
-    return 0;
+    describe(fdt, taken, owner, sizeof(owner));
+    return xu_fail(err,
+                   "%s:%u: irqs: %u is the interrupt of %s; a guest may have only the interrupts "
+                   "of the devices platform.cfg's guest_devices frees (%s)",
+                   dc->source, dc->irq_lines[i], irq, owner, names);
 }
 
 int hostdevs_check(const void *fdt, size_t fdt_bytes, const char *fdt_name, const char *xen_cmdline,

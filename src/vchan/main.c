@@ -11,10 +11,12 @@
  * DOMID offers at PATH, waiting up to 30 s for the offer. send copies stdin
  * to the stream and closes it at end of file; receive copies the stream to
  * stdout until the other end closes it. The exit status says whether every
- * byte went through.
+ * byte went through. Interrupted (SIGINT, SIGTERM, SIGHUP), it closes the
+ * ring, which takes its nodes out of xenstore, and exits 130.
  */
 #include <errno.h>
 #include <libxenvchan.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,24 @@
 #define CHUNK_BYTES      65536
 #define CONNECT_WAIT_MS  30000
 #define CONNECT_RETRY_MS 100
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+/* No SA_RESTART: a wait on the ring's event channel returns, and the ring is closed. */
+static void catch_signals(void)
+{
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa = {.sa_handler = on_signal};
+
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+        sigaction(signals[i], &sa, NULL);
+}
 
 static int usage(void)
 {
@@ -54,22 +74,26 @@ static struct libxenvchan *open_stream(bool listen, int domid, const char *path,
             return NULL;
         }
         /* 2: offered, nobody has connected yet. */
-        while (libxenvchan_is_open(v) == 2)
-            if (libxenvchan_wait(v) < 0) {
+        while (libxenvchan_is_open(v) == 2 && !interrupted)
+            if (libxenvchan_wait(v) < 0 && !interrupted) {
                 fprintf(stderr, "pixen-vchan: waiting for domain %d: %s\n", domid, strerror(errno));
                 libxenvchan_close(v);
                 return NULL;
             }
+        if (interrupted) {
+            libxenvchan_close(v);
+            return NULL;
+        }
         return v;
     }
     /* The other end may not have offered its ring yet. */
     for (long waited = 0;; waited += CONNECT_RETRY_MS) {
         v = libxenvchan_client_init(NULL, domid, path);
-        if (v || waited >= CONNECT_WAIT_MS)
+        if (v || waited >= CONNECT_WAIT_MS || interrupted)
             break;
         sleep_ms(CONNECT_RETRY_MS);
     }
-    if (!v)
+    if (!v && !interrupted)
         fprintf(stderr, "pixen-vchan: domain %d offers no ring at %s (waited %d s)\n", domid, path,
                 CONNECT_WAIT_MS / 1000);
     return v;
@@ -82,14 +106,17 @@ static int send_stream(struct libxenvchan *v)
 
     while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR && !interrupted)
                 continue;
+            if (interrupted)
+                return -1;
             fprintf(stderr, "pixen-vchan: stdin: %s\n", strerror(errno));
             return -1;
         }
         /* Blocking: returns once all of it is in the ring, or the other end has gone. */
         if (libxenvchan_write(v, buf, (size_t)n) != n) {
-            fprintf(stderr, "pixen-vchan: the other end closed the stream\n");
+            if (!interrupted)
+                fprintf(stderr, "pixen-vchan: the other end closed the stream\n");
             return -1;
         }
     }
@@ -109,7 +136,7 @@ static int receive_stream(struct libxenvchan *v)
         for (int done = 0; done < n;) {
             ssize_t w = write(STDOUT_FILENO, buf + done, (size_t)(n - done));
 
-            if (w < 0 && errno == EINTR)
+            if (w < 0 && errno == EINTR && !interrupted)
                 continue;
             if (w <= 0) {
                 fprintf(stderr, "pixen-vchan: stdout: %s\n", strerror(errno));
@@ -127,7 +154,7 @@ int main(int argc, char **argv)
     bool listen, send;
     char *end;
     long domid;
-    int rc;
+    int rc = -1;
 
     if (argc != 5)
         return usage();
@@ -139,14 +166,20 @@ int main(int argc, char **argv)
         (!send && strcmp(argv[4], "receive") != 0) || errno || *end || end == argv[2] ||
         domid < 0 || domid >= 0x7ff0 || argv[3][0] != '/')
         return usage();
+    catch_signals();
     log = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
     v = open_stream(listen, (int)domid, argv[3], log);
-    if (!v)
-        return 1;
-    v->blocking = 1;
-    rc = send ? send_stream(v) : receive_stream(v);
-    libxenvchan_close(v);
+    if (v) {
+        v->blocking = 1;
+        rc = send ? send_stream(v) : receive_stream(v);
+        libxenvchan_close(v);
+    }
     if (log)
         xtl_logger_destroy(log);
-    return rc < 0 ? 1 : 0;
+    if (interrupted) {
+        fprintf(stderr, "pixen-vchan: interrupted (signal %d); the ring is closed\n",
+                (int)interrupted);
+        return 130;
+    }
+    return !v || rc < 0 ? 1 : 0;
 }

@@ -95,6 +95,7 @@ def test_dom0_partition_has_its_dom0_folder(mdir):
     assert out.split() == ["::/dom0/rpi_5_domd.cfg", "::/dom0/rpi_5_domu.cfg",
                            "::/dom0/helloworld_xen-arm64.cfg", "::/dom0/linux_pv_domu.cfg",
                            "::/dom0/README.txt", "::/dom0/helloworld_xen-arm64",
+                           "::/dom0/isolation_probe.bin", "::/dom0/isolation_probe.cfg",
                            "::/dom0/jitter.bin", "::/dom0/jitter.cfg", "::/dom0/linux_pv_domu/",
                            "::/dom0/z_blinky.bin", "::/dom0/z_sync.bin",
                            "::/dom0/linux_pv_domu/Image",
@@ -103,7 +104,8 @@ def test_dom0_partition_has_its_dom0_folder(mdir):
 
 def test_small_guests_are_arm64_images_of_a_few_kib(mdir):
     """Raw binaries with an arm64 Image header, as Xen's and xu's loaders take them."""
-    for name in ["z_blinky.bin", "z_sync.bin", "helloworld_xen-arm64", "jitter.bin"]:
+    for name in ["z_blinky.bin", "z_sync.bin", "helloworld_xen-arm64", "jitter.bin",
+                 "isolation_probe.bin"]:
         path = os.path.join(mdir, "dom0part", "dom0", name)
         with open(path, "rb") as f:
             data = f.read()

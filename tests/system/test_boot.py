@@ -56,8 +56,8 @@ def test_dom0_partition_is_mounted_at_dom0_with_its_files(machine):
     assert re.search(r"^/dev/\S+ /mnt/dom0 vfat ", mounts, re.M), mounts
     assert re.search(r"^/dev/\S+ /dom0 vfat ", mounts, re.M), mounts
     assert machine.check("ls /dom0").split() == [
-        "README.txt", "helloworld_xen-arm64", "helloworld_xen-arm64.cfg", "jitter.bin",
-        "jitter.cfg", "linux_pv_domu", "linux_pv_domu.cfg", "rpi_5_domd.cfg", "rpi_5_domu.cfg",
+        "README.txt", "helloworld_xen-arm64", "helloworld_xen-arm64.cfg", "isolation_probe.bin",
+        "isolation_probe.cfg", "jitter.bin", "jitter.cfg", "linux_pv_domu", "linux_pv_domu.cfg", "rpi_5_domd.cfg", "rpi_5_domu.cfg",
         "z_blinky.bin", "z_sync.bin"]
     assert "pixen: the dom0 partition" in machine.check("cat /dom0/README.txt")
     # It is the card's partition named dom0, and Dom0 can write to it.

@@ -187,6 +187,13 @@ def test_a_vchan_stream_of_1_mib_crosses_between_the_guest_and_domd(machine, gue
             assert out.rstrip().endswith("\n1048576"), out
         sums[direction] = sent
     assert sums["guest to DomD"] != sums["DomD to guest"]
+    # A listener interrupted before anyone connects takes its offer out of xenstore.
+    status, out = machine.domd_run(
+        f"pixen-vchan listen {guest} {VCHAN}-int receive & sleep 2; "
+        f"xenstore-list {VCHAN}-int; kill -INT $!; wait $!; echo rc=$?; "
+        f"xenstore-list /local/domain/1/data")
+    assert "ring-ref" in out and "rc=130" in out and "interrupted (signal 2)" in out, out
+    assert "vchan-int" not in out.split("rc=130")[1], out
 
 
 def test_destroy_leaves_no_vif_no_loop_device_and_no_nodes(machine, guest):

@@ -70,7 +70,8 @@ def clean(machine):
 
 def test_config_list_shows_the_originals_four_in_its_order_then_the_others(machine):
     assert machine.check("xu config_list").split() == [
-        "rpi_5_domd", "rpi_5_domu", "helloworld_xen-arm64", "linux_pv_domu", "jitter"]
+        "rpi_5_domd", "rpi_5_domu", "helloworld_xen-arm64", "linux_pv_domu", "isolation_probe",
+        "jitter"]
 
 
 def test_blinky_toggles_the_passed_through_led_and_pause_stops_it(clean):
@@ -125,6 +126,37 @@ def test_helloworld_greets_and_animates_the_monkey(clean):
     assert "Hello world!" in text
     assert 'Arguments:  "helloworld"' in text
     destroy(machine, "helloworld_xen-arm64", domid)
+
+
+def test_flask_denies_a_guest_what_only_a_privileged_domain_may_do(clean):
+    """isolation_probe asks Xen to pause Dom0 and DomD, for the machine's state and for a
+    page of Dom0's: each is refused with FLASK's EACCES, Xen logs the avc, and Dom0 and
+    DomD run on. The guest powers itself off."""
+    machine = clean
+    out = machine.check("xu create isolation_probe", timeout=60)
+    assert re.search(r"^domain:(\d+) created$", out, re.M), out
+    domid = int(re.search(r"^domain:(\d+) created$", out, re.M).group(1))
+    text = wait_for(machine, "isolation_probe", r"^isolation_probe: \d+ of \d+ denied$")
+    for what in (r"pause Domain-0 \(domctl pausedomain 0\)", r"pause DomD \(domctl pausedomain 1\)",
+                 r"read the machine's memory and CPUs \(sysctl physinfo\)",
+                 r"map a page of Domain-0's memory \(memory_op add_to_physmap_batch gmfn_foreign 0\)"):
+        assert re.search(rf"^isolation_probe: {what}: denied, -13 \(EACCES\)$", text, re.M), \
+            (what, text)
+    assert "isolation_probe: 4 of 4 denied" in text, text
+    dmesg = machine.check("xu dmesg")
+    for perm, tclass in (("pause", "domain"), ("physinfo", "xen"), ("map_read", "mmu")):
+        assert re.search(rf"avc:  denied  \{{[^}}]*\b{perm}\b[^}}]*\}} for "
+                         rf"(?:source|current)=d{domid} .*scontext=system_u:system_r:domU_t "
+                         rf".*tclass={tclass}", dmesg), \
+            (perm, dmesg[-3000:])
+    rows = machine.check("xu list")
+    assert re.search(r"^Domain-0\s+0\s.*\s[r-]-----\s", rows, re.M), rows
+    assert re.search(r"^DomD\s+1\s.*\s[rb-]{2}----\s", rows, re.M), rows
+    for _ in range(20):
+        if "isolation_probe" not in machine.check("xu list"):
+            break
+        time.sleep(0.5)
+    assert "isolation_probe" not in machine.check("xu list"), "it did not power itself off"
 
 
 def test_jitter_reports_its_wake_up_latency(clean):
