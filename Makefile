@@ -414,27 +414,16 @@ run: $(RUN_FILES)
 .PHONY: run
 
 FUZZ_SECONDS ?= 300
+# Targets run side by side: one per core.
+FUZZ_JOBS ?= $(shell nproc)
 
 # Each fuzz target (Meson's list) runs briefly from its corpus in `make test`,
-# longer in `make fuzz`.
+# longer in `make fuzz`, which records the executions in bench/RESULTS.md.
 fuzz-run: $(B)/fuzz/build.ninja
 	ninja -C $(B)/fuzz >/dev/null
-	@targets=$$(meson introspect --targets $(B)/fuzz | $(PY) -c 'import json, sys; \
-	    print(" ".join(sorted(t["name"] for t in json.load(sys.stdin) if t["name"].startswith("fuzz_"))))'); \
-	[ -n "$$targets" ] || { echo "pixen: Meson names no fuzz target" >&2; exit 1; }; \
-	for f in $$targets; do \
-	    t=$${f#fuzz_}; \
-	    mkdir -p $(B)/fuzz/corpus-$$t; \
-	    log=$(B)/fuzz/$$f.log; \
-	    if ! $(B)/fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	        -print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$t- \
-	        $(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t > $$log 2>&1; then \
-	        tail -40 $$log >&2; echo "pixen: $$f failed; the input is in $(B)/fuzz/" >&2; exit 1; \
-	    fi; \
-	    echo "$$f: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs, no crash"; \
-	done
+	$(PY) tests/fuzz/run.py $(B)/fuzz --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_RECORD)
 fuzz:
-	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RECORD="--record bench/RESULTS.md"
 .PHONY: fuzz fuzz-run
 
 check-format: | deps
