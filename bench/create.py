@@ -25,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
-from console import Machine, default_machine, machine_files  # noqa: E402
+from console import card_machine, machine_dir_option, machine_files  # noqa: E402
 from results_md import replace_section  # noqa: E402
 
 # Runs one create, prints "returned first" in seconds after the start.
@@ -112,14 +112,11 @@ def update_results_md(results, path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
-                   help="where make put the machine's images")
+    machine_dir_option(p)
     p.add_argument("--runs", type=int, default=10)
     args = p.parse_args()
     files = machine_files(args.machine_dir)
-    os.makedirs(files["results"], exist_ok=True)
-    m = Machine(files["xl_image"], os.path.join(files["results"], "console-bench-create.log"),
-                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
+    m = card_machine(files, files["xl_image"], "bench-create")
     try:
         m.boot()
         m.write_file("/tmp/measure.sh", MEASURE)

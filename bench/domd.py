@@ -25,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
-from console import PROMPT, Machine, default_machine, machine_files  # noqa: E402
+from console import PROMPT, card_machine, machine_dir_option, machine_files  # noqa: E402
 from results_md import replace_section  # noqa: E402
 
 # QEMU start → each of these, in whatever order they come.
@@ -65,18 +65,14 @@ def median(values):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
-                   help="where make put the machine's images")
+    machine_dir_option(p)
     p.add_argument("--boots", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args()
     files = machine_files(args.machine_dir)
-    os.makedirs(files["results"], exist_ok=True)
     boots, with_pv, without_pv = [], [], []
     for n in range(args.boots):
-        m = Machine(files["image"], os.path.join(files["results"], f"console-bench-domd-{n}.log"),
-                    machine=files["machine"], uboot_env=files["uboot_env"],
-                    rootfs=files["rootfs"])
+        m = card_machine(files, files["image"], f"bench-domd-{n}")
         try:
             boots.append(boot_marks(m))
             if n + 1 < args.boots:

@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 sys.path.insert(0, HERE)
-from console import Machine, default_machine, machine_files  # noqa: E402
+from console import card_machine, machine_dir_option, machine_files  # noqa: E402
 from create import MEASURE  # noqa: E402
 from results_md import replace_section  # noqa: E402
 
@@ -42,14 +42,11 @@ def first_line(m, tool, cfg, name):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
-                   help="where make put the machine's images")
+    machine_dir_option(p)
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args()
     files = machine_files(args.machine_dir)
-    os.makedirs(files["results"], exist_ok=True)
-    m = Machine(files["xl_image"], os.path.join(files["results"], "console-bench-guests.log"),
-                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
+    m = card_machine(files, files["xl_image"], "bench-guests")
     results = {"date": time.strftime("%Y-%m-%d"), "runs": args.runs,
                "host": subprocess.run(["uname", "-m"], capture_output=True,
                                       text=True).stdout.strip() + ", QEMU TCG", "guests": {}}

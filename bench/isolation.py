@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 sys.path.insert(0, HERE)
-from console import Machine, default_machine, machine_files  # noqa: E402
+from console import card_machine, default_machine, machine_files  # noqa: E402
 from results_md import replace_section  # noqa: E402
 from test_xu import GUEST_PROMPT, attach, detach  # noqa: E402
 
@@ -53,9 +53,7 @@ def main():
     p.add_argument("--seconds", type=int, default=60)
     args = p.parse_args()
     files = machine_files(args.machine_dir)
-    os.makedirs(files["results"], exist_ok=True)
-    m = Machine(args.image, os.path.join(files["results"], "console-bench-isolation.log"),
-                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
+    m = card_machine(files, args.image, "bench-isolation")
     try:
         m.boot(timeout=300)
         # The load: linux_pv_domu (no PV devices: its CPU use is the point) spinning.

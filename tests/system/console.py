@@ -55,6 +55,21 @@ def machine_files(machine_dir):
             "results": os.path.join(machine_dir, "results")}
 
 
+def machine_dir_option(parser):
+    """--machine-dir, as every benchmark and the soak take it."""
+    parser.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()),
+                        help="where make put the machine's images")
+
+
+def card_machine(files, image, log_name):
+    """A Machine booting `image` with the rest of machine_files' `files` (DomD's disk,
+    u-boot's environment), its console kept in results/console-LOG_NAME.log."""
+    os.makedirs(files["results"], exist_ok=True)
+    return Machine(image, os.path.join(files["results"], f"console-{log_name}.log"),
+                   machine=files["machine"], uboot_env=files["uboot_env"],
+                   rootfs=files["rootfs"])
+
+
 class Machine:
     """The machine running full.img under emulation (scripts/emulate). Every
     boot stage it passes is stamped in seconds."""

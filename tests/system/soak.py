@@ -28,7 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from console import Machine, default_machine, machine_files  # noqa: E402
+from console import card_machine, Machine, machine_dir_option, machine_files  # noqa: E402
 
 # Dom0's MemAvailable moves with its page cache (console logs grow): this much.
 DOM0_AVAIL_SLACK_KIB = 4096
@@ -142,14 +142,12 @@ def soak(m, cycles, check_every, stall_s=60, slow_factor=20, log=print):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--machine-dir", default=os.path.join(ROOT, "build", default_machine()))
+    machine_dir_option(p)
     p.add_argument("--cycles", type=int, default=5000)
     p.add_argument("--check-every", type=int, default=50)
     args = p.parse_args()
     files = machine_files(args.machine_dir)
-    os.makedirs(files["results"], exist_ok=True)
-    m = Machine(files["image"], os.path.join(files["results"], "console-soak.log"),
-                machine=files["machine"], uboot_env=files["uboot_env"], rootfs=files["rootfs"])
+    m = card_machine(files, files["image"], "soak")
     try:
         m.boot(timeout=300)
         result = soak(m, args.cycles, args.check_every)
