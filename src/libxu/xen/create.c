@@ -42,11 +42,13 @@
  * A domain half built or half destroyed must not be left behind by Ctrl-C, a
  * dropped serial line or a kill: while it is made or unmade, these signals
  * only raise a flag. Create checks it between steps and rolls back; destroy
- * finishes.
+ * finishes. A second one stops xu at once: a step that never ends (xenstored
+ * not answering, say) must not take the operator's shell with it.
  */
 static const int held_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_HELD (sizeof(held_signals) / sizeof(held_signals[0]))
 static volatile sig_atomic_t interrupted;
+static unsigned held_depth; /* a rollback destroys inside a create's hold */
 
 struct held {
     struct sigaction old[N_HELD];
@@ -54,14 +56,31 @@ struct held {
 
 static void on_interrupt(int sig)
 {
-    (void)sig;
+    static const char first[] = "xu: interrupted: finishing what is under way (again to stop "
+                                "at once)\n";
+    static const char again[] = "xu: interrupted again: stopping now; what was half made may "
+                                "remain (xu list)\n";
+
+    if (interrupted) {
+        if (write(STDERR_FILENO, again, sizeof(again) - 1) < 0) {
+            /* Nothing more to say where stderr is gone. */
+        }
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     interrupted = 1;
+    if (write(STDERR_FILENO, first, sizeof(first) - 1) < 0) {
+        /* As above. */
+    }
 }
 
 static void hold_signals(struct held *h)
 {
     struct sigaction sa = {.sa_handler = on_interrupt};
 
+    if (held_depth++ > 0)
+        return;
     sigemptyset(&sa.sa_mask);
     interrupted = 0;
     for (size_t i = 0; i < N_HELD; i++)
@@ -70,6 +89,8 @@ static void hold_signals(struct held *h)
 
 static void release_signals(const struct held *h)
 {
+    if (--held_depth > 0)
+        return;
     for (size_t i = 0; i < N_HELD; i++)
         sigaction(held_signals[i], &h->old[i], NULL);
 }
