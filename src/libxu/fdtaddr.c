@@ -73,9 +73,10 @@ bool fdtaddr_is_gic(const void *fdt, int node)
         "arm,gic-400",       "arm,cortex-a15-gic", "arm,cortex-a9-gic",
         "arm,cortex-a7-gic", "arm,gic-v2",         "arm,gic-v3",
     };
-    const fdt32_t *cells = fdt_getprop(fdt, node, "#interrupt-cells", NULL);
+    int len;
+    const fdt32_t *cells = fdt_getprop(fdt, node, "#interrupt-cells", &len);
 
-    if (!fdt_getprop(fdt, node, "interrupt-controller", NULL) || !cells ||
+    if (!fdt_getprop(fdt, node, "interrupt-controller", NULL) || !cells || len != 4 ||
         fdt32_to_cpu(*cells) != 3)
         return false;
     for (size_t i = 0; i < sizeof(compatible) / sizeof(compatible[0]); i++)
@@ -87,9 +88,10 @@ bool fdtaddr_is_gic(const void *fdt, int node)
 int fdtaddr_interrupt_parent(const void *fdt, int node)
 {
     for (int depth = 0; node >= 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
-        const fdt32_t *ph = fdt_getprop(fdt, node, "interrupt-parent", NULL);
+        int len;
+        const fdt32_t *ph = fdt_getprop(fdt, node, "interrupt-parent", &len);
         /* The root's interrupt-parent is the default for the whole tree. */
-        int next = ph     ? fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ph))
+        int next = ph     ? (len == 4 ? fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ph)) : -1)
                    : node ? fdt_parent_offset(fdt, node)
                           : -1;
 

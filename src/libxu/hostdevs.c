@@ -23,7 +23,6 @@ struct window {
 struct guest_windows {
     struct window w[MAX_GUEST_WINDOWS];
     size_t n;
-    char names[GUEST_NAMES_BYTES]; /* the guests' nodes, for messages */
 };
 
 static void node_path(const void *fdt, int node, char *out, size_t out_bytes)
@@ -32,15 +31,32 @@ static void node_path(const void *fdt, int node, char *out, size_t out_bytes)
         snprintf(out, out_bytes, "%s", fdt_get_name(fdt, node, NULL));
 }
 
-/* The pixen,owner boot.scr left on the node or an ancestor (a device's children are its). */
+/* A property that is one NUL-ended string, or NULL. */
+static const char *string_prop(const void *fdt, int node, const char *name)
+{
+    int len;
+    const char *v = fdt_getprop(fdt, node, name, &len);
+
+    return v && len > 0 && v[len - 1] == '\0' && strlen(v) == (size_t)len - 1 ? v : NULL;
+}
+
+/* Returned for the guests' nodes by marked_owner(). */
+static const char guests_mark[] = HOSTDEVS_GUESTS_PROP;
+
+/*
+ * Whose boot.scr says the node (or the device it is part of) is: the
+ * guests' (guests_mark), a boot-time domain's (its name), or nobody's in
+ * particular (NULL).
+ */
 static const char *marked_owner(const void *fdt, int node)
 {
     for (int depth = 0; node > 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
-        int len;
-        const char *owner = fdt_getprop(fdt, node, HOSTDEVS_OWNER_PROP, &len);
+        const char *domain = string_prop(fdt, node, HOSTDEVS_DOMAIN_PROP);
 
-        if (owner && len > 0 && owner[len - 1] == '\0')
-            return owner;
+        if (fdt_getprop(fdt, node, HOSTDEVS_GUESTS_PROP, NULL))
+            return guests_mark;
+        if (domain)
+            return domain;
         node = fdt_parent_offset(fdt, node);
     }
     return NULL;
@@ -48,17 +64,20 @@ static const char *marked_owner(const void *fdt, int node)
 
 static bool for_guests(const void *fdt, int node)
 {
-    const char *owner = marked_owner(fdt, node);
-
-    return owner && strcmp(owner, HOSTDEVS_FOR_GUESTS) == 0;
+    return marked_owner(fdt, node) == guests_mark;
 }
 
+/* Switched off, itself or a node above it (mkboot plans the same way). */
 static bool is_disabled(const void *fdt, int node)
 {
-    int len;
-    const char *status = fdt_getprop(fdt, node, "status", &len);
+    for (int depth = 0; node > 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
+        const char *status = string_prop(fdt, node, "status");
 
-    return status && len > 0 && strcmp(status, "okay") != 0 && strcmp(status, "ok") != 0;
+        if (status && strcmp(status, "okay") != 0 && strcmp(status, "ok") != 0)
+            return true;
+        node = fdt_parent_offset(fdt, node);
+    }
+    return false;
 }
 
 /* Whose a node (not the guests') is, as a message says it. */
@@ -103,7 +122,7 @@ static int each_entry(const void *fdt, int node, const char *prop, int skip, int
     int na = parent < 0 ? -1 : fdtaddr_cells_of(fdt, parent, false);
     const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
 
-    if (!p || na < 1 || na > 2 || ns < 1 || ns > 2 ||
+    if (!p || skip < 0 || skip > 3 || na < 1 || na > 2 || ns < 1 || ns > 2 ||
         len % (int)((skip + na + ns) * sizeof(fdt32_t)) != 0)
         return 0;
     for (int i = 0; i < len / (int)sizeof(fdt32_t); i += skip + na + ns) {
@@ -153,7 +172,9 @@ struct iomem_walk {
     struct window asked;
     struct guest_windows *guests;
     int owner; /* the first node not the guests' that the range touches, or -1 */
-    int idle;  /* the first idle node it touches, or -1 */
+    /* A page with no guest device in it: the idle node there, if any, for the message. */
+    uint64_t uncovered;
+    int idle;
 };
 
 static int note_window(void *ctx, int node, struct window w)
@@ -163,7 +184,7 @@ static int note_window(void *ctx, int node, struct window w)
     if (w.end <= iw->asked.start || w.start >= iw->asked.end)
         return 0;
     if (idle(iw->fdt, node)) {
-        if (iw->idle < 0)
+        if (iw->idle < 0 && w.start <= iw->uncovered && iw->uncovered < w.end)
             iw->idle = node;
         return 0;
     }
@@ -184,12 +205,9 @@ static void guest_names(const void *fdt, char *out, size_t out_bytes)
     out[0] = '\0';
     for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
          node = fdt_next_node(fdt, node, &depth)) {
-        const char *owner;
         char path[PATH_BYTES];
-        int len;
 
-        owner = fdt_getprop(fdt, node, HOSTDEVS_OWNER_PROP, &len);
-        if (!owner || len <= 0 || owner[len - 1] != '\0' || strcmp(owner, HOSTDEVS_FOR_GUESTS) != 0)
+        if (!fdt_getprop(fdt, node, HOSTDEVS_GUESTS_PROP, NULL))
             continue;
         node_path(fdt, node, path, sizeof(path));
         if (used < (int)out_bytes)
@@ -200,9 +218,11 @@ static void guest_names(const void *fdt, char *out, size_t out_bytes)
 }
 
 /*
- * Xen's UART: dtuart= on Xen's command line, else /chosen's stdout-path.
- * Xen keeps the node out of Dom0's tree; its parent stays, so the unit
- * address, translated through the parent's bus, tells where its page is.
+ * Xen's UART, as dtuart= on Xen's command line names it (a path or an
+ * alias; Xen drops /chosen/stdout-path from Dom0's tree, so a machine's
+ * platform.cfg names it there). Xen keeps the node out of Dom0's tree; its
+ * parent stays, so the unit address, translated through the parent's bus,
+ * tells where its page is.
  */
 static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t path_bytes,
                      uint64_t *addr)
@@ -210,25 +230,21 @@ static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t pa
     const char *spec = NULL, *at, *alias;
     char name[PATH_BYTES], parent_path[PATH_BYTES], why[160];
     size_t n;
-    int parent, len;
+    int parent, aliases;
 
     for (const char *p = cmdline; p && (p = strstr(p, "dtuart=")) != NULL; p++)
         if (p == cmdline || p[-1] == ' ')
             spec = p + strlen("dtuart=");
-    if (!spec) {
-        int chosen = fdt_path_offset(fdt, "/chosen");
-
-        spec = chosen < 0 ? NULL : fdt_getprop(fdt, chosen, "stdout-path", &len);
-        if (!spec || len < 2 || spec[len - 1] != '\0')
-            return false;
-    }
+    if (!spec)
+        return false;
     n = strcspn(spec, " :");
     if (n == 0 || n >= sizeof(name))
         return false;
     memcpy(name, spec, n);
     name[n] = '\0';
     if (name[0] != '/') {
-        alias = fdt_get_alias(fdt, name);
+        aliases = fdt_path_offset(fdt, "/aliases");
+        alias = aliases < 0 ? NULL : string_prop(fdt, aliases, name);
         if (!alias || alias[0] != '/' || strlen(alias) >= sizeof(name))
             return false;
         snprintf(name, sizeof(name), "%s", alias);
@@ -242,30 +258,38 @@ static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t pa
     memcpy(parent_path, name, n);
     parent_path[n] = '\0';
     parent = n == 0 ? 0 : fdt_path_offset(fdt, parent_path);
-    return parent >= 0 &&
-           fdtaddr_to_cpu(fdt, parent, *addr, PAGE_BYTES, addr, why, sizeof(why)) == 0;
+    return parent >= 0 && fdtaddr_to_cpu(fdt, parent, *addr, 1, addr, why, sizeof(why)) == 0;
+}
+
+/* Walks every node's windows against iw's range; stops at the first node not the guests'. */
+static void walk_windows(struct iomem_walk *iw)
+{
+    int depth = 0;
+
+    for (int node = fdt_next_node(iw->fdt, -1, &depth); node >= 0 && iw->owner < 0;
+         node = fdt_next_node(iw->fdt, node, &depth))
+        each_window(iw->fdt, node, note_window, iw);
 }
 
 static int check_iomem(const void *fdt, const char *cmdline, const struct domain_config *dc,
                        const struct iomem_range *r, struct xu_err *err)
 {
     struct guest_windows guests = {.n = 0};
-    struct iomem_walk iw = {fdt,
-                            {r->start_pfn * PAGE_BYTES, (r->start_pfn + r->n_pages) * PAGE_BYTES},
-                            &guests,
-                            -1,
-                            -1};
+    struct iomem_walk iw = {
+        .fdt = fdt, .guests = &guests, .owner = -1, .idle = -1, .uncovered = UINT64_MAX};
     char asked[96], owner[OWNER_BYTES], names[GUEST_NAMES_BYTES], uart[PATH_BYTES];
-    uint64_t at = iw.asked.start, uart_addr;
-    int depth = 0;
+    uint64_t at, uart_addr;
 
+    /* devspec's parser keeps ranges inside Xen's 52-bit space; this walk relies on it. */
+    if (r->n_pages == 0 || r->start_pfn > (UINT64_MAX / PAGE_BYTES) - r->n_pages)
+        return xu_fail(err, "%s:%u: iomem: \"0x%llx,0x%llx\" is no range of pages", dc->source,
+                       r->line, (unsigned long long)r->start_pfn, (unsigned long long)r->n_pages);
+    iw.asked = (struct window){r->start_pfn * PAGE_BYTES, (r->start_pfn + r->n_pages) * PAGE_BYTES};
     snprintf(asked, sizeof(asked), "\"0x%llx,0x%llx\" (host 0x%llx-0x%llx)",
              (unsigned long long)r->start_pfn, (unsigned long long)r->n_pages,
              (unsigned long long)iw.asked.start, (unsigned long long)iw.asked.end - 1);
     guest_names(fdt, names, sizeof(names));
-    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0 && iw.owner < 0;
-         node = fdt_next_node(fdt, node, &depth))
-        each_window(fdt, node, note_window, &iw);
+    walk_windows(&iw);
     if (iw.owner >= 0) {
         describe(fdt, iw.owner, owner, sizeof(owner));
         return xu_fail(err,
@@ -274,7 +298,7 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
                        dc->source, r->line, asked, owner, names);
     }
     /* Every page must be a guest device's: walk the range window by window. */
-    while (at < iw.asked.end) {
+    for (at = iw.asked.start; at < iw.asked.end;) {
         bool moved = false;
 
         for (size_t i = 0; i < guests.n; i++)
@@ -282,28 +306,32 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
                 at = guests.w[i].end;
                 moved = true;
             }
-        if (moved)
-            continue;
-        if (xen_uart(fdt, cmdline, uart, sizeof(uart), &uart_addr) &&
-            uart_addr / PAGE_BYTES == at / PAGE_BYTES)
-            return xu_fail(err,
-                           "%s:%u: iomem: %s holds Xen's UART (%s, its console), which Xen keeps; "
-                           "a guest may have only the devices platform.cfg's guest_devices frees "
-                           "(%s)",
-                           dc->source, r->line, asked, uart, names);
-        if (iw.idle >= 0) {
-            describe(fdt, iw.idle, owner, sizeof(owner));
-            return xu_fail(err,
-                           "%s:%u: iomem: %s is %s; a guest may have only the devices "
-                           "platform.cfg's guest_devices frees (%s)",
-                           dc->source, r->line, asked, owner, names);
-        }
-        return xu_fail(err,
-                       "%s:%u: iomem: %s: no device platform.cfg's guest_devices frees (%s) is at "
-                       "0x%llx; Dom0's device tree shows nothing there that a guest may have",
-                       dc->source, r->line, asked, names, (unsigned long long)at);
+        if (!moved)
+            break;
     }
-    return 0;
+    if (at >= iw.asked.end)
+        return 0;
+    if (xen_uart(fdt, cmdline, uart, sizeof(uart), &uart_addr) &&
+        uart_addr / PAGE_BYTES == at / PAGE_BYTES)
+        return xu_fail(err,
+                       "%s:%u: iomem: %s holds Xen's UART (%s, its console), which Xen keeps; a "
+                       "guest may have only the devices platform.cfg's guest_devices frees (%s)",
+                       dc->source, r->line, asked, uart, names);
+    /* A switched-off node there, to name. */
+    guests.n = 0;
+    iw.uncovered = at;
+    walk_windows(&iw);
+    if (iw.idle >= 0) {
+        describe(fdt, iw.idle, owner, sizeof(owner));
+        return xu_fail(err,
+                       "%s:%u: iomem: %s: 0x%llx is %s; a guest may have only the devices "
+                       "platform.cfg's guest_devices frees (%s)",
+                       dc->source, r->line, asked, (unsigned long long)at, owner, names);
+    }
+    return xu_fail(err,
+                   "%s:%u: iomem: %s: no device platform.cfg's guest_devices frees (%s) is at "
+                   "0x%llx; Dom0's device tree shows nothing there that a guest may have",
+                   dc->source, r->line, asked, names, (unsigned long long)at);
 }
 
 /* Whether the node raises GIC interrupt `irq` (32 and up: SPIs, 16-31: PPIs). */
@@ -329,8 +357,10 @@ static bool raises(const void *fdt, int node, unsigned irq)
     p = fdt_getprop(fdt, node, "interrupts-extended", &len);
     for (int i = 0; p && i < len / (int)sizeof(fdt32_t);) {
         int ctl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[i]));
-        const fdt32_t *cells = ctl < 0 ? NULL : fdt_getprop(fdt, ctl, "#interrupt-cells", NULL);
-        int n = cells ? (int)fdt32_to_cpu(*cells) : -1;
+        int cells_len;
+        const fdt32_t *cells =
+            ctl < 0 ? NULL : fdt_getprop(fdt, ctl, "#interrupt-cells", &cells_len);
+        int n = cells && cells_len == 4 ? (int)fdt32_to_cpu(*cells) : -1;
 
         if (n < 0 || n > 4 || i + 1 + n > len / (int)sizeof(fdt32_t))
             break;

@@ -16,12 +16,13 @@
 #include "err.h"
 
 /*
- * boot.scr sets this on every node it marks xen,passthrough (which Xen does
- * not copy into Dom0's tree): the guests' nodes say HOSTDEVS_FOR_GUESTS, a
- * boot-time domain's dtdev its name.
+ * boot.scr sets one of these on every node it marks xen,passthrough (which
+ * Xen does not copy into Dom0's tree): the guests' nodes get the empty
+ * HOSTDEVS_GUESTS_PROP, a boot-time domain's dtdev HOSTDEVS_DOMAIN_PROP with
+ * the domain's name.
  */
-#define HOSTDEVS_OWNER_PROP "pixen,owner"
-#define HOSTDEVS_FOR_GUESTS "guests"
+#define HOSTDEVS_GUESTS_PROP "pixen,for-guests"
+#define HOSTDEVS_DOMAIN_PROP "pixen,domain"
 
 /*
  * Checks dc's iomem and irqs against `fdt` (fdt_bytes long, read from

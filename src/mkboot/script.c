@@ -247,7 +247,10 @@ static int check_dt_path(const char *path, struct xu_err *err)
 static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_err *err)
 {
     const struct pt_plan *pt = d->passthrough;
+    char name[4 * DOMCFG_NAME_BYTES + 3]; /* each character quoted takes up to 4 */
 
+    if (pt && pt->n_devices && script_quote(d->config->name, name, sizeof(name), err) < 0)
+        return -1;
     for (unsigned i = 0; pt && i < pt->n_devices; i++) {
         const struct pt_device *dev = &pt->devices[i];
 
@@ -258,8 +261,7 @@ static int write_passthrough(const struct boot_domain *d, FILE *out, struct xu_e
                 "if fdt set %s xen,passthrough; then true; else\n"
                 "    echo \"pixen: the firmware device tree has no %s for %s\"; " STOP "; fi\n",
                 dev->path, dev->path, d->config->name);
-        fprintf(out, "fdt set %s " HOSTDEVS_OWNER_PROP " \"%s\"" OR_STOP "\n", dev->path,
-                d->config->name);
+        fprintf(out, "fdt set %s " HOSTDEVS_DOMAIN_PROP " %s" OR_STOP "\n", dev->path, name);
         if (!dev->irqs_from_map && !dev->irqs_from_msi)
             continue;
         fprintf(out,
@@ -296,8 +298,9 @@ static int write_platform_edit(const struct platform *p, const char *key,
  * guest_devices: xen,passthrough makes Xen give Dom0 the node disabled yet
  * leave Dom0 its MMIO and interrupts, to hand on to the guests it creates
  * (iomem, irqs); status = "disabled" would leave Dom0 nothing to hand on.
- * Xen drops xen,passthrough from Dom0's copy, so pixen,owner tells `xu
- * create` which nodes are the guests' (and which a boot-time domain has).
+ * Xen drops xen,passthrough from Dom0's copy, so pixen,for-guests tells `xu
+ * create` which nodes are the guests' (and pixen,domain which a boot-time
+ * domain has).
  * disabled_nodes would use such a device, so Dom0 must not see them enabled.
  */
 static int write_platform_nodes(const struct platform *p, FILE *out, struct xu_err *err)
@@ -306,8 +309,7 @@ static int write_platform_nodes(const struct platform *p, FILE *out, struct xu_e
         if (write_platform_edit(p, "guest_devices", &p->guest_devices[i], "xen,passthrough",
                                 "kept from Dom0 for the guests it creates", out, err) < 0)
             return -1;
-        fprintf(out, "fdt set %s " HOSTDEVS_OWNER_PROP " \"" HOSTDEVS_FOR_GUESTS "\"" OR_STOP "\n",
-                p->guest_devices[i].path);
+        fprintf(out, "fdt set %s " HOSTDEVS_GUESTS_PROP OR_STOP "\n", p->guest_devices[i].path);
     }
     for (size_t i = 0; i < p->n_disabled_nodes; i++)
         if (write_platform_edit(p, "disabled_nodes", &p->disabled_nodes[i], "status disabled",

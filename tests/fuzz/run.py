@@ -34,6 +34,9 @@ def targets(build):
     return sorted(t["name"] for t in json.loads(out) if t["name"].startswith("fuzz_"))
 
 
+RUNNING = set()  # the fuzzers under way: a crash in one stops the others
+
+
 def run(build, name, seconds):
     """Returns (name, ok, runs, runs_per_s, log path)."""
     t = name[len("fuzz_"):]
@@ -41,11 +44,15 @@ def run(build, name, seconds):
     os.makedirs(corpus, exist_ok=True)
     log = os.path.join(build, f"{name}.log")
     with open(log, "w") as f:
-        rc = subprocess.run([os.path.join(build, "tests/fuzz", name), f"-max_total_time={seconds}",
-                             f"-max_len={MAX_LEN}", "-print_final_stats=1",
-                             f"-artifact_prefix={os.path.join(build, f'crash-{t}-')}", corpus,
-                             os.path.join(ROOT, "tests/fuzz/corpus", t)],
-                            stdout=f, stderr=subprocess.STDOUT).returncode
+        proc = subprocess.Popen([os.path.join(build, "tests/fuzz", name),
+                                 f"-max_total_time={seconds}", f"-max_len={MAX_LEN}",
+                                 "-print_final_stats=1",
+                                 f"-artifact_prefix={os.path.join(build, f'crash-{t}-')}", corpus,
+                                 os.path.join(ROOT, "tests/fuzz/corpus", t)],
+                                stdout=f, stderr=subprocess.STDOUT)
+        RUNNING.add(proc)
+        rc = proc.wait()
+        RUNNING.discard(proc)
     text = open(log).read()
     stat = dict(re.findall(r"^stat::(\w+):\s*(\d+)$", text, re.M))
     return name, rc == 0, int(stat.get("number_of_executed_units", 0)), \
@@ -77,13 +84,19 @@ def main():
         sys.exit("pixen: Meson names no fuzz target")
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for name, ok, runs, rate, log in pool.map(lambda n: run(args.build, n, args.seconds),
-                                                 names):
+        futures = [pool.submit(run, args.build, n, args.seconds) for n in names]
+        for future in concurrent.futures.as_completed(futures):
+            name, ok, runs, rate, log = future.result()
             if not ok:
+                for f in futures:
+                    f.cancel()
+                for proc in list(RUNNING):
+                    proc.kill()
                 sys.stderr.write("".join(open(log).readlines()[-40:]))
                 sys.exit(f"pixen: {name} failed; the input is in {args.build}/")
             print(f"{name}: {runs} runs ({rate}/s), no crash", flush=True)
             results.append((name, ok, runs, rate, log))
+    results.sort()
     if args.record:
         record(args.record, args.seconds, args.jobs, results)
 

@@ -353,7 +353,8 @@ def test_host_devices_a_guest_may_not_have_are_refused_before_xen(warm, clean):
             f"/tmp/host.cfg:4: iomem: \"0x{ram >> 12:x},0x1\" (host 0x{ram:x}-0x{ram + 4095:x}) "
             "is RAM (/memory@",
         "iomem = [ '0x8000,1' ]": "/tmp/host.cfg:4: iomem: \"0x8000,0x1\" (host "
-                                  "0x8000000-0x8000fff) is the GIC (/intc@8000000), which Xen keeps",
+                                  "0x8000000-0x8000fff) is the GIC (/interrupt-controller), which "
+                                  "Xen keeps",
         "iomem = [ '0x9000,1' ]": "holds Xen's UART (/pl011@9000000, its console), which Xen keeps",
         "iomem = [ '0x9010,1' ]": "is /pl031@9010000, which Dom0 keeps; a guest may have only the "
                                   "devices platform.cfg's guest_devices frees (/pl061@9030000)",

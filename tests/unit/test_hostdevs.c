@@ -22,7 +22,7 @@
 
 #define GIC_PH   0x8001
 #define CFG      "/dom0/guests/blinky.cfg"
-#define QEMU_CMD "console=dtuart dom0_mem=512M"
+#define QEMU_CMD "console=dtuart dtuart=/pl011@9000000 dom0_mem=512M"
 #define PI_CMD   "console=dtuart dtuart=/soc@107c000000/serial@7d001000 conring_size=1M"
 
 static void *dom0_tree(void)
@@ -32,14 +32,18 @@ static void *dom0_tree(void)
     cells(fdt, "#address-cells", 1, 2);
     cells(fdt, "#size-cells", 1, 2);
     cells(fdt, "interrupt-parent", 1, GIC_PH);
+    /* Xen keeps /chosen but drops its stdout-path; /aliases stays as the host's. */
     node(fdt, "chosen");
-    str(fdt, "stdout-path", "/pl011@9000000");
+    end(fdt);
+    node(fdt, "aliases");
+    str(fdt, "serial0", "/pl011@9000000");
     end(fdt);
     node(fdt, "memory@40000000");
     str(fdt, "device_type", "memory");
     cells(fdt, "reg", 4, 0, 0x40000000, 0, 0x20000000);
     end(fdt);
-    node(fdt, "intc@8000000");
+    /* Xen writes Dom0's GIC under this name, with the host's registers and phandle. */
+    node(fdt, "interrupt-controller");
     cells(fdt, "phandle", 1, GIC_PH);
     str(fdt, "compatible", "arm,cortex-a15-gic");
     cells(fdt, "#interrupt-cells", 1, 3);
@@ -50,7 +54,7 @@ static void *dom0_tree(void)
     str(fdt, "compatible", "arm,pl061");
     cells(fdt, "reg", 4, 0, 0x9030000, 0, 0x1000);
     cells(fdt, "interrupts", 3, 0, 7, 4);
-    str(fdt, HOSTDEVS_OWNER_PROP, HOSTDEVS_FOR_GUESTS);
+    flag(fdt, HOSTDEVS_GUESTS_PROP);
     str(fdt, "status", "disabled");
     end(fdt);
     node(fdt, "virtio_mmio@a000000");
@@ -60,7 +64,7 @@ static void *dom0_tree(void)
     node(fdt, "virtio_mmio@a000200");
     cells(fdt, "reg", 4, 0, 0xa000200, 0, 0x200);
     cells(fdt, "interrupts", 3, 0, 17, 1);
-    str(fdt, HOSTDEVS_OWNER_PROP, "DomD");
+    str(fdt, HOSTDEVS_DOMAIN_PROP, "DomD");
     str(fdt, "status", "disabled");
     end(fdt);
     node(fdt, "pcie@10000000");
@@ -70,7 +74,7 @@ static void *dom0_tree(void)
     cells(fdt, "reg", 4, 0x40, 0x10000000, 0, 0x10000000);
     cells(fdt, "ranges", 7, 0x2000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000);
     cells(fdt, "interrupts", 6, 0, 3, 4, 0, 4, 4);
-    str(fdt, HOSTDEVS_OWNER_PROP, "DomD");
+    str(fdt, HOSTDEVS_DOMAIN_PROP, "DomD");
     str(fdt, "status", "disabled");
     end(fdt);
     node(fdt, "gpio-keys");
@@ -86,7 +90,7 @@ static void *dom0_tree(void)
     node(fdt, "gpio@7d517c00");
     cells(fdt, "reg", 2, 0x7d517c00, 0x40);
     cells(fdt, "interrupts-extended", 4, GIC_PH, 0, 108, 4);
-    str(fdt, HOSTDEVS_OWNER_PROP, HOSTDEVS_FOR_GUESTS);
+    flag(fdt, HOSTDEVS_GUESTS_PROP);
     str(fdt, "status", "disabled");
     end(fdt);
     node(fdt, "i2c@7d508200");
@@ -190,13 +194,17 @@ static void test_the_gic_is_xens(void **state)
     ask_iomem(0x9030, 1);
     ask_iomem(0x8010, 2);
     refused(*state, QEMU_CMD, CFG ":11: iomem: \"0x8010,0x2\"",
-            "is the GIC (/intc@8000000), which Xen keeps", NULL);
+            "is the GIC (/interrupt-controller), which Xen keeps", NULL);
 }
 
-static void test_xens_uart_from_stdout_path(void **state)
+static void test_xens_uart_by_path_or_alias(void **state)
 {
     ask_iomem(0x9000, 1);
     refused(*state, QEMU_CMD, CFG ":10:", "holds Xen's UART (/pl011@9000000, its console)", NULL);
+    refused(*state, "console=dtuart dtuart=serial0:115200n8", "holds Xen's UART (/pl011@9000000",
+            NULL);
+    /* Without dtuart=, Xen's UART is not named, yet the page is no guest's. */
+    refused(*state, "console=dtuart", "no device platform.cfg's guest_devices frees", NULL);
 }
 
 static void test_xens_uart_from_dtuart_through_a_bus(void **state)
@@ -286,13 +294,56 @@ static void test_a_switched_off_neighbour_may_share_the_guests_page(void **state
     end(fdt);
     node(fdt, "gpio@7d517c00");
     cells(fdt, "reg", 2, 0x7d517c00, 0x40);
-    str(fdt, HOSTDEVS_OWNER_PROP, HOSTDEVS_FOR_GUESTS);
+    flag(fdt, HOSTDEVS_GUESTS_PROP);
     str(fdt, "status", "disabled");
     end(fdt);
     fdt = tree_end(fdt);
     ask_iomem(0x7d517, 1);
     assert_int_equal(hostdevs_check(fdt, TREE_BYTES, "fdt", NULL, &dc, &err), 0);
+    /* One page more is nobody's: that page is named, not the switched-off neighbour. */
+    dc.iomem[0].n_pages = 2;
+    refused(fdt, NULL,
+            "no device platform.cfg's guest_devices frees (/gpio@7d517c00) is at "
+            "0x7d518000",
+            NULL);
     free(fdt);
+}
+
+/* A domain's name is only a name: one called "guests" frees nothing for the guests. */
+static void test_a_domain_named_guests_keeps_its_devices(void **state)
+{
+    void *fdt = tree_begin();
+
+    (void)state;
+    cells(fdt, "#address-cells", 1, 1);
+    cells(fdt, "#size-cells", 1, 1);
+    node(fdt, "bus");
+    cells(fdt, "#address-cells", 1, 1);
+    cells(fdt, "#size-cells", 1, 1);
+    flag(fdt, "ranges");
+    str(fdt, "status", "disabled");
+    node(fdt, "uart@2000");
+    cells(fdt, "reg", 2, 0x2000, 0x100);
+    end(fdt);
+    end(fdt);
+    node(fdt, "eth@1000");
+    cells(fdt, "reg", 2, 0x1000, 0x100);
+    str(fdt, HOSTDEVS_DOMAIN_PROP, "guests");
+    str(fdt, "status", "disabled");
+    end(fdt);
+    fdt = tree_end(fdt);
+    ask_iomem(0x1, 1);
+    refused(fdt, NULL, "is /eth@1000, which the boot-time domain guests has", NULL);
+    /* Below a switched-off bus, a node is switched off too. */
+    dc.iomem[0].start_pfn = 0x2;
+    refused(fdt, NULL, "0x2000 is /bus/uart@2000, which is switched off", NULL);
+    free(fdt);
+}
+
+static void test_a_range_past_the_address_space(void **state)
+{
+    ask_iomem(UINT64_MAX / 4096, 2);
+    refused(*state, QEMU_CMD, CFG ":10: iomem: \"0xfffffffffffff,0x2\" is no range of pages", NULL);
 }
 
 static void test_an_interrupt_nobody_raises(void **state)
@@ -329,7 +380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ram_is_refused_and_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_ram_is_refused_by_xens_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_gic_is_xens, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_xens_uart_from_stdout_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xens_uart_by_path_or_alias, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xens_uart_from_dtuart_through_a_bus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dom0s_device_is_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_boot_time_domains_device_is_named, setup, teardown),
@@ -340,6 +391,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_switched_off_neighbour_may_share_the_guests_page,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_domain_named_guests_keeps_its_devices, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_range_past_the_address_space, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_interrupt_nobody_raises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dom0s_interrupt_is_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_damaged_tree_is_refused, setup, teardown),

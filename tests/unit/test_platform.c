@@ -30,7 +30,7 @@ static void test_qemu_platform_as_shipped(void **state)
     assert_int_equal(p.reserved[2].addr, 0xbc000000);
     assert_string_equal(p.fdt_var, "fdt_addr");
     assert_int_equal(p.fdt_max_bytes, 1 << 20);
-    assert_string_equal(p.xen_cmdline, "console=dtuart");
+    assert_string_equal(p.xen_cmdline, "console=dtuart dtuart=/pl011@9000000");
     assert_int_equal(p.uboot_env_bytes, 256 << 10);
     assert_string_equal(platform_env(&p, "bootdelay"), "0");
     assert_string_equal(platform_env(&p, "scriptaddr"), "0x40200000");
