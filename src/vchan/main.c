@@ -14,8 +14,10 @@
  * byte went through. Interrupted (SIGINT, SIGTERM, SIGHUP), it closes the
  * ring, which takes its nodes out of xenstore, and exits 130.
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
 #include <libxenvchan.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,15 +39,24 @@ static void on_signal(int sig)
     interrupted = sig;
 }
 
-/* No SA_RESTART: a wait on the ring's event channel returns, and the ring is closed. */
-static void catch_signals(void)
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP};
+
+/*
+ * No SA_RESTART: a wait on the ring's event channel returns, and the ring is
+ * closed. `block`: held back (but for the listener's ppoll) or let through.
+ */
+static void catch_signals(bool block)
 {
-    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     struct sigaction sa = {.sa_handler = on_signal};
+    sigset_t set;
 
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-        sigaction(signals[i], &sa, NULL);
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
+        sigaction(caught[i], &sa, NULL);
+        sigaddset(&set, caught[i]);
+    }
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 static int usage(void)
@@ -73,13 +84,25 @@ static struct libxenvchan *open_stream(bool listen, int domid, const char *path,
                     path, strerror(errno));
             return NULL;
         }
-        /* 2: offered, nobody has connected yet. */
-        while (libxenvchan_is_open(v) == 2 && !interrupted)
-            if (libxenvchan_wait(v) < 0 && !interrupted) {
-                fprintf(stderr, "pixen-vchan: waiting for domain %d: %s\n", domid, strerror(errno));
-                libxenvchan_close(v);
-                return NULL;
+        /*
+         * 2: offered, nobody has connected yet. The signals stay blocked but
+         * inside ppoll, so one that comes just before the wait ends it too.
+         */
+        while (libxenvchan_is_open(v) == 2 && !interrupted) {
+            struct pollfd ready = {.fd = libxenvchan_fd_for_select(v), .events = POLLIN};
+            sigset_t none;
+
+            sigemptyset(&none);
+            if (ppoll(&ready, 1, NULL, &none) < 0) {
+                if (errno == EINTR)
+                    continue;
+            } else if (libxenvchan_wait(v) >= 0) {
+                continue;
             }
+            fprintf(stderr, "pixen-vchan: waiting for domain %d: %s\n", domid, strerror(errno));
+            libxenvchan_close(v);
+            return NULL;
+        }
         if (interrupted) {
             libxenvchan_close(v);
             return NULL;
@@ -166,9 +189,11 @@ int main(int argc, char **argv)
         (!send && strcmp(argv[4], "receive") != 0) || errno || *end || end == argv[2] ||
         domid < 0 || domid >= 0x7ff0 || argv[3][0] != '/')
         return usage();
-    catch_signals();
+    catch_signals(listen); /* a connect's retries sleep: a signal ends the sleep */
     log = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
     v = open_stream(listen, (int)domid, argv[3], log);
+    /* Streaming: a signal ends the blocking read or write it comes in (EINTR). */
+    catch_signals(false);
     if (v) {
         v->blocking = 1;
         rc = send ? send_stream(v) : receive_stream(v);
