@@ -295,12 +295,25 @@ endif
 MKBOOT_ARGS := --platform $(MF)/platform.cfg --dom0 $(MF)/dom0.cfg --xen xen \
 	--xsm-policy xenpolicy --host-dtb $(M)/host.dtb
 
+# What the boot partition holds, one name a line, rewritten only when it
+# changes: a file dropped from the list (a boot guest removed, say) remakes
+# boot.scr and the cards, and leaves the folder before the card is made.
+BOOT_CARD_FILES := $(sort $(BOOT_FILES) $(if $(DOMD),domd-passthrough.dtb))
+$(M)/boot-files.list: FORCE
+	@mkdir -p $(@D); printf '%s\n' $(BOOT_CARD_FILES) > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+# Takes out of the folder $(1) every file the list does not name.
+define prune_boot
+for f in $(1)/*; do [ ! -f "$$f" ] || grep -qxF "$${f##*/}" $(M)/boot-files.list || rm -f "$$f"; done
+endef
+
 # boot.scr of the boot partition staged in $(1)/boot, from the files there;
 # mkboot also writes DomD's partial device tree beside its config.
 define boot_script
 $(1)/boot.cmd $(if $(DOMD),$(1)/boot/domd-passthrough.dtb) &: $(B)/host/mkboot $(MF)/platform.cfg \
 		$(MF)/dom0.cfg $(addprefix $(1)/boot/,$(BOOT_INPUTS) $(BOOT_EXTRA_NAMES)) \
-		$(M)/host.dtb
+		$(M)/host.dtb $(M)/boot-files.list
 	$(B)/host/mkboot $(MKBOOT_ARGS) --boot-dir $(1)/boot $(if $(DOMD),--domain $(1)/boot/domd.cfg) \
 	    $(foreach g,$(BOOT_GUESTS),--domain $(1)/boot/$(g)) -o $(1)/boot.cmd
 
@@ -342,7 +355,9 @@ $(M)/dom0part.stamp: $(shell find images/sdcard-dom0 -type f) $(GUEST_CFGS) $(CA
 
 # --- The SD-card image -----------------------------------------------------
 
-$(M)/full.img: $(addprefix $(M)/boot/,$(BOOT_FILES)) $(M)/dom0part.stamp images/mkdisk.sh
+$(M)/full.img: $(addprefix $(M)/boot/,$(BOOT_FILES)) $(M)/dom0part.stamp images/mkdisk.sh \
+		$(M)/boot-files.list
+	$(call prune_boot,$(M)/boot)
 	images/mkdisk.sh $@ boot:$(BOOT_PART_MIB):$(M)/boot dom0:$(DOM0_PART_MIB):$(M)/dom0part
 
 $(M)/full.img.bmap: $(M)/full.img
@@ -398,7 +413,9 @@ $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/m
 
 $(eval $(call boot_script,$(T)))
 
-$(M)/full-xl.img: $(addprefix $(T)/boot/,$(BOOT_FILES)) $(M)/dom0part.stamp images/mkdisk.sh
+$(M)/full-xl.img: $(addprefix $(T)/boot/,$(BOOT_FILES)) $(M)/dom0part.stamp images/mkdisk.sh \
+		$(M)/boot-files.list
+	$(call prune_boot,$(T)/boot)
 	images/mkdisk.sh $@ boot:$(BOOT_PART_MIB):$(T)/boot dom0:$(DOM0_PART_MIB):$(M)/dom0part
 
 # --- Running and testing ---------------------------------------------------

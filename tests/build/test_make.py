@@ -90,6 +90,19 @@ def test_an_edit_of_a_source_remakes_what_is_made_of_it(mdir):
     assert os.stat(script).st_mtime_ns > stamp
 
 
+def test_a_file_left_in_the_boot_folder_stays_off_the_card(mdir):
+    """The boot partition holds what the build names, not whatever an earlier build
+    (another configuration) left in its folder."""
+    stale = os.path.join(mdir, "boot", "left-over.dtb")
+    open(stale, "w").write("from another build")
+    os.utime(os.path.join(mdir, "boot", "boot.scr"))
+    rc, out = sh("make", "--no-print-directory", "full.img")
+    assert rc == 0 and "mkdisk.sh" in out, out
+    assert not os.path.exists(stale)
+    rc, out = sh("mdir", "-b", "-i", os.path.join(mdir, "full.img") + "@@1M", "::")
+    assert rc == 0 and "boot.scr" in out and "left-over" not in out, out
+
+
 def test_bmap_and_gz_describe_the_same_image(mdir):
     rc, out = sh("make", "full.img.bmap", "full.img.gz")
     assert rc == 0, out
