@@ -39,7 +39,7 @@ help:
 	@echo "  make rootfs.img   DomD's root file system disk ($(M)/rootfs.img); rootfs.img.gz"
 	@echo "  make help-config  the build options and the machines"
 	@echo "  make lock         re-resolve images/packages.list to what the mirror serves now"
-	@echo "  make fuzz         run each fuzz target for FUZZ_SECONDS (default 300)"
+	@echo "  make fuzz         run each fuzz target for FUZZ_SECONDS (default 300), FUZZ_JOBS at a time"
 	@echo "  make bench        benchmarks, recorded in bench/RESULTS.md"
 	@echo "  make deps         install the host packages the build needs"
 	@echo "  make clean        remove build/ (downloads stay in $(CACHE))"
