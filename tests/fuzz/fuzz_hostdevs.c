@@ -1,8 +1,8 @@
 /*
  * Fuzz target: `xu create`'s check of a config's iomem and irqs against
- * Dom0's device tree. The input is the tree; the requests are fixed extremes
- * and, for each of the first nodes, the page its reg names, under a Xen
- * command line with or without dtuart=.
+ * Dom0's device tree. The input is the tree; the request, picked by the
+ * input's size, is one of some fixed extremes or the page one of the first
+ * nodes' reg names, under a Xen command line with or without dtuart=.
  */
 #include <libfdt.h>
 #include <stddef.h>
@@ -51,6 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {0, 1}, {0x9030, 1}, {0x9030, 2}, {0x8000, 0x20}, {0xfffffffff, 1}, {0, 0xfffffffff},
     };
     static const unsigned irqs[] = {16, 32, 33, 39, 100, 140, 1019};
+    enum {
+        N_EXTREMES = sizeof(extremes) / sizeof(extremes[0]),
+        N_IRQS = sizeof(irqs) / sizeof(irqs[0])
+    };
+    /* One request per input, picked by its size (the cheapest thing libFuzzer varies). */
+    size_t pick = (size / 7) % (N_EXTREMES + N_IRQS + MAX_NODES);
     /* libfdt wants the blob aligned as a file read into malloc'ed memory is. */
     void *fdt = malloc(size ? size : 1);
     const char *why;
@@ -61,29 +67,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(fdt, data, size);
     memset(&dc, 0, sizeof(dc));
     strcpy(dc.source, "fuzz.cfg");
-    for (size_t i = 0; i < sizeof(extremes) / sizeof(extremes[0]); i++) {
-        ask(extremes[i][0], extremes[i][1]);
+    if (pick < N_EXTREMES) {
+        ask(extremes[pick][0], extremes[pick][1]);
         check_all(fdt, size);
-    }
-    dc.n_iomem = 0;
-    for (size_t i = 0; i < sizeof(irqs) / sizeof(irqs[0]); i++) {
-        dc.irqs[0] = irqs[i];
+    } else if (pick < N_EXTREMES + N_IRQS) {
+        dc.irqs[0] = irqs[pick - N_EXTREMES];
         dc.irq_lines[0] = 2;
         dc.n_irqs = 1;
         check_all(fdt, size);
-    }
-    /* Each node's own page, as its reg's first address names it. */
-    if (fdt_check_strict(fdt, size, &why) == 0)
-        for (node = fdt_next_node(fdt, -1, NULL); node >= 0 && n < MAX_NODES;
+    } else if (fdt_check_strict(fdt, size, &why) == 0) {
+        /* A node's own page, as its reg's first address names it. */
+        for (node = fdt_next_node(fdt, -1, NULL); node >= 0;
              node = fdt_next_node(fdt, node, NULL), n++) {
             int len;
             const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 
-            if (!reg || len < 8)
+            if ((size_t)n != pick - N_EXTREMES - N_IRQS)
                 continue;
-            ask(((uint64_t)fdt32_to_cpu(reg[0]) << 20) | (fdt32_to_cpu(reg[1]) >> 12), 1);
-            check_all(fdt, size);
+            if (reg && len >= 8) {
+                ask(((uint64_t)fdt32_to_cpu(reg[0]) << 20) | (fdt32_to_cpu(reg[1]) >> 12), 1);
+                check_all(fdt, size);
+            }
+            break;
         }
+    }
     free(fdt);
     return 0;
 }

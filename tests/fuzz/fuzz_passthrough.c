@@ -2,8 +2,8 @@
  * Fuzz target: a boot-time domain's dtdev, read from the host device tree
  * (the firmware's, or a file the user names) and copied into the partial
  * device tree Xen gives the domain. The input is the host tree; the devices
- * are the usual ones on QEMU virt and the Raspberry Pi, then each node of the
- * tree on its own.
+ * are the usual ones on QEMU virt and the Raspberry Pi, or one node of the
+ * tree on its own, picked by the input's size.
  */
 #include <libfdt.h>
 #include <stddef.h>
@@ -59,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *host = malloc(size ? size : 1);
     const char *why;
     int node, n = 0;
+    /* One of the three below per input, picked by its size: each plan walks the whole tree. */
+    unsigned scenario = size % 3;
 
     if (!host)
         return 0;
@@ -67,16 +69,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strcpy(dc.source, "fuzz.cfg");
 
     /* All the usual devices at once, in Xen's guest memory map. */
-    for (unsigned i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
-        set_dtdev(i, usual[i]);
-    dc.n_dtdevs = sizeof(usual) / sizeof(usual[0]);
-    run(host, size);
+    if (scenario == 0) {
+        for (unsigned i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
+            set_dtdev(i, usual[i]);
+        dc.n_dtdevs = sizeof(usual) / sizeof(usual[0]);
+        run(host, size);
+    }
 
     /*
      * The Pi 5's devices, direct-mapped, on the tree as boot.scr edits it:
      * the MSI page added to /axi's ranges, the UART's reg a page.
      */
-    {
+    if (scenario == 1) {
         static struct platform pf, pw;
         static struct tree_fixes fx;
         struct xu_err err;
@@ -137,8 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(fixed);
     }
 
-    /* Each node on its own, for a direct-mapped domain (the plan checks the blob first too). */
-    if (fdt_check_strict(host, size, &why) == 0) {
+    /* One node on its own, for a direct-mapped domain (the plan checks the blob first too). */
+    if (scenario == 2 && fdt_check_strict(host, size, &why) == 0) {
         dc.direct_map = true;
         dc.static_mem[0] = (struct mem_bank){0x50000000, 0x10000000};
         dc.n_static_mem = 1;
@@ -147,10 +151,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
              node = fdt_next_node(host, node, NULL), n++) {
             char path[DOMCFG_DTPATH_BYTES];
 
-            if (fdt_get_path(host, node, path, sizeof(path)) < 0)
+            if ((size_t)n != (size / 3) % MAX_NODES)
                 continue;
-            set_dtdev(0, path);
-            run(host, size);
+            if (fdt_get_path(host, node, path, sizeof(path)) == 0) {
+                set_dtdev(0, path);
+                run(host, size);
+            }
+            break;
         }
     }
     free(host);

@@ -4,10 +4,11 @@ each, JOBS at a time, from its corpus (BUILD/corpus-T, grown as it runs, and
 tests/fuzz/corpus/T, kept in git). A crash stops everything: its input is in
 BUILD/crash-T-*, to be fixed and then kept in tests/fuzz/corpus/T.
 
-    tests/fuzz/run.py BUILD --seconds N [--jobs J] [--record bench/RESULTS.md]
+    tests/fuzz/run.py BUILD --seconds N [--jobs J] [--only T,...] [--record bench/RESULTS.md]
 
 --record writes each target's executions and rate into the fuzz section of
-bench/RESULTS.md (`make fuzz` does; `make test`'s short run does not).
+bench/RESULTS.md (`make fuzz` does; `make test`'s short run does not); with
+--only, the other targets' rows stay as they were.
 """
 import argparse
 import concurrent.futures
@@ -60,14 +61,21 @@ def run(build, name, seconds):
 
 
 def record(path, seconds, jobs, results):
-    rows = "\n".join(f"| {name} | {runs:,} | {rate:,} | {'yes' if runs >= GOAL_RUNS else 'no'} |"
-                     for name, _, runs, rate, _ in results)
+    rows = {name: f"| {name} | {runs:,} | {rate:,} | {'yes' if runs >= GOAL_RUNS else 'no'} | "
+                  f"{datetime.date.today()} |" for name, _, runs, rate, _ in results}
+    old = open(path).read() if os.path.exists(path) else ""
+    section = re.search(r"<!-- fuzz:begin.*?<!-- fuzz:end -->", old, re.S)
+    if section:
+        for m in re.finditer(r"^\| (fuzz_\w+) \|.*$", section.group(0), re.M):
+            rows.setdefault(m.group(1), m.group(0))
+    rows = "\n".join(rows[name] for name in sorted(rows))
     block = (f"<!-- fuzz:begin (written by tests/fuzz/run.py) -->\n"
              f"Measured {datetime.date.today()} on {platform.machine()}, {jobs} target(s) at a "
              f"time on {os.cpu_count()} cores, {seconds} s each, libFuzzer with ASan and UBSan, "
              f"inputs up to {MAX_LEN} bytes, from the corpus in tests/fuzz/corpus; reproduce "
              f"with `make fuzz FUZZ_SECONDS={seconds} FUZZ_JOBS={jobs}`. No crash.\n\n"
-             f"| target | executions | per second | ≥ 10^7 |\n|---|---|---|---|\n{rows}\n"
+             f"| target | executions | per second | ≥ 10^7 | measured |\n|---|---|---|---|---|\n"
+             f"{rows}\n"
              f"<!-- fuzz:end -->")
     replace_section(path, "fuzz", "Fuzzing: executions per target", block)
 
@@ -77,9 +85,12 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--seconds", type=int, required=True)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--only", help="these targets (comma-separated), not all")
     ap.add_argument("--record")
     args = ap.parse_args()
     names = targets(args.build)
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
     if not names:
         sys.exit("pixen: Meson names no fuzz target")
     results = []
