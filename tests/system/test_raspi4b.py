@@ -53,7 +53,7 @@ def test_u_boot_runs_boot_scr_from_the_card_and_xen_starts_dom0(pi):
 
 def test_dom0_reads_its_configs_from_the_card(pi):
     assert pi.check("xu config_list").split() == [
-        "rpi_5_domu", "helloworld_xen-arm64", "linux_pv_domu", "jitter"]
+        "rpi_5_domu", "helloworld_xen-arm64", "linux_pv_domu", "isolation_probe", "jitter"]
     assert pi.check("cat /sys/hypervisor/type").strip() == "xen"
     rows = pi.check("xu list").splitlines()
     assert rows[1].startswith("Domain-0 ") and len(rows) == 2, rows

@@ -291,6 +291,7 @@ static void test_the_shipped_small_guest_configs(void **state)
         {"guests/helloworld_xen-arm64/helloworld_xen-arm64.cfg", "helloworld_xen-arm64",
          "helloworld_xen-arm64"},
         {"guests/jitter/jitter.cfg", "jitter", "jitter.bin"},
+        {"guests/isolation_probe/isolation_probe.cfg", "isolation_probe", "isolation_probe.bin"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
