@@ -271,13 +271,27 @@ static void walk_windows(struct iomem_walk *iw)
         each_window(iw->fdt, node, note_window, iw);
 }
 
+/* The refusal of `what` (the range as asked, or a page of it) because it is `node`'s. */
+static int refuse_taken(const void *fdt, int node, const struct domain_config *dc,
+                        const struct iomem_range *r, const char *what, const char *names,
+                        struct xu_err *err)
+{
+    char owner[OWNER_BYTES];
+
+    describe(fdt, node, owner, sizeof(owner));
+    return xu_fail(err,
+                   "%s:%u: iomem: %s is %s; a guest may have only the devices platform.cfg's "
+                   "guest_devices frees (%s)",
+                   dc->source, r->line, what, owner, names);
+}
+
 static int check_iomem(const void *fdt, const char *cmdline, const struct domain_config *dc,
                        const struct iomem_range *r, struct xu_err *err)
 {
     struct guest_windows guests = {.n = 0};
     struct iomem_walk iw = {
         .fdt = fdt, .guests = &guests, .owner = -1, .idle = -1, .uncovered = UINT64_MAX};
-    char asked[96], owner[OWNER_BYTES], names[GUEST_NAMES_BYTES], uart[PATH_BYTES];
+    char asked[96], names[GUEST_NAMES_BYTES], uart[PATH_BYTES];
     uint64_t at, uart_addr;
 
     /* devspec's parser keeps ranges inside Xen's 52-bit space; this walk relies on it. */
@@ -290,13 +304,8 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
              (unsigned long long)iw.asked.start, (unsigned long long)iw.asked.end - 1);
     guest_names(fdt, names, sizeof(names));
     walk_windows(&iw);
-    if (iw.owner >= 0) {
-        describe(fdt, iw.owner, owner, sizeof(owner));
-        return xu_fail(err,
-                       "%s:%u: iomem: %s is %s; a guest may have only the devices platform.cfg's "
-                       "guest_devices frees (%s)",
-                       dc->source, r->line, asked, owner, names);
-    }
+    if (iw.owner >= 0)
+        return refuse_taken(fdt, iw.owner, dc, r, asked, names, err);
     /* Every page must be a guest device's: walk the range window by window. */
     for (at = iw.asked.start; at < iw.asked.end;) {
         bool moved = false;
@@ -322,11 +331,10 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
     iw.uncovered = at;
     walk_windows(&iw);
     if (iw.idle >= 0) {
-        describe(fdt, iw.idle, owner, sizeof(owner));
-        return xu_fail(err,
-                       "%s:%u: iomem: %s: 0x%llx is %s; a guest may have only the devices "
-                       "platform.cfg's guest_devices frees (%s)",
-                       dc->source, r->line, asked, (unsigned long long)at, owner, names);
+        char page[sizeof(asked) + 24];
+
+        snprintf(page, sizeof(page), "%s: 0x%llx", asked, (unsigned long long)at);
+        return refuse_taken(fdt, iw.idle, dc, r, page, names, err);
     }
     return xu_fail(err,
                    "%s:%u: iomem: %s: no device platform.cfg's guest_devices frees (%s) is at "
