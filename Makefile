@@ -500,8 +500,10 @@ bench: $(RUN_FILES) $(M)/full-xl.img
 # The soak: SOAK_CYCLES create/destroy cycles in one boot, watched for leaks
 # and stalls; its figures go to bench/RESULTS.md (make test runs a short one).
 SOAK_CYCLES ?= 5000
+SOAK_LINUX_EVERY ?= 50
 soak: $(RUN_FILES)
-	$(PY) tests/system/soak.py --machine-dir $(M) --cycles $(SOAK_CYCLES)
+	$(PY) tests/system/soak.py --machine-dir $(M) --cycles $(SOAK_CYCLES) \
+	    --linux-every $(SOAK_LINUX_EVERY)
 .PHONY: soak
 
 # A guest in a null-scheduler pool of its own against one sharing a CPU

@@ -2,21 +2,24 @@
 """The soak: thousands of create/destroy cycles in one boot, run by Dom0's shell
 (tests/system/soak.sh, as a user's loop would), watched from here.
 
-Every tenth cycle creates linux_pv_domu with its vif and disk (DomD serves
-them) up to its ready line; every tenth from the fifth creates jitter paused,
-runs, pauses and runs it; the others create and destroy a small guest in turn.
-Every CHECK cycles Dom0 reports Xen's free memory (with Dom0's), xenstore's
-nodes, Dom0's processes and available memory, the console logs, /run and the
-domains: each must be as it was at the first check (by then each kind of
-cycle has run once: a guest's console log stays after it, by design). A cycle far slower than the
+Every Kth cycle (50th in make soak, 10th in make test's short soak) creates
+linux_pv_domu with its vif and disk (DomD serves them) up to its ready line;
+every tenth from the fifth creates jitter paused, runs, pauses and runs it; the
+others create and destroy a small guest in turn. Every CHECK cycles Dom0
+reports Xen's free memory (with Dom0's), xenstore's nodes, Dom0's processes
+and available memory, the console logs, /run and the domains: each must be as
+it was at the first check (by then each kind of cycle has run once: a guest's
+console log stays after it, by design). A cycle far slower than the
 median, or none ending for STALL_S, stops the soak with evidence: what Dom0
 runs (the watcher in soak.sh: every process's state, and the running ones'
 kernel stacks) and Xen's '0' (Dom0's registers) and 'q' (domains) dumps.
 
-    make soak [SOAK_CYCLES=5000]   (or: tests/system/soak.py --cycles N)
+    make soak [SOAK_CYCLES=5000] [SOAK_LINUX_EVERY=50]
+    (or: tests/system/soak.py --cycles N --linux-every K)
 
-`make soak` records its figures in bench/RESULTS.md; make test runs a short
-soak (test_soak.py).
+`make soak` records its figures in bench/RESULTS.md, however it ends (a stall's
+evidence is on its console log, build/MACHINE/results/console-soak.log); make
+test runs a short soak (test_xu.py).
 """
 import argparse
 import os
@@ -62,6 +65,18 @@ def leaks(start, now):
     return out
 
 
+def figures(progress):
+    """The figures of a soak so far (progress, as soak() fills it)."""
+    times, by_kind = progress["times"], progress["by_kind"]
+    return {"cycles": len(times), "checks": progress["checks"],
+            "seconds": round(time.monotonic() - progress["began"]),
+            "median_ms": statistics.median(times) if times else 0,
+            "max_ms": max(times, default=0),
+            "by_kind": {k: {"median_ms": statistics.median(v), "max_ms": max(v), "cycles": len(v)}
+                        for k, v in by_kind.items()},
+            "start": progress.get("start")}
+
+
 def evidence(m):
     """Xen's view of a stall: Dom0's registers, the domains."""
     m.switch_input("Xen")
@@ -75,14 +90,19 @@ def evidence(m):
     m.switch_input("DOM0")
 
 
-def soak(m, cycles, check_every, stall_s=60, slow_factor=20, log=print):
+def soak(m, cycles, check_every, linux_every=10, stall_s=60, slow_factor=20, log=print,
+         progress=None):
     """Runs the soak in booted Machine m; returns its figures; raises on a leak or stall.
     Dom0 runs it in the background, writing /tmp/soak.log, which this reads every
-    POLL_S (whole lines: on the console Xen's own lines may cut into them)."""
+    POLL_S (whole lines: on the console Xen's own lines may cut into them).
+    progress, a dict, holds the figures so far whichever way the soak ends."""
     with open(os.path.join(HERE, "soak.sh")) as f:
         m.write_file("/tmp/soak.sh", f.read())
-    m.check(f"sh /tmp/soak.sh {cycles} {check_every} {stall_s} > /tmp/soak.log 2>&1 & true")
-    times, start, checks, began, seen, by_kind = [], None, 0, time.monotonic(), 0, {}
+    m.check(f"sh /tmp/soak.sh {cycles} {check_every} {stall_s} {linux_every} "
+            "> /tmp/soak.log 2>&1 & true")
+    progress = {} if progress is None else progress
+    times, start, began, seen, by_kind = [], None, time.monotonic(), 0, {}
+    progress.update(times=times, by_kind=by_kind, checks=0, began=began)
     last_progress = time.monotonic()
     while True:
         time.sleep(POLL_S)
@@ -116,9 +136,9 @@ def soak(m, cycles, check_every, stall_s=60, slow_factor=20, log=print):
             elif g[4]:
                 # The first check is the baseline: by then each kind of cycle has run once
                 # (a guest's console log and its first xenstore nodes stay, by design).
-                checks += 1
+                progress["checks"] += 1
                 if start is None:
-                    start = parse_state(g[5])
+                    start = progress["start"] = parse_state(g[5])
                     continue
                 found = leaks(start, parse_state(g[5]))
                 if found:
@@ -126,12 +146,7 @@ def soak(m, cycles, check_every, stall_s=60, slow_factor=20, log=print):
             elif g[7]:
                 if len(times) != cycles:
                     raise AssertionError(f"{len(times)} of {cycles} cycles ran")
-                return {"cycles": cycles, "checks": checks,
-                        "seconds": round(time.monotonic() - began),
-                        "median_ms": statistics.median(times), "max_ms": max(times),
-                        "by_kind": {k: {"median_ms": statistics.median(v), "max_ms": max(v),
-                                        "cycles": len(v)} for k, v in by_kind.items()},
-                        "start": start}
+                return figures(progress)
             elif g[8]:
                 evidence(m)
                 raise AssertionError(f"the soak stalled after cycle {g[8]}: " +
@@ -140,39 +155,66 @@ def soak(m, cycles, check_every, stall_s=60, slow_factor=20, log=print):
                 raise AssertionError(line + "\n" + m.check("tail -20 /tmp/soak.log"))
 
 
+KIND_NAMES = {"pause": "jitter paused, run, paused, run",
+              "linux_pv_domu": "linux_pv_domu with vif and disk, to its ready line"}
+
+
+def record(args, files, result, outcome):
+    """The soak's figures in bench/RESULTS.md, with how it ended (a stopped soak's too:
+    its cycles are evidence as much as a finished one's)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from results_md import replace_section
+    start = result["start"] or {}
+    lines = ["<!-- soak:begin (written by tests/system/soak.py) -->",
+             f"Measured {time.strftime('%Y-%m-%d')}: `make soak SOAK_CYCLES={args.cycles} "
+             f"SOAK_LINUX_EVERY={args.linux_every}` on "
+             f"`{os.path.relpath(files['image'], ROOT)}`, one boot: **{outcome}**. "
+             f"Each {args.linux_every}th cycle linux_pv_domu with its vif and disk up to its "
+             "ready line, each tenth from the fifth jitter created paused, run, paused, run, the "
+             "rest rpi_5_domu, helloworld_xen-arm64 and jitter in turn, each created and "
+             f"destroyed from Dom0's shell. Every {args.check_every} cycles, against the first "
+             "check: Xen's free memory with Dom0's, xenstore's nodes, Dom0's processes and "
+             "available memory, console logs, /run, the domains.", "",
+             "| kind | cycles | median | slowest |", "|---|---|---|---|"]
+    for kind, k in sorted(result["by_kind"].items(), key=lambda kv: -kv[1]["cycles"]):
+        lines.append(f"| {KIND_NAMES.get(kind, kind)} | {k['cycles']} | {k['median_ms']} ms | "
+                     f"{k['max_ms']} ms |")
+    lines += ["", f"{result['cycles']} cycles in {result['seconds']} s, {result['checks']} checks "
+              f"(the first, the baseline: {', '.join(f'{k}={v}' for k, v in start.items())}).",
+              "<!-- soak:end -->"]
+    replace_section(os.path.join(ROOT, "bench", "RESULTS.md"), "soak",
+                    "The soak: create and destroy, thousands of times", "\n".join(lines))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     machine_dir_option(p)
     p.add_argument("--cycles", type=int, default=5000)
     p.add_argument("--check-every", type=int, default=50)
+    p.add_argument("--linux-every", type=int, default=50,
+                   help="every Nth cycle is linux_pv_domu's (its 12 s would otherwise take "
+                        "most of the soak from the small guests' cycles, where the stall was met)")
     args = p.parse_args()
+    if args.linux_every > args.check_every:
+        p.error(f"--linux-every {args.linux_every}: the first check is the baseline, so "
+                f"linux_pv_domu must have run by then (--check-every {args.check_every})")
     files = machine_files(args.machine_dir)
     m = card_machine(files, files["image"], "soak")
+    progress, outcome = {}, "stopped by hand"
     try:
         m.boot(timeout=300)
-        result = soak(m, args.cycles, args.check_every)
+        result = soak(m, args.cycles, args.check_every, args.linux_every, progress=progress)
+        outcome = "passed, nothing leaked, no stall"
+    except AssertionError as e:
+        outcome = f"failed: {str(e).splitlines()[0]}"
+        raise
     finally:
         m.close()
+        if progress.get("times"):
+            record(args, files, figures(progress), outcome)
     print(f"soak: {result['cycles']} cycles in {result['seconds']} s, median "
           f"{result['median_ms']} ms, slowest {result['max_ms']} ms, {result['checks']} checks, "
           "nothing leaked")
-    sys.path.insert(0, os.path.join(ROOT, "bench"))
-    from results_md import replace_section
-    lines = ["<!-- soak:begin (written by tests/system/soak.py) -->",
-             f"Measured {time.strftime('%Y-%m-%d')}: `make soak SOAK_CYCLES={args.cycles}` on "
-             f"`{os.path.relpath(files['image'], ROOT)}`, one boot. Each tenth cycle "
-             "linux_pv_domu with its vif and disk up to its ready line, each tenth from the fifth "
-             "jitter created paused, run, paused, run, the rest rpi_5_domu, "
-             "helloworld_xen-arm64 and jitter in turn, each created and destroyed from Dom0's "
-             f"shell. Every {args.check_every} cycles: Xen's free memory with Dom0's, xenstore's "
-             "nodes, Dom0's processes and available memory, console logs, /run, the domains.", "",
-             "| cycles | time | median cycle | slowest cycle | checks | leaks |",
-             "|---|---|---|---|---|---|",
-             f"| {result['cycles']} | {result['seconds']} s | {result['median_ms']} ms | "
-             f"{result['max_ms']} ms | {result['checks']} | none |",
-             "<!-- soak:end -->"]
-    replace_section(os.path.join(ROOT, "bench", "RESULTS.md"), "soak",
-                    "The soak: create and destroy, thousands of times", "\n".join(lines))
 
 
 if __name__ == "__main__":

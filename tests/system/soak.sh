@@ -1,9 +1,10 @@
 #!/bin/sh
 # The soak, as Dom0's shell runs it: CYCLES cycles of creating and destroying
-# guests, each timed, and every CHECK cycles the state that must not change.
+# guests, each timed, and every CHECK cycles the state that must not change;
+# every LINUX_EVERY-th cycle is linux_pv_domu's.
 # Lines starting "soak: " are for tests/system/soak.py; a watcher in the
 # background reports what Dom0 runs if no cycle ends for STALL_S seconds.
-CYCLES=$1 CHECK=$2 STALL_S=$3
+CYCLES=$1 CHECK=$2 STALL_S=$3 LINUX_EVERY=$4
 PROGRESS=/tmp/soak.progress
 SMALL="rpi_5_domu helloworld_xen-arm64 jitter"
 
@@ -34,7 +35,11 @@ watch_progress() {
         ps -o pid,ppid,stat,time,args
         for p in /proc/[0-9]*; do
             case $(awk '{ print $3 }' $p/stat 2>/dev/null) in
-            R|D) echo "soak: stall: $p $(cat $p/comm) $(awk '{ print $3, $14, $15 }' $p/stat) wchan=$(cat $p/wchan)"
+            R|D) # utime/stime, where it is (a syscall, or "running" with its user sp and pc),
+                 # its signals, and whether it switches at all: a user-space spin does not.
+                 echo "soak: stall: $p $(cat $p/comm) $(awk '{ print $3, $14, $15 }' $p/stat) wchan=$(cat $p/wchan)"
+                 echo "soak: stall: $p syscall: $(cat $p/syscall 2>&1)"
+                 grep -E '^(SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|voluntary_ctxt|nonvoluntary_ctxt)' $p/status
                  cat $p/stack 2>/dev/null ;;
             esac
         done
@@ -51,7 +56,7 @@ n=0
 while [ $n -lt "$CYCLES" ]; do
     n=$((n + 1))
     t0=$(now_ms)
-    if [ $((n % 10)) = 0 ]; then
+    if [ $((n % LINUX_EVERY)) = 0 ]; then
         # linux_pv_domu with its vif and disk, served by DomD, up to its ready line.
         kind=linux_pv_domu
         xu create linux_pv_domu >/tmp/soak.out 2>&1 || { echo "soak: cycle $n create failed"; cat /tmp/soak.out; break; }
