@@ -40,9 +40,13 @@ watch_progress() {
                  echo "soak: stall: $p $(cat $p/comm) $(awk '{ print $3, $14, $15 }' $p/stat) wchan=$(cat $p/wchan)"
                  echo "soak: stall: $p syscall: $(cat $p/syscall 2>&1)"
                  grep -E '^(SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|voluntary_ctxt|nonvoluntary_ctxt)' $p/status
+                 grep ' r-xp ' $p/maps # to find the pc above in its binary
                  cat $p/stack 2>/dev/null ;;
             esac
         done
+        # A xenstored that does not answer holds every xu.
+        echo "soak: stall: xenstored: $(busybox timeout 5 xenstore-read /local/domain/0/name 2>&1 ||
+            echo "no answer in 5 s")"
         echo "soak: stall evidence end"
         idle=$((0 - 3600))
     done

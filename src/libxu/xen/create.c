@@ -651,13 +651,15 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
 
     if (domid == 0)
         return xu_fail(err, "Domain-0 cannot be destroyed");
-    hold_signals(&held);
     /*
      * Pause, destroy, wait until Xen has let it go, and only then remove its
      * nodes: a refused destroy keeps its name, and nothing (xenconsoled
      * writing console/tty, say) can write under a domain that no longer is.
+     * Reading the backends changes nothing, so Ctrl-C still ends xu there
+     * at once: a xenstored that never answers must not hold the shell.
      */
     pvdev_find_backends(hv, domid, &backends);
+    hold_signals(&held);
     xc_domain_pause(hv->xc, domid);
     pvdev_disconnect(hv, domid, &backends);
     if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH) {
