@@ -388,11 +388,14 @@ def test_a_config_saved_by_notepad_creates_its_guest(clean):
     m.check(f"xu destroy {GUEST}", timeout=60)
 
 
-def test_twenty_create_destroy_cycles_leave_memory_and_xenstore_as_they_were(warm, clean):
+def test_create_destroy_cycles_leave_memory_and_xenstore_as_they_were(warm, clean):
+    """Destroyed as soon as made, while its frontends connect (the soak destroys it
+    booted): six cycles, so a page a cycle leaked (24 KiB) is past the slack; the
+    soak runs thousands."""
     m = clean
     snapshot(m, "before")
     free_before = free_kib(m)
-    for _ in range(20):
+    for _ in range(6):
         domid = create(m)
         assert m.check(f"xu destroy {domid}").strip() == f"domain:{domid} destroyed"
     assert_memory_back(m, free_before)
