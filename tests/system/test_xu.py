@@ -317,6 +317,73 @@ def test_an_interrupted_create_leaves_nothing(warm, clean):
     assert_memory_back(m, free_before)
 
 
+# A guest with no devices, quick to make; and xenconsoled, which a create waits for last.
+SMALL = "helloworld_xen-arm64"
+XENCONSOLED = "$(cat /run/xen/xenconsoled.pid)"
+
+
+def small_warmed(m):
+    """The small guest made and destroyed once: what its first create leaves (its log)
+    is then there before a test's snapshot."""
+    m.check(f"xu create {SMALL} -p && xu destroy {SMALL}", timeout=60)
+
+
+def test_a_failure_after_the_domain_exists_leaves_nothing(warm, clean):
+    """The last step fails (xenconsoled, stopped, never takes the console): everything
+    made before it, the domain, its nodes, its memory, its log, is taken back."""
+    m = clean
+    small_warmed(m)
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    m.check(f"kill -STOP {XENCONSOLED}")
+    try:
+        status, out = m.run(f"xu create {SMALL}", timeout=60)
+    finally:
+        m.check(f"kill -CONT {XENCONSOLED}")
+    assert status == 1 and "xenconsoled did not take the console within 10 s (is it running?)" \
+        in out, out
+    assert_same_as(m, "before")
+    assert_memory_back(m, free_before)
+
+
+def wait_for_line(m, path, text, seconds=30):
+    for _ in range(seconds * 4):
+        if m.run(f"grep -qF '{text}' {path}")[0] == 0:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"no '{text}' in {path}:\n" + m.check(f"cat {path}"))
+
+
+def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
+    """The first Ctrl-C lets the step under way finish; when that step does not end
+    (xenconsoled stopped, the create waits for it), the second ends xu at once and says
+    what may remain, which xu list shows and xu destroy takes away."""
+    m = clean
+    small_warmed(m)
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    m.check(f"kill -STOP {XENCONSOLED}")
+    try:
+        m.check(f"XU_TIMING=1 xu create {SMALL} > /tmp/ctrlc.out 2>&1 & echo $! > /tmp/ctrlc.pid")
+        # Its last step before the wait for xenconsoled has ended.
+        wait_for_line(m, "/tmp/ctrlc.out", "xu: passthrough, console")
+        m.check("kill -INT $(cat /tmp/ctrlc.pid)")
+        wait_for_line(m, "/tmp/ctrlc.out", "xu: interrupted: finishing what is under way")
+        assert m.run("kill -0 $(cat /tmp/ctrlc.pid)")[0] == 0, "the first Ctrl-C ended xu"
+        m.check("kill -INT $(cat /tmp/ctrlc.pid)")
+        status, _ = m.run("wait $(cat /tmp/ctrlc.pid)", timeout=10)
+        out = m.check("cat /tmp/ctrlc.out")
+        assert status == 130, out
+        assert "xu: interrupted again: stopping now; what was half made may remain (xu list)" \
+            in out, out
+        assert SMALL in domains(m), m.check("xu list")
+    finally:
+        m.check(f"kill -CONT {XENCONSOLED}")
+    m.check(f"xu destroy {SMALL}", timeout=60)
+    assert_same_as(m, "before")
+    assert_memory_back(m, free_before)
+
+
 def test_input_for_a_guest_that_does_not_read_it_does_not_hang_the_console(clean):
     m = clean
     domid = create(m, "-p")
