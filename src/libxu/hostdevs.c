@@ -350,6 +350,47 @@ static bool spec_is(const fdt32_t *spec, unsigned irq)
     return (type == 0 && number + 32 == irq) || (type == 1 && number + 16 == irq);
 }
 
+static int cells_of(const void *fdt, int node, const char *name, int absent)
+{
+    int len;
+    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+
+    return !p ? absent : len == 4 && fdt32_to_cpu(*p) <= 4 ? (int)fdt32_to_cpu(*p) : -1;
+}
+
+/*
+ * A PCIe host bridge's INTx reach the GIC only through its interrupt-map: per
+ * entry the child's unit address and interrupt (the bridge's own cell counts),
+ * the parent's phandle, unit address and interrupt (the parent's counts; its
+ * #address-cells is 0 when absent, as Linux and Xen read it). Xen routes
+ * these to the domain that has the bridge.
+ */
+static bool maps_to(const void *fdt, int node, unsigned irq)
+{
+    int len, child;
+    const fdt32_t *p = fdt_getprop(fdt, node, "interrupt-map", &len);
+    int addr = cells_of(fdt, node, "#address-cells", 2),
+        ints = cells_of(fdt, node, "#interrupt-cells", 1);
+
+    if (!p || addr < 0 || ints < 0)
+        return false;
+    len /= (int)sizeof(fdt32_t);
+    child = addr + ints;
+    for (int i = 0; i + child + 1 <= len;) {
+        int ctl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[i + child]));
+        int paddr = ctl < 0 ? -1 : cells_of(fdt, ctl, "#address-cells", 0);
+        int pints = ctl < 0 ? -1 : cells_of(fdt, ctl, "#interrupt-cells", -1);
+        int at = i + child + 1 + paddr;
+
+        if (paddr < 0 || pints < 0 || at + pints > len)
+            return false; /* the rest cannot be read */
+        if (pints >= 2 && fdtaddr_is_gic(fdt, ctl) && spec_is(p + at, irq))
+            return true;
+        i = at + pints;
+    }
+    return false;
+}
+
 static bool raises(const void *fdt, int node, unsigned irq)
 {
     const fdt32_t *p;
@@ -376,7 +417,7 @@ static bool raises(const void *fdt, int node, unsigned irq)
             return true;
         i += 1 + n;
     }
-    return false;
+    return maps_to(fdt, node, irq);
 }
 
 static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i,

@@ -47,6 +47,7 @@ static void *dom0_tree(void)
     cells(fdt, "phandle", 1, GIC_PH);
     str(fdt, "compatible", "arm,cortex-a15-gic");
     cells(fdt, "#interrupt-cells", 1, 3);
+    cells(fdt, "#address-cells", 1, 2); /* Xen copies the host GIC's */
     flag(fdt, "interrupt-controller");
     cells(fdt, "reg", 8, 0, 0x8000000, 0, 0x10000, 0, 0x8010000, 0, 0x10000);
     end(fdt);
@@ -76,6 +77,17 @@ static void *dom0_tree(void)
     cells(fdt, "interrupts", 6, 0, 3, 4, 0, 4, 4);
     str(fdt, HOSTDEVS_DOMAIN_PROP, "DomD");
     str(fdt, "status", "disabled");
+    end(fdt);
+    /* A bridge Dom0 keeps: its INTx (SPIs 40 and 41) only in its interrupt-map. */
+    node(fdt, "pcie@30000000");
+    str(fdt, "device_type", "pci");
+    cells(fdt, "#address-cells", 1, 3);
+    cells(fdt, "#size-cells", 1, 2);
+    cells(fdt, "#interrupt-cells", 1, 1);
+    cells(fdt, "reg", 4, 0x40, 0x30000000, 0, 0x1000000);
+    cells(fdt, "interrupt-map-mask", 4, 0x1800, 0, 0, 7);
+    cells(fdt, "interrupt-map", 20, 0, 0, 0, 1, GIC_PH, 0, 0, 0, 8, 4, /* INTA */
+          0, 0, 0, 2, GIC_PH, 0, 0, 0, 9, 4);                          /* INTB */
     end(fdt);
     node(fdt, "gpio-keys");
     str(fdt, "status", "disabled");
@@ -363,6 +375,27 @@ static void test_dom0s_interrupt_is_named(void **state)
             NULL);
 }
 
+static void test_a_bridges_intx_through_its_interrupt_map_is_dom0s(void **state)
+{
+    ask_irq(41);
+    refused(*state, QEMU_CMD,
+            CFG ":20: irqs: 41 is the interrupt of /pcie@30000000, which Dom0 keeps", NULL);
+}
+
+static void test_an_interrupt_map_that_cannot_be_read_names_nothing(void **state)
+{
+    void *fdt = *state;
+    int bridge = fdt_path_offset(fdt, "/pcie@30000000");
+    /* The first entry names a phandle nobody has: the second, INTB's, cannot be found. */
+    fdt32_t broken[20] = {
+        0, 0, 0, cpu_to_fdt32(1), cpu_to_fdt32(0x7777), 0, 0, 0, cpu_to_fdt32(8), cpu_to_fdt32(4),
+        0, 0, 0, cpu_to_fdt32(2), cpu_to_fdt32(GIC_PH), 0, 0, 0, cpu_to_fdt32(9), cpu_to_fdt32(4)};
+
+    assert_int_equal(fdt_setprop_inplace(fdt, bridge, "interrupt-map", broken, sizeof(broken)), 0);
+    ask_irq(41);
+    refused(fdt, QEMU_CMD, CFG ":20: irqs: 41: no device platform.cfg's guest_devices frees", NULL);
+}
+
 static void test_a_damaged_tree_is_refused(void **state)
 {
     char damaged[64] = {0};
@@ -396,6 +429,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_range_past_the_address_space, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_interrupt_nobody_raises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dom0s_interrupt_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_bridges_intx_through_its_interrupt_map_is_dom0s,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_interrupt_map_that_cannot_be_read_names_nothing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_damaged_tree_is_refused, setup, teardown),
     };
 
