@@ -199,7 +199,9 @@ def fetch(tmp, lock):
     cache = os.path.join(tmp, "cache")
     lists = os.path.join(BUILD_CACHE, "apt/state/lists")
     if os.path.isdir(lists):
-        shutil.copytree(lists, os.path.join(cache, "apt/state/lists"), copy_function=link_or_copy)
+        # Not apt's lock, nor the downloads it would resume in place.
+        shutil.copytree(lists, os.path.join(cache, "apt/state/lists"), copy_function=link_or_copy,
+                        ignore=shutil.ignore_patterns("lock", "partial"))
     os.makedirs(os.path.join(cache, "files"))
     for name in os.listdir(os.path.join(BUILD_CACHE, "files")) if os.path.isdir(
             os.path.join(BUILD_CACHE, "files")) else []:

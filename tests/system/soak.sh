@@ -4,7 +4,7 @@
 # every LINUX_EVERY-th cycle is linux_pv_domu's.
 # Lines starting "soak: " are for tests/system/soak.py; a watcher in the
 # background reports what Dom0 runs if no cycle ends for STALL_S seconds.
-CYCLES=$1 CHECK=$2 STALL_S=$3 LINUX_EVERY=$4
+CYCLES=$1 CHECK=$2 STALL_S=$3 LINUX_EVERY=${4:-10}
 PROGRESS=/tmp/soak.progress
 SMALL="rpi_5_domu helloworld_xen-arm64 jitter"
 
