@@ -78,16 +78,33 @@ def figures(progress):
 
 
 def evidence(m):
-    """Xen's view of a stall: Dom0's registers, the domains."""
+    """Xen's view of a stall: Dom0's registers three times a second apart (one place
+    each time, or moving; in user space or the kernel), its event channels (what it
+    has pending and masked), the domains and the run queues."""
     m.switch_input("Xen")
-    for key in "0q":
+    for key in "000eqr":
         m.child.send(key)
-        time.sleep(2)
+        time.sleep(1 if key == "0" else 3)
     try:
-        m.expect(r"'q' pressed[^\n]*\n(?:[^\n]*\n){0,200}?\(XEN\) [^\n]*Domain-0", timeout=20)
+        m.expect(r"'r' pressed[^\n]*\n(?:[^\n]*\n){0,200}?\(XEN\) [^\n]*CPU", timeout=20)
     except AssertionError:
         pass
     m.switch_input("DOM0")
+
+
+def dead_console_evidence(m, stall_s, cycle):
+    """Dom0's shell no longer answers: Xen's view now, then Dom0's own report,
+    which soak.sh's watcher also writes to the kernel's log (the console prints it
+    through Xen) if cycles have stopped too."""
+    evidence(m)
+    try:
+        m.expect(r"soak: (?:stall|console) evidence end", timeout=stall_s + 60)
+        return (f"Dom0's shell stopped answering after cycle {cycle}; what Dom0 ran then "
+                "(soak.sh's watcher) and Xen's dumps are on the console log")
+    except AssertionError:
+        return (f"Dom0's shell stopped answering after cycle {cycle}, and Dom0's own watcher "
+                f"said nothing in {stall_s + 60} s: Dom0 stopped whole (Xen's dumps are on "
+                "the console log)")
 
 
 # No cycle ending for this long is a stall: 20 times linux_pv_domu's usual 12 s (a
@@ -111,7 +128,11 @@ def soak(m, cycles, check_every, linux_every=10, stall_s=STALL_S, slow_factor=20
     last_progress = time.monotonic()
     while True:
         time.sleep(POLL_S)
-        lines = m.check(f"tail -n +{seen + 1} /tmp/soak.log", timeout=120).splitlines()
+        try:
+            lines = m.check(f"touch /tmp/soak.polled; tail -n +{seen + 1} /tmp/soak.log",
+                            timeout=120).splitlines()
+        except AssertionError as e:
+            raise AssertionError(dead_console_evidence(m, stall_s, len(times))) from e
         seen += len(lines)
         median = max((statistics.median(v) for v in by_kind.values()), default=0) / 1000
         if not lines and time.monotonic() - last_progress > max(stall_s + 30, slow_factor * median):

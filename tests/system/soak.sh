@@ -24,30 +24,58 @@ state() {
         "domains=$(xu list | tail -n +2 | wc -l)"
 }
 
+# What Dom0 runs: every process's state, and the running or waiting ones' utime/
+# stime, where each is (a syscall, or "running" with its user sp and pc), its
+# signals, whether it switches at all (a user-space spin does not), its code
+# mappings (to find that pc in its binary) and kernel stack; and xenstored's
+# answer (one that never answers holds every xu).
+stall_evidence() {
+    ps -o pid,ppid,stat,time,args
+    for p in /proc/[0-9]*; do
+        case $(awk '{ print $3 }' $p/stat 2>/dev/null) in
+        R|D) echo "soak: stall: $p $(cat $p/comm) $(awk '{ print $3, $14, $15 }' $p/stat) wchan=$(cat $p/wchan)"
+             echo "soak: stall: $p syscall: $(cat $p/syscall 2>&1)"
+             grep -E '^(SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|voluntary_ctxt|nonvoluntary_ctxt)' $p/status
+             grep ' r-xp ' $p/maps
+             cat $p/stack 2>/dev/null ;;
+        esac
+    done
+    echo "soak: stall: xenstored: $(busybox timeout 5 xenstore-read /local/domain/0/name 2>&1 ||
+        echo "no answer in 5 s")"
+}
+
+# Each line to the log and to the kernel's log too, which Dom0's console prints
+# through Xen even when its shell, or its tty, no longer answers the harness.
+to_log_and_kernel() {
+    while IFS= read -r line; do
+        echo "$line"
+        echo "<3>$line" > /dev/kmsg
+    done
+}
+
+# The harness touches POLLED with every command it types: when that stops while
+# Dom0 runs on, the shell (or its tty) is what is stuck.
+POLLED=/tmp/soak.polled
+CONSOLE_S=90
+
 watch_progress() {
-    last=$(cat $PROGRESS) idle=0
+    last=$(cat $PROGRESS) idle=0 told=0
     while sleep 5; do
+        polled=$(stat -c %Y $POLLED 2>/dev/null || echo 0)
+        if [ $(($(date +%s) - polled)) -ge $CONSOLE_S ] && [ $told = 0 ] && [ $polled != 0 ]; then
+            told=1
+            { echo "soak: console: the harness's last command reached Dom0's shell" \
+                   "$(($(date +%s) - polled)) s ago, cycle $(cat $PROGRESS)"
+              stall_evidence 2>&1
+              echo "soak: console evidence end"; } | to_log_and_kernel
+        fi
         cur=$(cat $PROGRESS)
         if [ "$cur" != "$last" ]; then last=$cur idle=0; continue; fi
         idle=$((idle + 5))
         [ $idle -ge "$STALL_S" ] || continue
-        echo "soak: stall after cycle $cur: no cycle ended for $idle s"
-        ps -o pid,ppid,stat,time,args
-        for p in /proc/[0-9]*; do
-            case $(awk '{ print $3 }' $p/stat 2>/dev/null) in
-            R|D) # utime/stime, where it is (a syscall, or "running" with its user sp and pc),
-                 # its signals, and whether it switches at all: a user-space spin does not.
-                 echo "soak: stall: $p $(cat $p/comm) $(awk '{ print $3, $14, $15 }' $p/stat) wchan=$(cat $p/wchan)"
-                 echo "soak: stall: $p syscall: $(cat $p/syscall 2>&1)"
-                 grep -E '^(SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|voluntary_ctxt|nonvoluntary_ctxt)' $p/status
-                 grep ' r-xp ' $p/maps # to find the pc above in its binary
-                 cat $p/stack 2>/dev/null ;;
-            esac
-        done
-        # A xenstored that does not answer holds every xu.
-        echo "soak: stall: xenstored: $(busybox timeout 5 xenstore-read /local/domain/0/name 2>&1 ||
-            echo "no answer in 5 s")"
-        echo "soak: stall evidence end"
+        { echo "soak: stall after cycle $cur: no cycle ended for $idle s"
+          stall_evidence 2>&1
+          echo "soak: stall evidence end"; } | to_log_and_kernel
         idle=$((0 - 3600))
     done
 }
