@@ -1,4 +1,5 @@
 """xu, the thin Dom0's toolstack, driven from Dom0's shell as a user would."""
+import contextlib
 import os
 import re
 import time
@@ -322,24 +323,27 @@ SMALL = "helloworld_xen-arm64"
 XENCONSOLED = "$(cat /run/xen/xenconsoled.pid)"
 
 
-def small_warmed(m):
-    """The small guest made and destroyed once: what its first create leaves (its log)
-    is then there before a test's snapshot."""
+@contextlib.contextmanager
+def xenconsoled_stopped(m):
+    """Yields Dom0's free memory once the small guest has been made and destroyed (what
+    its first create leaves, its log, is then there) and snapshot "before" taken; the
+    body runs with xenconsoled stopped."""
     m.check(f"xu create {SMALL} -p && xu destroy {SMALL}", timeout=60)
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    m.check(f"kill -STOP {XENCONSOLED}")
+    try:
+        yield free_before
+    finally:
+        m.check(f"kill -CONT {XENCONSOLED}")
 
 
 def test_a_failure_after_the_domain_exists_leaves_nothing(warm, clean):
     """The last step fails (xenconsoled, stopped, never takes the console): everything
     made before it, the domain, its nodes, its memory, its log, is taken back."""
     m = clean
-    small_warmed(m)
-    snapshot(m, "before")
-    free_before = free_kib(m)
-    m.check(f"kill -STOP {XENCONSOLED}")
-    try:
+    with xenconsoled_stopped(m) as free_before:
         status, out = m.run(f"xu create {SMALL}", timeout=60)
-    finally:
-        m.check(f"kill -CONT {XENCONSOLED}")
     assert status == 1 and "xenconsoled did not take the console within 10 s (is it running?)" \
         in out, out
     assert_same_as(m, "before")
@@ -359,11 +363,7 @@ def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
     (xenconsoled stopped, the create waits for it), the second ends xu at once and says
     what may remain, which xu list shows and xu destroy takes away."""
     m = clean
-    small_warmed(m)
-    snapshot(m, "before")
-    free_before = free_kib(m)
-    m.check(f"kill -STOP {XENCONSOLED}")
-    try:
+    with xenconsoled_stopped(m) as free_before:
         m.check(f"XU_TIMING=1 xu create {SMALL} > /tmp/ctrlc.out 2>&1 & echo $! > /tmp/ctrlc.pid")
         # Its last step before the wait for xenconsoled has ended.
         wait_for_line(m, "/tmp/ctrlc.out", "xu: passthrough, console")
@@ -378,8 +378,6 @@ def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
         assert "xu: interrupted again: stopping now; what was half made may remain (xu list)" \
             in out, out
         assert SMALL in domains(m), m.check("xu list")
-    finally:
-        m.check(f"kill -CONT {XENCONSOLED}")
     # xenconsoled, running again, takes the console; then the destroy.
     domid = domains(m)[SMALL][0]
     m.check(f"i=0; until [ -n \"$(xenstore-read /local/domain/{domid}/console/tty)\" ] || "
