@@ -406,14 +406,11 @@ static bool raises(const void *fdt, int node, unsigned irq)
     p = fdt_getprop(fdt, node, "interrupts-extended", &len);
     for (int i = 0; p && i < len / (int)sizeof(fdt32_t);) {
         int ctl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[i]));
-        int cells_len;
-        const fdt32_t *cells =
-            ctl < 0 ? NULL : fdt_getprop(fdt, ctl, "#interrupt-cells", &cells_len);
-        int n = cells && cells_len == 4 ? (int)fdt32_to_cpu(*cells) : -1;
+        int n = ctl < 0 ? -1 : cells_of(fdt, ctl, "#interrupt-cells", -1);
 
-        if (n < 0 || n > 4 || i + 1 + n > len / (int)sizeof(fdt32_t))
+        if (n < 0 || i + 1 + n > len / (int)sizeof(fdt32_t))
             break;
-        if (fdtaddr_is_gic(fdt, ctl) && spec_is(p + i + 1, irq))
+        if (n >= 2 && fdtaddr_is_gic(fdt, ctl) && spec_is(p + i + 1, irq))
             return true;
         i += 1 + n;
     }
