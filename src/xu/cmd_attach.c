@@ -3,10 +3,12 @@
  * (DomD) to xenstore, each under the name its config gives, so that xu list
  * shows them and they can serve and be served.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attach.h"
 #include "bootdoms.h"
@@ -69,10 +71,38 @@ static int name_pools(struct hv *hv, const void *fdt, size_t len, const char *so
     return 0;
 }
 
+/*
+ * The domains just attached may still be booting, and their kernels may miss
+ * xenstored's signal (attach.h): a child signals them again until each has
+ * made its first request, so that Dom0's prompt does not wait for their boot.
+ */
+static void wake_in_background(struct store_wake *wake, unsigned n)
+{
+    enum { WAKE_TIMEOUT_MS = 120 * 1000 };
+    pid_t pid = fork();
+
+    if (pid < 0) {
+        fprintf(stderr, "xu attach: cannot fork to wake the domains' xenstore: %s\n",
+                strerror(errno));
+        return;
+    }
+    if (pid > 0)
+        return;
+    if (store_wake_until_answered(wake, n, WAKE_TIMEOUT_MS))
+        for (unsigned i = 0; i < n; i++)
+            if (!wake[i].answered)
+                fprintf(stderr,
+                        "xu attach: domain %u made no xenstore request in %u s of signalling "
+                        "(has its kernel xenbus?)\n",
+                        wake[i].domid, WAKE_TIMEOUT_MS / 1000);
+    _exit(0);
+}
+
 int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
     const char *fdt_path = "/sys/firmware/fdt", *boot_dir = "/boot";
     struct boot_domain_node nodes[BOOTDOMS_MAX];
+    struct store_wake wake[BOOTDOMS_MAX];
     unsigned attached = 0, failed = 0;
     size_t n, len;
     void *blob;
@@ -106,6 +136,8 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
         struct xu_err one = {{0}};
 
         rc = attach_one(hv, &nodes[i], boot_dir, &one);
+        if (rc > 0 && store_wake_find(hv, nodes[i].domid, &wake[attached], &one) < 0)
+            rc = -1;
         if (rc < 0) {
             fprintf(stderr, "xu attach: %s\n", one.msg);
             failed++;
@@ -113,6 +145,9 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
         attached += rc > 0;
     }
     printf("dom0less: attached %u domains\n", attached);
+    fflush(stdout);
+    if (attached)
+        wake_in_background(wake, attached);
     if (failed)
         return xu_fail(err, "%u of %zu boot-time domains or their pools could not be attached",
                        failed, n);

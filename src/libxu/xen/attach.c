@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <xen/event_channel.h>
 #include <xen/io/xs_wire.h>
+#include <xen/xen.h>
+#include <xencall.h>
 #include <xenforeignmemory.h>
 #include <xenguest.h>
 
@@ -16,13 +20,13 @@ static int xen_fail(const struct boot_domain_node *node, struct xu_err *err, con
                    errno ? strerror(errno) : "no reason given");
 }
 
-/* The domain Xen built for this node: refuse to attach a config to something else. */
 /* What Xen counts as the domain's pages: its memory and the shared memory it owns. */
 static uint64_t pages_kib(const struct boot_domain_node *node)
 {
     return node->memory_kib + node->owned_shm_kib;
 }
 
+/* The domain Xen built for this node: refuse to attach a config to something else. */
 static int check_domain(struct hv *hv, const struct boot_domain_node *node,
                         const struct domain_config *dc, struct xu_err *err)
 {
@@ -164,4 +168,88 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
 fail:
     domxs_remove(hv, node->domid);
     return -1;
+}
+
+int store_wake_find(struct hv *hv, unsigned domid, struct store_wake *w, struct xu_err *err)
+{
+    uint64_t port = 0, pfn = 0;
+    xc_evtchn_status_t status = {.dom = (domid_t)domid};
+
+    errno = 0;
+    if (xc_hvm_param_get(hv->xc, domid, HVM_PARAM_STORE_EVTCHN, &port) < 0 ||
+        xc_hvm_param_get(hv->xc, domid, HVM_PARAM_STORE_PFN, &pfn) < 0)
+        return xu_fail(err, "domain %u: cannot read its xenstore channel and page: %s", domid,
+                       strerror(errno));
+    status.port = (evtchn_port_t)port;
+    if (xc_evtchn_status(hv->xc, &status) < 0)
+        return xu_fail(err, "domain %u: cannot read its xenstore channel %u: %s", domid,
+                       status.port, strerror(errno));
+    /* xenstored bound its end when it took the domain in. */
+    if (status.status != EVTCHNSTAT_interdomain || status.u.interdomain.dom != 0)
+        return xu_fail(err, "domain %u: its xenstore channel %u is not bound to Dom0 (state %u)",
+                       domid, status.port, status.status);
+    w->domid = domid;
+    w->ring_gfn = (xen_pfn_t)pfn;
+    w->dom0_port = status.u.interdomain.port;
+    w->answered = false;
+    return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&t, &t) < 0 && errno == EINTR)
+        ;
+}
+
+/* EVTCHNOP_send on a port of Dom0's: the event any process of Dom0 may raise on it. */
+static void signal_port(xencall_handle *call, evtchn_port_t port)
+{
+    struct evtchn_send *send = xencall_alloc_buffer(call, sizeof(*send));
+
+    if (!send)
+        return;
+    send->port = port;
+    xencall2(call, __HYPERVISOR_event_channel_op, EVTCHNOP_send, (uint64_t)(uintptr_t)send);
+    xencall_free_buffer(call, send);
+}
+
+unsigned store_wake_until_answered(struct store_wake *w, unsigned n, unsigned timeout_ms)
+{
+    enum { STEP_MS = 200 };
+    const struct xenstore_domain_interface *ring[BOOTDOMS_MAX] = {0};
+    xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
+    xencall_handle *call = xencall_open(NULL, 0);
+    unsigned count = n < BOOTDOMS_MAX ? n : BOOTDOMS_MAX, left = count, elapsed_ms = 0;
+
+    for (unsigned i = 0; fmem && i < count; i++) {
+        xen_pfn_t gfn = w[i].ring_gfn;
+
+        ring[i] = xenforeignmemory_map(fmem, w[i].domid, PROT_READ, 1, &gfn, NULL);
+    }
+    while (fmem && call) {
+        left = 0;
+        for (unsigned i = 0; i < count; i++) {
+            /* A ring Dom0 cannot read is not waited for: nothing is worse than before. */
+            if (!ring[i] || __atomic_load_n(&ring[i]->req_prod, __ATOMIC_ACQUIRE) != 0) {
+                w[i].answered = ring[i] != NULL;
+                continue;
+            }
+            left++;
+            signal_port(call, w[i].dom0_port);
+        }
+        if (!left || elapsed_ms >= timeout_ms)
+            break;
+        sleep_ms(STEP_MS);
+        elapsed_ms += STEP_MS;
+    }
+    for (unsigned i = 0; i < count; i++)
+        if (ring[i])
+            xenforeignmemory_unmap(fmem, (void *)ring[i], 1);
+    if (fmem)
+        xenforeignmemory_close(fmem);
+    if (call)
+        xencall_close(call);
+    return left;
 }

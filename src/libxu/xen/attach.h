@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include <xenctrl.h>
+
 #include "bootdoms.h"
 #include "domcfg.h"
 #include "err.h"
@@ -21,5 +23,31 @@
 int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
                        const struct domain_config *dc, const char *config_path, bool *already,
                        struct xu_err *err);
+
+/*
+ * Linux (through 7.3 at least) can miss the one signal xenstored sends a boot
+ * domain when it is introduced: xenbus_init binds the store channel early in
+ * the kernel's boot, but the thread the signal wakes starts only at
+ * device_initcall, and a signal in between wakes nobody, leaving the domain
+ * without xenstore for good. Dom0 introduces DomD while DomD's kernel boots,
+ * so the signal is sent again, from xenstored's end of the channel, until the
+ * domain's first request shows in its ring.
+ */
+struct store_wake {
+    unsigned domid;
+    xen_pfn_t ring_gfn;
+    evtchn_port_t dom0_port; /* xenstored's end of the domain's store channel */
+    bool answered;           /* set by store_wake_until_answered */
+};
+
+/* Where a newly attached domain's ring is and which port is xenstored's. */
+int store_wake_find(struct hv *hv, unsigned domid, struct store_wake *w, struct xu_err *err);
+
+/*
+ * Signals each of the n domains until each has made a request (its
+ * `answered`) or `timeout_ms` passes; returns how many never did. Opens its
+ * own handles, so that a child process may run it after fork().
+ */
+unsigned store_wake_until_answered(struct store_wake *w, unsigned n, unsigned timeout_ms);
 
 #endif
