@@ -156,16 +156,37 @@ $(B)/kernel/Image.gz: $(B)/kernel/Image
 	gzip -9 -n -c $< > $@.tmp
 	mv $@.tmp $@
 
+# Dom0's own kernel, from Debian's linux source: pixen's Dom0 fragment and
+# every machine's (and option's) card drivers, built in, no modules
+# (images/linux/build.sh). The card carries it as dom0-Image (or
+# dom0-Image.gz); DomD and the guests keep the kernel package's.
+DOM0_KCONFIGS := images/linux/dom0.kconfig \
+	$(sort $(wildcard platform/*/dom0.kconfig platform/*/option/*/dom0.kconfig))
+
+# Which fragments there are: one taken away remakes the kernel as one added does.
+$(B)/dom0-kernel/kconfigs.list: FORCE
+	@mkdir -p $(@D)
+	@echo $(DOM0_KCONFIGS) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(B)/dom0-kernel/Image: $(B)/sysroot.stamp images/linux/build.sh $(DOM0_KCONFIGS) \
+		$(B)/dom0-kernel/kconfigs.list
+	images/linux/build.sh $(B)/sources $(B)/dom0-kernel $(DOM0_KCONFIGS)
+
+$(B)/dom0-kernel/Image.gz: $(B)/dom0-kernel/Image
+	gzip -9 -n -c $< > $@.tmp
+	mv $@.tmp $@
+
 # --- The boot partition ----------------------------------------------------
 
 # The machine's files as the options make them: platform/M/FILE, if the
 # machine has it, then what each option's value adds to it,
 # platform/M/option/OPTION_VALUE/FILE (xl.cfg's `+=` adds to a list; a
 # module list or an image spec is read whole).
-MACHINE_FILES := platform.cfg dom0.cfg domd.cfg dom0.modules domd.modules domd-rootfs.spec
+MACHINE_FILES := platform.cfg dom0.cfg domd.cfg domd.modules domd-rootfs.spec
 OPTION_FILES := $(wildcard $(addsuffix /*,$(OPTION_DIRS)))
-$(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES) boot-guests),,\
-  $(error $(f): an option adds only to $(MACHINE_FILES) and boot-guests/)))
+$(foreach f,$(OPTION_FILES),$(if $(filter $(notdir $(f)),$(MACHINE_FILES) dom0.kconfig boot-guests),,\
+  $(error $(f): an option adds only to $(MACHINE_FILES), dom0.kconfig and boot-guests/)))
 MF := $(M)/machine
 # The small guests' images, from the cross build: those the dom0 partition
 # holds, and those only Xen can start (at boot).
@@ -186,13 +207,11 @@ $(MF)/$(1): $(call machine_sources,$(1)) $(OPTION_DIRS)
 endef
 $(foreach f,$(MACHINE_FILES),$(eval $(call machine_file_rule,$(f))))
 
-# The kernel its Dom0 and DomD configs name (Image, or Image.gz), the lists
-# of its own kernel modules, and where u-boot's
-# environment goes: an image of an emulator's flash bank (flash:MIB), or a
+# The kernels its Dom0 and DomD configs name (dom0-Image and Image, or their
+# .gz), DomD's own kernel modules, and where u-boot's environment goes: an image of an emulator's flash bank (flash:MIB), or a
 # file on the boot partition (card:NAME).
 KERNEL_FILES := $(sort $(shell sed -n 's/^kernel *= *"\([^"]*\)".*/\1/p' \
 	$(wildcard $(foreach d,$(PLATFORM) $(OPTION_DIRS),$(d)/dom0.cfg $(d)/domd.cfg))))
-DOM0_MODULES := $(call machine_file,dom0.modules)
 DOMD_MODULES := $(call machine_file,domd.modules)
 DOMD_ROOTFS_SPEC := $(call machine_file,domd-rootfs.spec)
 uboot_env_kind := $(word 1,$(subst :, ,$(UBOOT_ENV)))
@@ -212,11 +231,14 @@ $(M)/boot/xen $(M)/boot/xenpolicy: $(M)/boot/%: $(B)/xen/%
 $(M)/boot/Image $(M)/boot/Image.gz: $(M)/boot/%: $(B)/kernel/%
 	install -D -m 0644 $< $@
 
+$(M)/boot/dom0-Image $(M)/boot/dom0-Image.gz: $(M)/boot/dom0-%: $(B)/dom0-kernel/%
+	install -D -m 0644 $< $@
+
 $(M)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/dom0/initramfs.spec images/dom0/init images/dom0/pixen-report $(DOM0_MODULES)
+		images/dom0/initramfs.spec images/dom0/init images/dom0/pixen-report
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
-	    --spec images/dom0/initramfs.spec $(addprefix --modules ,$(DOM0_MODULES)) \
+	    --spec images/dom0/initramfs.spec \
 	    --out $@ --list $(M)/dom0-initramfs.txt
 
 # DomD, the driver domain Xen starts at boot: its config goes on the boot
@@ -405,11 +427,11 @@ $(T)/boot/%: $(M)/boot/%
 	install -D -m 0644 $< $@
 
 $(T)/boot/dom0-initramfs.cpio.gz: $(B)/sysroot.stamp $(B)/aarch64.stamp images/mkinitramfs.py \
-		images/dom0/initramfs.spec images/dom0/init images/dom0/pixen-report $(DOM0_MODULES) $(wildcard images/dom0-xl/*)
+		images/dom0/initramfs.spec images/dom0/init images/dom0/pixen-report $(wildcard images/dom0-xl/*)
 	mkdir -p $(@D)
 	$(PY) images/mkinitramfs.py --sysroot $(B)/target-root --sysroot $(B)/sysroot \
 	    --spec images/dom0/initramfs.spec --spec images/dom0-xl/initramfs.spec \
-	    $(addprefix --modules ,$(DOM0_MODULES)) --out $@
+	    --out $@
 
 $(eval $(call boot_script,$(T)))
 

@@ -4,28 +4,26 @@
 Each CARD is a folder where make put a machine's images (build/MACHINE: its
 full.img, rootfs.img, u-boot's environment and boot.cmd). They are booted in
 turn, BOOTS times each, alternating, so a slow spell of the host hits all
-alike; each boot stamps, from the emulator's start: Xen's banner, Dom0's
-first kernel line, Dom0's prompt, DomD's ready line, and DomD's `xu devd`
-serving. The bytes u-boot reads are the sizes of the files boot.cmd loads.
+alike; each boot stamps, from the emulator's start: Xen's banner, Xen
+starting the domains, Dom0's ready line and prompt, DomD's ready line, and
+DomD's `xu devd` serving; and Dom0's own uptime at its ready line (the time
+from its kernel's start). The bytes u-boot reads are the sizes of the files
+boot.cmd loads.
 
     bench/boot.py [--boots 3] LABEL=CARD [LABEL=CARD ...]
 
-e.g., against the build before one kernel for all (Linux 6.1, the kernel
-loaded twice), in a worktree of that commit, and against a card that carries
-the kernel gzip-compressed (a machine folder of the same machine whose
-configs name Image.gz):
+e.g., Dom0's own kernel against Debian's generic one as Dom0, on the same
+machine: a worktree of the last commit before Dom0 had its own (1e8c5c9),
+and this one:
 
     M=$MACHINE   # the machine's folder under platform/
-    git worktree add /tmp/before 356b9c5 && make -C /tmp/before full.img rootfs.img
-    cp -r platform/$M platform/$M-gz
-    sed -i 's/^kernel = "Image"/kernel = "Image.gz"/' platform/$M-gz/dom0.cfg \
-        platform/$M-gz/domd.cfg
-    make MACHINE=$M-gz full.img rootfs.img
-    bench/boot.py "6.1, loaded twice=/tmp/before/build/$M" "7.3, loaded once=build/$M" \
-        "7.3 gzip, read once=build/$M-gz"
+    git worktree add /tmp/before 1e8c5c9 && make -C /tmp/before full.img rootfs.img
+    make full.img rootfs.img
+    bench/boot.py --section dom0-kernel --heading "Dom0's kernel: its own against Debian's" \
+        "Debian's 7.3=/tmp/before/build/$M" "own 7.2=build/$M"
 
 Writes build/<machine>/results/bench-boot.json for the first CARD's machine
-and rewrites the boot section of bench/RESULTS.md. Absolute times on a shared
+and rewrites its section (--section) of bench/RESULTS.md. Absolute times on a shared
 machine are noise; each stage's ratio against the first CARD is the result.
 """
 import argparse
@@ -45,18 +43,24 @@ from results_md import replace_section  # noqa: E402
 # The emulator's start → each of these, in whatever order they come.
 MARKS = {
     "xen_banner": r"Xen version 4\.17",
-    "dom0_kernel": r"Booting Linux on physical CPU",
+    "xen_handover": r"Freed \d+kB init memory",
+    "dom0_ready": r"pixen: Dom0 ready in ([0-9.]+) s",
     "dom0_prompt": PROMPT,
     "domd_ready": r"pixen: DomD ready in",
     "domd_serving": r"xu devd: serving the PV backends",
 }
 LABELS = {
     "xen_banner": "Xen's banner",
-    "dom0_kernel": "Dom0's first kernel line",
+    "xen_handover": "Xen starts the domains (its init memory freed)",
+    "dom0_ready": "Dom0's ready line",
     "dom0_prompt": "Dom0's prompt",
     "domd_ready": "DomD's ready line",
     "domd_serving": "DomD's `xu devd` serving",
 }
+# Not from the emulator's start: Dom0's own clock (its uptime, from its
+# kernel's start) at its ready line, which its prompt follows at once.
+UPTIME = "dom0_uptime"
+LABELS[UPTIME] = "Dom0's kernel start → its ready line (Dom0's uptime)"
 
 
 def card_bytes(boot_cmd):
@@ -74,6 +78,8 @@ def boot_once(files, log):
         while len(seen) < len(MARKS):
             i = m.child.expect(patterns, timeout=300)
             seen.setdefault(names[i], round(time.monotonic() - m.started, 2))
+            if names[i] == "dom0_ready":
+                seen.setdefault(UPTIME, float(m.child.match.group(1)))
         return seen
     finally:
         m.close()
@@ -110,7 +116,8 @@ def main():
     with open(os.path.join(results_dir, "bench-boot.json"), "w") as f:
         json.dump(results, f, indent=2)
 
-    median = {label: {k: statistics.median(b[k] for b in stages[label]) for k in MARKS}
+    rows = list(MARKS) + [UPTIME]
+    median = {label: {k: statistics.median(b[k] for b in stages[label]) for k in rows}
               for label in stages}
     first = cards[0][0]
     head = "| from the emulator's start to | " + " | ".join(label for label, _, _ in cards)
@@ -119,7 +126,7 @@ def main():
              f"Measured {results['date']}, {args.boots} boots of each card, alternating "
              f"(medians of seconds); reproduce with `bench/boot.py` ({args.how}).", "", head,
              "|---" * (1 + 2 * len(cards) - 1) + "|"]
-    for k in MARKS:
+    for k in rows:
         row = f"| {LABELS[k]} | " + " | ".join(f"{median[label][k]:.2f}" for label, _, _ in cards)
         row += "".join(f" | {median[label][k] / median[first][k]:.2f}" for label, _, _ in cards[1:])
         lines.append(row + " |")

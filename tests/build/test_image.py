@@ -24,7 +24,7 @@ def test_boot_partition_holds_the_boot_files(mdir):
     rc, out = sh("mdir", "-b", "-i", f"{img}@@1M", "::")
     assert rc == 0, out
     assert sorted(os.path.basename(l) for l in out.split()) == sorted(
-        ["boot.scr", "xen", "xenpolicy", "Image", "dom0-initramfs.cpio.gz", "domd.cfg",
+        ["boot.scr", "xen", "xenpolicy", "dom0-Image", "Image", "dom0-initramfs.cpio.gz", "domd.cfg",
          "domd-initramfs.cpio.gz", "domd-passthrough.dtb"])
     rc, out = sh("mtype", "-i", f"{img}@@1M", "::boot.scr")
     assert "booti 0x" in out, "boot.scr is not the script mkboot wrote"
@@ -127,17 +127,17 @@ def test_same_inputs_give_the_same_image(mdir):
 
 
 def test_each_boot_file_is_read_from_the_card_once(mdir):
-    """Dom0 and DomD boot one kernel, which u-boot reads once: both domains'
-    module nodes name its one place in RAM (Xen copies each domain's kernel
-    out of it). The script's header says how much u-boot reads."""
+    """Each file, once: Dom0's kernel (dom0-Image) and DomD's (Image) each
+    have their one place in RAM, which its domain's module node names. The
+    script's header says how much u-boot reads."""
     script = open(os.path.join(mdir, "boot.cmd")).read()
     loads = re.findall(r"^if load \$\{devtype\} \$\{devnum\}:\$\{distro_bootpart\} "
                        r"0x([0-9a-f]+) (\S+); then", script, re.M)
     names = [name for _, name in loads]
     assert len(names) == len(set(names)), names
-    kernel = int(dict((name, addr) for addr, name in loads)["Image"], 16)
-    assert f"fdt mknode /chosen module@{kernel:x}" in script
-    assert f"fdt mknode /chosen/DomD module@{kernel:x}" in script
+    at = {name: int(addr, 16) for addr, name in loads}
+    assert f"fdt mknode /chosen module@{at['dom0-Image']:x}" in script
+    assert f"fdt mknode /chosen/DomD module@{at['Image']:x}" in script
     total = sum(os.path.getsize(os.path.join(mdir, "boot", name)) for name in names)
     assert re.search(rf"^# u-boot reads {total} bytes \([0-9.]+ MiB\) of boot files from the "
                      r"card, each once$", script, re.M), script[:2000]

@@ -25,24 +25,25 @@ def test_boot_files_that_do_not_fit_in_ram(mdir, tmp):
     platform = os.path.join(tmp, "small.cfg")
     text = open(os.path.join(ROOT, "platform/qemu/platform.cfg")).read()
     with open(platform, "w") as f:
-        f.write(text.replace("ram_mib = 2048", "ram_mib = 32").replace(
+        f.write(text.replace("ram_mib = 2048", "ram_mib = 16").replace(
             '"0xbc000000,64M,u-boot after relocation",', ""))
     out = os.path.join(tmp, "boot.cmd")
     rc, msg = mkboot(mdir, platform, "platform/qemu/dom0.cfg", out)
     assert rc == 1
-    assert "mkboot: boot files do not fit in RAM: dom0 kernel (Image): does not fit" in msg, msg
+    assert "mkboot: boot files do not fit in RAM: dom0 ramdisk (dom0-initramfs.cpio.gz): " \
+        "does not fit" in msg, msg
     assert not os.path.exists(out) and not os.path.exists(out + ".tmp")
 
 
 def test_a_dom0_kernel_that_is_not_a_kernel(mdir, tmp):
     boot = os.path.join(tmp, "boot")
     shutil.copytree(f"{mdir}/boot", boot)
-    shutil.copy(os.path.join(ROOT, "images/sdcard-dom0/dom0/README.txt"), f"{boot}/Image")
+    shutil.copy(os.path.join(ROOT, "images/sdcard-dom0/dom0/README.txt"), f"{boot}/dom0-Image")
     rc, msg = sh(MKBOOT, "--platform", "platform/qemu/platform.cfg", "--dom0",
                  "platform/qemu/dom0.cfg", "--boot-dir", boot, "--xen", "xen", "-o",
                  os.path.join(tmp, "boot.cmd"))
     assert rc == 1
-    assert f"{boot}/Image: not an arm64 kernel Image" in msg, msg
+    assert f"{boot}/dom0-Image: not an arm64 kernel Image" in msg, msg
 
 
 def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):

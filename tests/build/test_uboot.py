@@ -449,7 +449,7 @@ def test_u_boot_will_not_load_over_the_firmwares_reservation(card, tmp_path):
     board.memreserve = [(0x800000, 0x100000)]
     out, _, env = run_uboot(card, board, str(tmp_path), 0x1000)
     assert "Reading file would overwrite reserved memory" in out, out[-3000:]
-    assert "pixen: cannot load Image.gz" in out, out[-3000:]
+    assert "pixen: cannot load dom0-Image.gz" in out, out[-3000:]
     # The script ends there (u-boot 2025.01's exit does; pixen_stop would keep
     # booti from starting Xen on an older one).
     assert "pixen: starting Xen" not in out and env.get("pixen_stop") == "1", out[-3000:]

@@ -78,7 +78,9 @@ class Machine:
     STAGES = [
         ("uboot", r"U-Boot 20\d\d"),
         ("xen", r"Xen version 4\.17"),
-        ("dom0_kernel", r"Booting Linux on physical CPU"),
+        # Xen's last line before the domains run; Dom0's quiet kernel prints
+        # nothing of its own before its init.
+        ("domains_start", r"Freed \d+kB init memory"),
         ("dom0_ready", r"pixen: Dom0 ready in ([0-9.]+) s"),
         ("dom0_prompt", PROMPT),
     ]

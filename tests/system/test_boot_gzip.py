@@ -1,9 +1,11 @@
-"""A card that carries the kernel gzip-compressed, as a machine may choose
-(its dom0.cfg and domd.cfg name Image.gz): u-boot still reads it once, and
-copies it in RAM for DomD, because Xen 4.17 unpacks a gzip kernel into new
-pages and frees its module, where a second domain would have looked for it.
-The card here is full.img with the kernel swapped for its gzip and the boot
-script written anew by mkboot."""
+"""A card that carries its kernels gzip-compressed, as a machine may choose
+(its dom0.cfg and domd.cfg name dom0-Image.gz and Image.gz): u-boot reads
+each once, Xen unpacks each into its domain, and both domains boot. The card
+here is full.img with the kernels swapped for their gzips and the boot script
+written anew by mkboot. (Two domains naming one file, read once and copied,
+is mkboot's unit test's: no card of pixen's does that now that Dom0 has its
+own kernel.)"""
+import glob
 import gzip
 import os
 import re
@@ -12,26 +14,29 @@ import subprocess
 
 from console import ROOT, Machine
 
+KERNELS = ("dom0-Image", "Image")
+
 
 def rewrite_kernel(src, dst):
     with open(src) as f:
         text = f.read()
-    text, n = re.subn(r'^kernel = "Image"', 'kernel = "Image.gz"', text, flags=re.M)
+    text, n = re.subn(r'^kernel = "((?:dom0-)?Image)"', r'kernel = "\1.gz"', text, flags=re.M)
     assert n == 1, src
     with open(dst, "w") as f:
         f.write(text)
 
 
-def test_a_gzip_kernel_is_read_once_and_boots_dom0_and_domd(request, tmp_path, results_dir):
+def test_gzip_kernels_are_read_once_each_and_boot_dom0_and_domd(request, tmp_path, results_dir):
     machine = request.config.getoption("--machine")
     mdir = os.path.dirname(os.path.abspath(request.config.getoption("--image")))
     platform = os.path.join(ROOT, "platform", machine)
     boot = tmp_path / "boot"
     shutil.copytree(os.path.join(mdir, "boot"), boot)
-    with open(boot / "Image", "rb") as f, open(boot / "Image.gz", "wb") as out, \
-            gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as z:
-        shutil.copyfileobj(f, z)
-    os.remove(boot / "Image")
+    for name in KERNELS:
+        with open(boot / name, "rb") as f, open(boot / f"{name}.gz", "wb") as out, \
+                gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as z:
+            shutil.copyfileobj(f, z)
+        os.remove(boot / name)
     rewrite_kernel(os.path.join(platform, "dom0.cfg"), tmp_path / "dom0.cfg")
     rewrite_kernel(boot / "domd.cfg", boot / "domd.cfg")
     made = subprocess.run(
@@ -42,9 +47,8 @@ def test_a_gzip_kernel_is_read_once_and_boots_dom0_and_domd(request, tmp_path, r
         capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     script = (tmp_path / "boot.cmd").read_text()
-    assert len(re.findall(r"^if load .* Image\.gz; then", script, re.M)) == 1
-    copy = re.search(r"^if cp\.b (0x[0-9a-f]+) (0x[0-9a-f]+) ", script, re.M)
-    assert copy, script
+    for name in KERNELS:
+        assert len(re.findall(rf"^if load .* {name}\.gz; then", script, re.M)) == 1, script
     subprocess.run(["mkimage", "-A", "arm64", "-O", "linux", "-T", "script", "-C", "none",
                     "-d", str(tmp_path / "boot.cmd"), str(boot / "boot.scr")],
                    check=True, capture_output=True)
@@ -56,15 +60,12 @@ def test_a_gzip_kernel_is_read_once_and_boots_dom0_and_domd(request, tmp_path, r
                 rootfs=request.config.getoption("--rootfs"))
     try:
         m.boot(timeout=300)
-        # Each domain's kernel module is its own copy of the one file u-boot read.
-        d0 = re.search(r"Loading d0 kernel from boot module @ ([0-9a-f]+)", m.transcript)
-        d1 = re.search(r"Loading d1 kernel from boot module @ ([0-9a-f]+)", m.transcript)
-        assert d0 and d1, "Xen did not say where the kernels were"
-        assert {int(d0.group(1), 16), int(d1.group(1), 16)} == \
-            {int(copy.group(1), 16), int(copy.group(2), 16)}
-        release = m.check("uname -r").strip()
+        assert "Loading d0 kernel from boot module" in m.transcript
+        assert "Loading d1 kernel from boot module" in m.transcript
+        assert m.check("uname -r").strip().endswith("-pixen-dom0")
         status, out = m.domd_run("uname -r")
-        assert status == 0 and out.strip() == release, out
+        debian = glob.glob(os.path.join(ROOT, "build/sysroot/usr/lib/modules/*/vmlinuz"))
+        assert status == 0 and [out.strip()] == [os.path.basename(os.path.dirname(k)) for k in debian], out
         rows = m.check("xu list").splitlines()[1:]
         assert [r.split()[0] for r in rows] == ["Domain-0", "DomD"], rows
     finally:
