@@ -75,7 +75,7 @@ def boot_once(files, log):
     try:
         seen = {}
         names, patterns = list(MARKS), list(MARKS.values())
-        while len(seen) < len(MARKS):
+        while not all(k in seen for k in MARKS):
             i = m.child.expect(patterns, timeout=300)
             seen.setdefault(names[i], round(time.monotonic() - m.started, 2))
             if names[i] == "dom0_ready":

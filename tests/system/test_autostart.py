@@ -60,9 +60,16 @@ def test_an_autostart_guest_runs_with_its_devices_and_a_broken_one_is_reported(a
     domid = created.group(1)
     rows = {r.split()[0]: r.split() for r in m.check("xu list").splitlines()[1:]}
     assert "auto_guest" in rows and "no_bridge" not in rows, rows
-    # Its network and disk are connected (xenbus state 4) ...
+    # Its network and disk connect (xenbus state 4) once its Linux reaches its
+    # frontends, which may be after autostart is done ...
     for device in ("vif/0", "vbd/51712"):
-        assert m.check(f"xenstore-read /local/domain/{domid}/device/{device}/state").strip() == "4"
+        node = f"/local/domain/{domid}/device/{device}/state"
+        for _ in range(240):
+            state = m.check(f"xenstore-read {node}").strip()
+            if state == "4":
+                break
+            time.sleep(0.5)
+        assert state == "4", f"{node}: {state}"
     # ... and its Linux found them at once: no frontend waited for a backend
     # ("xenbus_probe_frontend: Waiting for devices to initialise: 25s...").
     # ("Device with no driver" is only Linux probing before its modules load.)
