@@ -7,8 +7,9 @@
 # one per machine.
 #   build.sh SRC_DIR OUT_DIR FRAGMENT...
 # SRC_DIR holds linux_*.dsc and the files it names (beside other source
-# packages); OUT_DIR gets `Image` (what Xen starts as Dom0), `config`, and
-# `System.map` (to name a pc that Xen's `0` key shows).
+# packages); OUT_DIR gets `Image` (what Xen starts as Dom0), `config`,
+# `System.map` (to name a pc that Xen's `0` key shows) and `arm64.Kconfig`
+# (the CPU errata this kernel knows).
 set -euo pipefail
 
 src_dir=$(realpath "$1") out_dir=$(realpath -m "$2")
@@ -46,6 +47,9 @@ make "${make_args[@]}" -j"$(nproc)" Image >"$out_dir/build.log" 2>&1 ||
     { tail -30 "$out_dir/build.log" >&2; exit 1; }
 cp "$out_dir/obj/.config" "$out_dir/config"
 cp "$out_dir/obj/System.map" "$out_dir/System.map"
+# The CPU errata the kernel knows, for the build test that checks each
+# machine's cores have theirs on.
+cp "$work/arch/arm64/Kconfig" "$out_dir/arm64.Kconfig"
 cp "$out_dir/obj/arch/arm64/boot/Image" "$out_dir/Image.new"
 mv "$out_dir/Image.new" "$out_dir/Image"
 # The tree and objects are 2 GB; what a later build needs is above.

@@ -85,6 +85,15 @@ def test_xenconsoled_runs_and_logs_per_domain(machine):
 def test_banner_gives_seconds_since_boot(machine):
     m = re.search(r"pixen: Dom0 ready in ([0-9]+\.[0-9]+) s", machine.transcript)
     assert m and 0 < float(m.group(1)) < 60
+    # Where they went: init's steps, each with Dom0's uptime at its end, in
+    # order, the last the banner's own figure.
+    steps = [line.split(" ", 1) for line in
+             machine.check("cat /run/pixen/boot-steps").strip().splitlines()]
+    assert [name for _, name in steps] == [
+        "mounts", "xenstored and xenconsoled", "card mounted", "DomD attached", "ready"], steps
+    times = [float(t) for t, _ in steps]
+    assert times == sorted(times) and 0 < times[0]
+    assert steps[-1][0] == m.group(1)
 
 
 def test_ctrl_a_three_times_switches_console_input_to_domd_xen_and_back(machine):
