@@ -1,6 +1,7 @@
 """The front door: options, targets, and a build that redoes nothing."""
 import hashlib
 import os
+import shutil
 import re
 import subprocess
 
@@ -88,6 +89,38 @@ def test_an_edit_of_a_source_remakes_what_is_made_of_it(mdir):
     assert rc == 0, out
     assert "Linking target mkboot" in out and "mkdisk.sh" in out, out
     assert os.stat(script).st_mtime_ns > stamp
+
+
+def test_a_comment_in_a_kernel_fragment_does_not_remake_dom0s_kernel(mdir, tmp_path):
+    """Dom0's kernel takes minutes to build: it is remade for a setting, not for
+    an edit of a comment. Its rule depends on the list of the fragments'
+    settings, which make rewrites only when it changes."""
+    fragment = os.path.join(ROOT, "images/linux/dom0.kconfig")
+    text = open(fragment).read()
+    settings = os.path.join(ROOT, "build/dom0-kernel/kconfigs.list")
+    image = os.path.join(ROOT, "build/dom0-kernel/Image")
+    kept = str(tmp_path / "kconfigs.list")
+    shutil.copy2(settings, kept)
+
+    def list_rewritten():
+        before = os.stat(settings).st_mtime_ns
+        rc, out = sh("make", "--no-print-directory", "build/dom0-kernel/kconfigs.list")
+        assert rc == 0, out
+        return os.stat(settings).st_mtime_ns != before
+
+    try:
+        assert os.stat(settings).st_mtime_ns <= os.stat(image).st_mtime_ns
+        with open(fragment, "a") as f:
+            f.write("# a comment, and a blank line\n\n")
+        assert not list_rewritten()
+        with open(fragment, "a") as f:
+            f.write("CONFIG_NR_CPUS=4\n")
+        assert list_rewritten()
+        assert "CONFIG_NR_CPUS=4" in open(settings).read()
+    finally:
+        with open(fragment, "w") as f:
+            f.write(text)
+        shutil.copy2(kept, settings)  # as the Image was built from, time stamp and all
 
 
 def test_a_file_left_in_the_boot_folder_stays_off_the_card(mdir):
