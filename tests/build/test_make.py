@@ -108,15 +108,27 @@ def test_a_comment_in_a_kernel_fragment_does_not_remake_dom0s_kernel(mdir, tmp_p
         assert rc == 0, out
         return os.stat(settings).st_mtime_ns != before
 
+    def image_remade(*how):
+        # -o: neither the list nor the host packages are remade (FORCE and a
+        # phony target would make -q say yes always).
+        rc, out = sh("make", "--no-print-directory", "-q", "-o", "deps",
+                     "-o", "build/dom0-kernel/kconfigs.list",
+                     *how, "build/dom0-kernel/Image")
+        return rc != 0
+
     try:
         assert os.stat(settings).st_mtime_ns <= os.stat(image).st_mtime_ns
         with open(fragment, "a") as f:
             f.write("# a comment, and a blank line\n\n")
         assert not list_rewritten()
+        # Nothing else the kernel's rule depends on is the edited fragment.
+        assert not image_remade()
         with open(fragment, "a") as f:
             f.write("CONFIG_NR_CPUS=4\n")
         assert list_rewritten()
         assert "CONFIG_NR_CPUS=4" in open(settings).read()
+        # And the kernel's rule depends on the list.
+        assert image_remade("-W", "build/dom0-kernel/kconfigs.list")
     finally:
         with open(fragment, "w") as f:
             f.write(text)
