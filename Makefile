@@ -537,11 +537,8 @@ bench-isolation: $(RUN_FILES) partitions-xl-img
 	$(PY) bench/isolation.py --machine-dir $(M) --image $(dir $(PARTITIONS_XL_IMG))full.img
 .PHONY: bench-isolation
 
-# The three long builds side by side: each has steps that use one core
-# (unpacking, configuring, linking), which the others' compiling fills.
 test: check-format test-unit $(B)/aarch64.stamp
 	$(MAKE) fuzz-run FUZZ_SECONDS=10
-	$(MAKE) -j2 --output-sync=target $(B)/dom0-kernel/Image $(B)/xen/xen $(B)/u-boot-sandbox/u-boot
 	$(MAKE) test-build
 	$(MAKE) test-system
 .PHONY: test
