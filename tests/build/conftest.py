@@ -23,3 +23,18 @@ def sh(*cmd, env=None, cwd=ROOT):
     r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, errors="replace",
                        env=dict(os.environ, **(env or {})))
     return r.returncode, r.stdout + r.stderr
+
+
+def fdtget(dtb, path, prop, kind="x"):
+    """`fdtget -t KIND`: a property's value, as text."""
+    rc, out = sh("fdtget", "-t", kind, dtb, path, prop)
+    assert rc == 0, out
+    return out.strip()
+
+
+def machines_built():
+    """The machines `make test` builds: the Makefile's MACHINES_BUILT."""
+    rc, out = sh("make", "--no-print-directory", "-s", "--eval",
+                 "pixen-print-machines: ; @echo $(MACHINES_BUILT)", "pixen-print-machines")
+    assert rc == 0, out
+    return out.split()

@@ -2,20 +2,13 @@
 their workarounds in Dom0's kernel and in Xen. allnoconfig, which Dom0's
 kernel starts from, turns every one off; Xen's Debian config keeps them on,
 and pixen patches in what Xen 4.17 lacks for the Pi 5's A76."""
-import glob
 import os
 import re
 
-from conftest import ROOT, sh
+from conftest import ROOT, fdtget, machines_built, sh
 
 KERNEL = os.path.join(ROOT, "build/dom0-kernel")
 XEN = os.path.join(ROOT, "build/xen")
-
-
-def machines_built():
-    for mk in sorted(glob.glob(os.path.join(ROOT, "platform/*/machine.mk"))):
-        if not re.search(r"^refuse\s*:?=\s*\S", open(mk).read(), re.M):
-            yield os.path.basename(os.path.dirname(mk))
 
 
 def cores(dtb):
@@ -25,8 +18,7 @@ def cores(dtb):
     names = set()
     for node in out.split():
         if node.startswith("cpu@"):
-            rc, compatible = sh("fdtget", "-t", "s", dtb, f"/cpus/{node}", "compatible")
-            assert rc == 0, compatible
+            compatible = fdtget(dtb, f"/cpus/{node}", "compatible", "s")
             m = re.match(r"arm,cortex-(a\d+)\b", compatible.split()[0])
             assert m, f"{dtb}: /cpus/{node}: {compatible.strip()}: not a Cortex core"
             names.add(m.group(1).upper())

@@ -12,7 +12,7 @@ import zlib
 
 import pytest
 
-from conftest import ROOT, sh
+from conftest import ROOT, fdtget, sh
 from test_machine import cpio_files, release
 
 RPI5 = os.path.join(ROOT, "build", "rpi5")
@@ -48,12 +48,6 @@ def fdt_props(dtb, path):
     rc, out = sh("fdtget", "-p", dtb, path)
     assert rc == 0, out
     return out.split()
-
-
-def fdtget(dtb, path, prop, kind="x"):
-    rc, out = sh("fdtget", "-t", kind, dtb, path, prop)
-    assert rc == 0, out
-    return out.strip()
 
 
 def test_boot_partition_holds_what_the_firmware_u_boot_and_xen_read(rpi5):
