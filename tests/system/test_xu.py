@@ -601,7 +601,10 @@ def test_pixen_report_gathers_a_bring_up_report_in_one_file_on_the_card(clean):
     # that start as Xen's own do (and so the text of such a prefix in a
     # command): count them instead, by a pattern that does not spell it.
     assert int(m.check("tar -xOf /mnt/dom0/pixen-report.tar ./xen.log | grep -c '^.XEN. '")) > 20
-    assert "Domain-0" in m.check("tar -xOf /mnt/dom0/pixen-report.tar ./summary.txt")
+    summary = m.check("tar -xOf /mnt/dom0/pixen-report.tar ./summary.txt")
+    assert "Domain-0" in summary
+    # Where Dom0's boot went, as its init stamped it.
+    assert re.search(r"^== Dom0's boot.*\n[0-9.]+ mounts$", summary, re.M), summary
     # The tree is the one Dom0 booted with, byte for byte.
     assert m.check("tar -xOf /mnt/dom0/pixen-report.tar ./dom0.dtb | cmp - /sys/firmware/fdt "
                    "&& echo same").strip() == "same"
