@@ -1,6 +1,7 @@
 #include "fdtaddr.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 uint64_t fdtaddr_cells(const fdt32_t *p, int n)
 {
@@ -11,6 +12,58 @@ uint64_t fdtaddr_cells(const fdt32_t *p, int n)
     return v;
 }
 
+int fdt_parents_init(struct fdt_parents *t, const void *fdt)
+{
+    int stack[FDTADDR_MAX_DEPTH], depth = 0, count = 0;
+
+    *t = (struct fdt_parents){.fdt = fdt};
+    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
+         node = fdt_next_node(fdt, node, &depth))
+        count++;
+    t->node = malloc(sizeof(int) * (size_t)(count ? count : 1));
+    t->parent = malloc(sizeof(int) * (size_t)(count ? count : 1));
+    if (!t->node || !t->parent) {
+        fdt_parents_free(t);
+        return -1;
+    }
+    depth = 0; /* libfdt counts the root as depth 1 */
+    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0 && (int)t->n < count;
+         node = fdt_next_node(fdt, node, &depth)) {
+        if (depth < 1 || depth > FDTADDR_MAX_DEPTH) {
+            fdt_parents_free(t);
+            return -1;
+        }
+        stack[depth - 1] = node;
+        t->node[t->n] = node;
+        t->parent[t->n++] = depth == 1 ? -FDT_ERR_NOTFOUND : stack[depth - 2];
+    }
+    return 0;
+}
+
+void fdt_parents_free(struct fdt_parents *t)
+{
+    free(t->node);
+    free(t->parent);
+    *t = (struct fdt_parents){.fdt = t->fdt};
+}
+
+int fdtaddr_parent(const void *fdt, const struct fdt_parents *parents, int node)
+{
+    size_t lo = 0, hi = parents ? parents->n : 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (parents->node[mid] == node)
+            return parents->parent[mid];
+        if (parents->node[mid] < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return fdt_parent_offset(fdt, node);
+}
+
 int fdtaddr_cells_of(const void *fdt, int node, bool size)
 {
     int n = size ? fdt_size_cells(fdt, node) : fdt_address_cells(fdt, node);
@@ -18,11 +71,11 @@ int fdtaddr_cells_of(const void *fdt, int node, bool size)
     return n < 0 || n > 4 ? -1 : n;
 }
 
-int fdtaddr_to_cpu(const void *fdt, int bus, uint64_t addr, uint64_t size_bytes, uint64_t *out,
-                   char *why, size_t why_bytes)
+int fdtaddr_to_cpu(const void *fdt, const struct fdt_parents *parents, int bus, uint64_t addr,
+                   uint64_t size_bytes, uint64_t *out, char *why, size_t why_bytes)
 {
     for (int depth = 0; bus != 0; depth++) {
-        int parent = fdt_parent_offset(fdt, bus);
+        int parent = fdtaddr_parent(fdt, parents, bus);
         int na = fdtaddr_cells_of(fdt, bus, false), ns = fdtaddr_cells_of(fdt, bus, true);
         int pna = parent < 0 ? -1 : fdtaddr_cells_of(fdt, parent, false);
         const fdt32_t *r;
@@ -85,14 +138,14 @@ bool fdtaddr_is_gic(const void *fdt, int node)
     return false;
 }
 
-int fdtaddr_interrupt_parent(const void *fdt, int node)
+int fdtaddr_interrupt_parent(const void *fdt, const struct fdt_parents *parents, int node)
 {
     for (int depth = 0; node >= 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
         int len;
         const fdt32_t *ph = fdt_getprop(fdt, node, "interrupt-parent", &len);
         /* The root's interrupt-parent is the default for the whole tree. */
         int next = ph     ? (len == 4 ? fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ph)) : -1)
-                   : node ? fdt_parent_offset(fdt, node)
+                   : node ? fdtaddr_parent(fdt, parents, node)
                           : -1;
 
         if (next < 0)

@@ -25,17 +25,17 @@ struct guest_windows {
     size_t n;
 };
 
-static void node_path(const void *fdt, int node, char *out, size_t out_bytes)
+static void node_path(const struct fdt_parents *t, int node, char *out, size_t out_bytes)
 {
-    if (fdt_get_path(fdt, node, out, (int)out_bytes) < 0)
-        snprintf(out, out_bytes, "%s", fdt_get_name(fdt, node, NULL));
+    if (fdt_get_path(t->fdt, node, out, (int)out_bytes) < 0)
+        snprintf(out, out_bytes, "%s", fdt_get_name(t->fdt, node, NULL));
 }
 
 /* A property that is one NUL-ended string, or NULL. */
-static const char *string_prop(const void *fdt, int node, const char *name)
+static const char *string_prop(const struct fdt_parents *t, int node, const char *name)
 {
     int len;
-    const char *v = fdt_getprop(fdt, node, name, &len);
+    const char *v = fdt_getprop(t->fdt, node, name, &len);
 
     return v && len > 0 && v[len - 1] == '\0' && strlen(v) == (size_t)len - 1 ? v : NULL;
 }
@@ -48,47 +48,47 @@ static const char guests_mark[] = HOSTDEVS_GUESTS_PROP;
  * guests' (guests_mark), a boot-time domain's (its name), or nobody's in
  * particular (NULL).
  */
-static const char *marked_owner(const void *fdt, int node)
+static const char *marked_owner(const struct fdt_parents *t, int node)
 {
     for (int depth = 0; node > 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
-        const char *domain = string_prop(fdt, node, HOSTDEVS_DOMAIN_PROP);
+        const char *domain = string_prop(t, node, HOSTDEVS_DOMAIN_PROP);
 
-        if (fdt_getprop(fdt, node, HOSTDEVS_GUESTS_PROP, NULL))
+        if (fdt_getprop(t->fdt, node, HOSTDEVS_GUESTS_PROP, NULL))
             return guests_mark;
         if (domain)
             return domain;
-        node = fdt_parent_offset(fdt, node);
+        node = fdtaddr_parent(t->fdt, t, node);
     }
     return NULL;
 }
 
-static bool for_guests(const void *fdt, int node)
+static bool for_guests(const struct fdt_parents *t, int node)
 {
-    return marked_owner(fdt, node) == guests_mark;
+    return marked_owner(t, node) == guests_mark;
 }
 
 /* Switched off, itself or a node above it (mkboot plans the same way). */
-static bool is_disabled(const void *fdt, int node)
+static bool is_disabled(const struct fdt_parents *t, int node)
 {
     for (int depth = 0; node > 0 && depth < FDTADDR_MAX_DEPTH; depth++) {
-        const char *status = string_prop(fdt, node, "status");
+        const char *status = string_prop(t, node, "status");
 
         if (status && strcmp(status, "okay") != 0 && strcmp(status, "ok") != 0)
             return true;
-        node = fdt_parent_offset(fdt, node);
+        node = fdtaddr_parent(t->fdt, t, node);
     }
     return false;
 }
 
 /* Whose a node (not the guests') is, as a message says it. */
-static void describe(const void *fdt, int node, char *out, size_t out_bytes)
+static void describe(const struct fdt_parents *t, int node, char *out, size_t out_bytes)
 {
     char path[PATH_BYTES];
-    const char *owner = marked_owner(fdt, node), *type;
+    const char *owner = marked_owner(t, node), *type;
     int len;
 
-    node_path(fdt, node, path, sizeof(path));
-    type = fdt_getprop(fdt, node, "device_type", &len);
+    node_path(t, node, path, sizeof(path));
+    type = fdt_getprop(t->fdt, node, "device_type", &len);
     if (owner)
         snprintf(out, out_bytes, "%s, which the boot-time domain %s has (its dtdev)", path, owner);
     else if (type && len > 0 && type[len - 1] == '\0' && strcmp(type, "memory") == 0)
@@ -98,9 +98,9 @@ static void describe(const void *fdt, int node, char *out, size_t out_bytes)
     else if (strcmp(path, "/hypervisor") == 0)
         snprintf(out, out_bytes,
                  "%s: the grant table and the RAM Dom0 maps other domains' pages at", path);
-    else if (fdtaddr_is_gic(fdt, node))
+    else if (fdtaddr_is_gic(t->fdt, node))
         snprintf(out, out_bytes, "the GIC (%s), which Xen keeps", path);
-    else if (is_disabled(fdt, node))
+    else if (is_disabled(t, node))
         snprintf(out, out_bytes, "%s, which is switched off (status \"disabled\")", path);
     else
         snprintf(out, out_bytes, "%s, which Dom0 keeps", path);
@@ -115,12 +115,12 @@ static void describe(const void *fdt, int node, char *out, size_t out_bytes)
  */
 typedef int (*window_fn)(void *ctx, int node, struct window w);
 
-static int each_entry(const void *fdt, int node, const char *prop, int skip, int ns, window_fn fn,
-                      void *ctx)
+static int each_entry(const struct fdt_parents *t, int node, const char *prop, int skip, int ns,
+                      window_fn fn, void *ctx)
 {
-    int parent = fdt_parent_offset(fdt, node), len;
-    int na = parent < 0 ? -1 : fdtaddr_cells_of(fdt, parent, false);
-    const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
+    int parent = fdtaddr_parent(t->fdt, t, node), len;
+    int na = parent < 0 ? -1 : fdtaddr_cells_of(t->fdt, parent, false);
+    const fdt32_t *p = fdt_getprop(t->fdt, node, prop, &len);
 
     if (!p || skip < 0 || skip > 3 || na < 1 || na > 2 || ns < 1 || ns > 2 ||
         len % (int)((skip + na + ns) * sizeof(fdt32_t)) != 0)
@@ -131,7 +131,7 @@ static int each_entry(const void *fdt, int node, const char *prop, int skip, int
         int rc;
 
         if (size == 0 ||
-            fdtaddr_to_cpu(fdt, parent, fdtaddr_cells(p + i + skip, na), size, &addr, why,
+            fdtaddr_to_cpu(t->fdt, t, parent, fdtaddr_cells(p + i + skip, na), size, &addr, why,
                            sizeof(why)) < 0 ||
             addr + size < addr || addr + size > UINT64_MAX - PAGE_BYTES)
             continue;
@@ -144,31 +144,31 @@ static int each_entry(const void *fdt, int node, const char *prop, int skip, int
 }
 
 /* A node's own registers; a PCIe bridge's windows are its too (its devices' BARs). */
-static int each_window(const void *fdt, int node, window_fn fn, void *ctx)
+static int each_window(const struct fdt_parents *t, int node, window_fn fn, void *ctx)
 {
-    int parent = fdt_parent_offset(fdt, node), len, rc;
-    const char *type = fdt_getprop(fdt, node, "device_type", &len);
+    int parent = fdtaddr_parent(t->fdt, t, node), len, rc;
+    const char *type = fdt_getprop(t->fdt, node, "device_type", &len);
 
     if (parent < 0)
         return 0;
-    rc = each_entry(fdt, node, "reg", 0, fdtaddr_cells_of(fdt, parent, true), fn, ctx);
+    rc = each_entry(t, node, "reg", 0, fdtaddr_cells_of(t->fdt, parent, true), fn, ctx);
     if (rc || !type || len <= 0 || type[len - 1] != '\0' || strcmp(type, "pci") != 0)
         return rc;
-    return each_entry(fdt, node, "ranges", fdtaddr_cells_of(fdt, node, false),
-                      fdtaddr_cells_of(fdt, node, true), fn, ctx);
+    return each_entry(t, node, "ranges", fdtaddr_cells_of(t->fdt, node, false),
+                      fdtaddr_cells_of(t->fdt, node, true), fn, ctx);
 }
 
 /*
  * A switched-off node nobody was given is driven by nobody: a guest's page
  * may hold its registers (mkboot plans the same way), but it frees nothing.
  */
-static bool idle(const void *fdt, int node)
+static bool idle(const struct fdt_parents *t, int node)
 {
-    return !marked_owner(fdt, node) && is_disabled(fdt, node);
+    return !marked_owner(t, node) && is_disabled(t, node);
 }
 
 struct iomem_walk {
-    const void *fdt;
+    const struct fdt_parents *t;
     struct window asked;
     struct guest_windows *guests;
     int owner; /* the first node not the guests' that the range touches, or -1 */
@@ -183,12 +183,12 @@ static int note_window(void *ctx, int node, struct window w)
 
     if (w.end <= iw->asked.start || w.start >= iw->asked.end)
         return 0;
-    if (idle(iw->fdt, node)) {
+    if (idle(iw->t, node)) {
         if (iw->idle < 0 && w.start <= iw->uncovered && iw->uncovered < w.end)
             iw->idle = node;
         return 0;
     }
-    if (!for_guests(iw->fdt, node)) {
+    if (!for_guests(iw->t, node)) {
         iw->owner = node;
         return 1;
     }
@@ -198,18 +198,18 @@ static int note_window(void *ctx, int node, struct window w)
 }
 
 /* The guests' nodes by name, for a message. */
-static void guest_names(const void *fdt, char *out, size_t out_bytes)
+static void guest_names(const struct fdt_parents *t, char *out, size_t out_bytes)
 {
     int depth = 0, used = 0;
 
     out[0] = '\0';
-    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
-         node = fdt_next_node(fdt, node, &depth)) {
+    for (int node = fdt_next_node(t->fdt, -1, &depth); node >= 0;
+         node = fdt_next_node(t->fdt, node, &depth)) {
         char path[PATH_BYTES];
 
-        if (!fdt_getprop(fdt, node, HOSTDEVS_GUESTS_PROP, NULL))
+        if (!fdt_getprop(t->fdt, node, HOSTDEVS_GUESTS_PROP, NULL))
             continue;
-        node_path(fdt, node, path, sizeof(path));
+        node_path(t, node, path, sizeof(path));
         if (used < (int)out_bytes)
             used += snprintf(out + used, out_bytes - (size_t)used, "%s%s", used ? ", " : "", path);
     }
@@ -224,8 +224,8 @@ static void guest_names(const void *fdt, char *out, size_t out_bytes)
  * parent stays, so the unit address, translated through the parent's bus,
  * tells where its page is.
  */
-static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t path_bytes,
-                     uint64_t *addr)
+static bool xen_uart(const struct fdt_parents *t, const char *cmdline, char *path,
+                     size_t path_bytes, uint64_t *addr)
 {
     const char *spec = NULL, *at, *alias;
     char name[PATH_BYTES], parent_path[PATH_BYTES], why[160];
@@ -243,8 +243,8 @@ static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t pa
     memcpy(name, spec, n);
     name[n] = '\0';
     if (name[0] != '/') {
-        aliases = fdt_path_offset(fdt, "/aliases");
-        alias = aliases < 0 ? NULL : string_prop(fdt, aliases, name);
+        aliases = fdt_path_offset(t->fdt, "/aliases");
+        alias = aliases < 0 ? NULL : string_prop(t, aliases, name);
         if (!alias || alias[0] != '/' || strlen(alias) >= sizeof(name))
             return false;
         snprintf(name, sizeof(name), "%s", alias);
@@ -257,8 +257,8 @@ static bool xen_uart(const void *fdt, const char *cmdline, char *path, size_t pa
     n = (size_t)(strrchr(name, '/') - name);
     memcpy(parent_path, name, n);
     parent_path[n] = '\0';
-    parent = n == 0 ? 0 : fdt_path_offset(fdt, parent_path);
-    return parent >= 0 && fdtaddr_to_cpu(fdt, parent, *addr, 1, addr, why, sizeof(why)) == 0;
+    parent = n == 0 ? 0 : fdt_path_offset(t->fdt, parent_path);
+    return parent >= 0 && fdtaddr_to_cpu(t->fdt, t, parent, *addr, 1, addr, why, sizeof(why)) == 0;
 }
 
 /* Walks every node's windows against iw's range; stops at the first node not the guests'. */
@@ -266,31 +266,32 @@ static void walk_windows(struct iomem_walk *iw)
 {
     int depth = 0;
 
-    for (int node = fdt_next_node(iw->fdt, -1, &depth); node >= 0 && iw->owner < 0;
-         node = fdt_next_node(iw->fdt, node, &depth))
-        each_window(iw->fdt, node, note_window, iw);
+    for (int node = fdt_next_node(iw->t->fdt, -1, &depth); node >= 0 && iw->owner < 0;
+         node = fdt_next_node(iw->t->fdt, node, &depth))
+        each_window(iw->t, node, note_window, iw);
 }
 
 /* The refusal of `what` (the range as asked, or a page of it) because it is `node`'s. */
-static int refuse_taken(const void *fdt, int node, const struct domain_config *dc,
+static int refuse_taken(const struct fdt_parents *t, int node, const struct domain_config *dc,
                         const struct iomem_range *r, const char *what, const char *names,
                         struct xu_err *err)
 {
     char owner[OWNER_BYTES];
 
-    describe(fdt, node, owner, sizeof(owner));
+    describe(t, node, owner, sizeof(owner));
     return xu_fail(err,
                    "%s:%u: iomem: %s is %s; a guest may have only the devices platform.cfg's "
                    "guest_devices frees (%s)",
                    dc->source, r->line, what, owner, names);
 }
 
-static int check_iomem(const void *fdt, const char *cmdline, const struct domain_config *dc,
-                       const struct iomem_range *r, struct xu_err *err)
+static int check_iomem(const struct fdt_parents *t, const char *cmdline,
+                       const struct domain_config *dc, const struct iomem_range *r,
+                       struct xu_err *err)
 {
     struct guest_windows guests = {.n = 0};
     struct iomem_walk iw = {
-        .fdt = fdt, .guests = &guests, .owner = -1, .idle = -1, .uncovered = UINT64_MAX};
+        .t = t, .guests = &guests, .owner = -1, .idle = -1, .uncovered = UINT64_MAX};
     char asked[96], names[GUEST_NAMES_BYTES], uart[PATH_BYTES];
     uint64_t at, uart_addr;
 
@@ -302,10 +303,10 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
     snprintf(asked, sizeof(asked), "\"0x%llx,0x%llx\" (host 0x%llx-0x%llx)",
              (unsigned long long)r->start_pfn, (unsigned long long)r->n_pages,
              (unsigned long long)iw.asked.start, (unsigned long long)iw.asked.end - 1);
-    guest_names(fdt, names, sizeof(names));
+    guest_names(t, names, sizeof(names));
     walk_windows(&iw);
     if (iw.owner >= 0)
-        return refuse_taken(fdt, iw.owner, dc, r, asked, names, err);
+        return refuse_taken(t, iw.owner, dc, r, asked, names, err);
     /* Every page must be a guest device's: walk the range window by window. */
     for (at = iw.asked.start; at < iw.asked.end;) {
         bool moved = false;
@@ -320,7 +321,7 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
     }
     if (at >= iw.asked.end)
         return 0;
-    if (xen_uart(fdt, cmdline, uart, sizeof(uart), &uart_addr) &&
+    if (xen_uart(t, cmdline, uart, sizeof(uart), &uart_addr) &&
         uart_addr / PAGE_BYTES == at / PAGE_BYTES)
         return xu_fail(err,
                        "%s:%u: iomem: %s holds Xen's UART (%s, its console), which Xen keeps; a "
@@ -334,7 +335,7 @@ static int check_iomem(const void *fdt, const char *cmdline, const struct domain
         char page[sizeof(asked) + 24];
 
         snprintf(page, sizeof(page), "%s: 0x%llx", asked, (unsigned long long)at);
-        return refuse_taken(fdt, iw.idle, dc, r, page, names, err);
+        return refuse_taken(t, iw.idle, dc, r, page, names, err);
     }
     return xu_fail(err,
                    "%s:%u: iomem: %s: no device platform.cfg's guest_devices frees (%s) is at "
@@ -350,10 +351,10 @@ static bool spec_is(const fdt32_t *spec, unsigned irq)
     return (type == 0 && number + 32 == irq) || (type == 1 && number + 16 == irq);
 }
 
-static int cells_of(const void *fdt, int node, const char *name, int absent)
+static int cells_of(const struct fdt_parents *t, int node, const char *name, int absent)
 {
     int len;
-    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+    const fdt32_t *p = fdt_getprop(t->fdt, node, name, &len);
 
     return !p ? absent : len == 4 && fdt32_to_cpu(*p) <= 4 ? (int)fdt32_to_cpu(*p) : -1;
 }
@@ -365,59 +366,59 @@ static int cells_of(const void *fdt, int node, const char *name, int absent)
  * #address-cells is 0 when absent, as Linux and Xen read it). Xen routes
  * these to the domain that has the bridge.
  */
-static bool maps_to(const void *fdt, int node, unsigned irq)
+static bool maps_to(const struct fdt_parents *t, int node, unsigned irq)
 {
     int len, child;
-    const fdt32_t *p = fdt_getprop(fdt, node, "interrupt-map", &len);
-    int addr = cells_of(fdt, node, "#address-cells", 2),
-        ints = cells_of(fdt, node, "#interrupt-cells", 1);
+    const fdt32_t *p = fdt_getprop(t->fdt, node, "interrupt-map", &len);
+    int addr = cells_of(t, node, "#address-cells", 2),
+        ints = cells_of(t, node, "#interrupt-cells", 1);
 
     if (!p || addr < 0 || ints < 0)
         return false;
     len /= (int)sizeof(fdt32_t);
     child = addr + ints;
     for (int i = 0; i + child + 1 <= len;) {
-        int ctl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[i + child]));
-        int paddr = ctl < 0 ? -1 : cells_of(fdt, ctl, "#address-cells", 0);
-        int pints = ctl < 0 ? -1 : cells_of(fdt, ctl, "#interrupt-cells", -1);
+        int ctl = fdt_node_offset_by_phandle(t->fdt, fdt32_to_cpu(p[i + child]));
+        int paddr = ctl < 0 ? -1 : cells_of(t, ctl, "#address-cells", 0);
+        int pints = ctl < 0 ? -1 : cells_of(t, ctl, "#interrupt-cells", -1);
         int at = i + child + 1 + paddr;
 
         if (paddr < 0 || pints < 0 || at + pints > len)
             return false; /* the rest cannot be read */
-        if (pints >= 2 && fdtaddr_is_gic(fdt, ctl) && spec_is(p + at, irq))
+        if (pints >= 2 && fdtaddr_is_gic(t->fdt, ctl) && spec_is(p + at, irq))
             return true;
         i = at + pints;
     }
     return false;
 }
 
-static bool raises(const void *fdt, int node, unsigned irq)
+static bool raises(const struct fdt_parents *t, int node, unsigned irq)
 {
     const fdt32_t *p;
     int len, gic;
 
-    p = fdt_getprop(fdt, node, "interrupts", &len);
-    gic = p ? fdtaddr_interrupt_parent(fdt, node) : -1;
-    if (gic > 0 && fdtaddr_is_gic(fdt, gic))
+    p = fdt_getprop(t->fdt, node, "interrupts", &len);
+    gic = p ? fdtaddr_interrupt_parent(t->fdt, t, node) : -1;
+    if (gic > 0 && fdtaddr_is_gic(t->fdt, gic))
         for (int i = 0; i + 3 <= len / (int)sizeof(fdt32_t); i += 3)
             if (spec_is(p + i, irq))
                 return true;
     /* interrupts-extended: <phandle cells...> per interrupt, each on its own controller. */
-    p = fdt_getprop(fdt, node, "interrupts-extended", &len);
+    p = fdt_getprop(t->fdt, node, "interrupts-extended", &len);
     for (int i = 0; p && i < len / (int)sizeof(fdt32_t);) {
-        int ctl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[i]));
-        int n = ctl < 0 ? -1 : cells_of(fdt, ctl, "#interrupt-cells", -1);
+        int ctl = fdt_node_offset_by_phandle(t->fdt, fdt32_to_cpu(p[i]));
+        int n = ctl < 0 ? -1 : cells_of(t, ctl, "#interrupt-cells", -1);
 
         if (n < 0 || i + 1 + n > len / (int)sizeof(fdt32_t))
             break;
-        if (n >= 2 && fdtaddr_is_gic(fdt, ctl) && spec_is(p + i + 1, irq))
+        if (n >= 2 && fdtaddr_is_gic(t->fdt, ctl) && spec_is(p + i + 1, irq))
             return true;
         i += 1 + n;
     }
-    return maps_to(fdt, node, irq);
+    return maps_to(t, node, irq);
 }
 
-static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i,
+static int check_irq(const struct fdt_parents *t, const struct domain_config *dc, unsigned i,
                      struct xu_err *err)
 {
     unsigned irq = dc->irqs[i];
@@ -425,13 +426,13 @@ static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i
     bool freed = false;
     int depth = 0, taken = -1, idle_node = -1;
 
-    for (int node = fdt_next_node(fdt, -1, &depth); node >= 0 && taken < 0;
-         node = fdt_next_node(fdt, node, &depth)) {
-        if (!raises(fdt, node, irq))
+    for (int node = fdt_next_node(t->fdt, -1, &depth); node >= 0 && taken < 0;
+         node = fdt_next_node(t->fdt, node, &depth)) {
+        if (!raises(t, node, irq))
             continue;
-        if (idle(fdt, node))
+        if (idle(t, node))
             idle_node = idle_node < 0 ? node : idle_node;
-        else if (for_guests(fdt, node))
+        else if (for_guests(t, node))
             freed = true;
         else
             taken = node;
@@ -441,14 +442,14 @@ static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i
         taken = idle_node;
     if (taken < 0 && freed)
         return 0;
-    guest_names(fdt, names, sizeof(names));
+    guest_names(t, names, sizeof(names));
     if (taken < 0)
         return xu_fail(err,
                        "%s:%u: irqs: %u: no device platform.cfg's guest_devices frees (%s) raises "
                        "it; Dom0's device tree shows no device with it a guest may have (Xen "
                        "keeps its own UART's)",
                        dc->source, dc->irq_lines[i], irq, names);
-    describe(fdt, taken, owner, sizeof(owner));
+    describe(t, taken, owner, sizeof(owner));
     return xu_fail(err,
                    "%s:%u: irqs: %u is the interrupt of %s; a guest may have only the interrupts "
                    "of the devices platform.cfg's guest_devices frees (%s)",
@@ -458,18 +459,22 @@ static int check_irq(const void *fdt, const struct domain_config *dc, unsigned i
 int hostdevs_check(const void *fdt, size_t fdt_bytes, const char *fdt_name, const char *xen_cmdline,
                    const struct domain_config *dc, struct xu_err *err)
 {
+    struct fdt_parents t;
     const char *why;
+    int rc = 0;
 
     if (dc->n_iomem == 0 && dc->n_irqs == 0)
         return 0;
     if (fdt_check_strict(fdt, fdt_bytes, &why) < 0)
         return xu_fail(err, "%s: Dom0's device tree %s cannot be read: %s", dc->source, fdt_name,
                        why);
-    for (unsigned i = 0; i < dc->n_iomem; i++)
-        if (check_iomem(fdt, xen_cmdline, dc, &dc->iomem[i], err) < 0)
-            return -1;
-    for (unsigned i = 0; i < dc->n_irqs; i++)
-        if (check_irq(fdt, dc, i, err) < 0)
-            return -1;
-    return 0;
+    if (fdt_parents_init(&t, fdt) < 0)
+        return xu_fail(err, "%s: Dom0's device tree %s: out of memory, or nested too deep",
+                       dc->source, fdt_name);
+    for (unsigned i = 0; rc == 0 && i < dc->n_iomem; i++)
+        rc = check_iomem(&t, xen_cmdline, dc, &dc->iomem[i], err);
+    for (unsigned i = 0; rc == 0 && i < dc->n_irqs; i++)
+        rc = check_irq(&t, dc, i, err);
+    fdt_parents_free(&t);
+    return rc;
 }

@@ -136,7 +136,8 @@ static int to_cpu(const struct ctx *c, int bus, uint64_t addr, uint64_t size, ui
 {
     char why[160];
 
-    return fdtaddr_to_cpu(c->fdt, bus, addr, size, out, why, sizeof(why)) < 0 ? fail(c, why) : 0;
+    return fdtaddr_to_cpu(c->fdt, NULL, bus, addr, size, out, why, sizeof(why)) < 0 ? fail(c, why)
+                                                                                    : 0;
 }
 
 static int add_window(const struct ctx *c, struct pt_device *d, uint64_t addr, uint64_t size)
@@ -473,7 +474,7 @@ static int check_properties(const struct ctx *c, int node, int depth)
         if (ref && check_ref(c, node, depth, name, ref, v, len) < 0)
             return -1;
         if (depth && (strcmp(name, "interrupts") == 0 || strcmp(name, "interrupt-map") == 0)) {
-            int parent = fdtaddr_interrupt_parent(c->fdt, node);
+            int parent = fdtaddr_interrupt_parent(c->fdt, NULL, node);
 
             /* A controller of the device's own (RP1's) serves it; the GIC's are Xen's to route. */
             if (strcmp(name, "interrupts") == 0 && parent > 0 && !fdtaddr_is_gic(c->fdt, parent) &&
