@@ -30,6 +30,8 @@
 #define DETACH_KEY  0x1d /* Ctrl-] */
 #define TICK_MS     200  /* how often the domain's life is checked */
 #define LOG_WAIT_MS 2000 /* xenconsoled opens the log just after the pty */
+/* xu create does not wait for xenconsoled to take a new domain's console; this does. */
+#define PTY_WAIT_MS 10000
 /* Once its input has ended (a pipe, a script), a session ends when the output
  * has been quiet this long: the guest has answered what it was given. */
 #define QUIET_MS 1000
@@ -248,6 +250,32 @@ static int open_pty(struct session *s)
     return 0;
 }
 
+/*
+ * A console xenconsoled serves (type "xenconsoled") whose pty it has not made
+ * yet is one it has not taken yet: a domain just created. Waits for it.
+ */
+static int wait_for_pty(struct session *s, struct xu_err *err)
+{
+    char path[64], *type;
+    bool served;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/console/type", s->domid);
+    type = hv_xs_read(s->hv, path);
+    served = type && strcmp(type, "xenconsoled") == 0;
+    free(type);
+    if (!served)
+        return xu_fail(err, "domain %u has no console served by xenconsoled", s->domid);
+    for (unsigned waited = 0; open_pty(s) < 0; waited += 10) {
+        if (waited >= PTY_WAIT_MS || !domain_alive(s))
+            return xu_fail(err,
+                           "xenconsoled has not taken the console of domain %u within %u s (is "
+                           "it running?)",
+                           s->domid, PTY_WAIT_MS / 1000);
+        hv_sleep_ms(10);
+    }
+    return 0;
+}
+
 /* The log lives on a small RAM file system; when it is full, output stops being kept. */
 static void check_log_space(struct session *s)
 {
@@ -396,8 +424,8 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
         return xu_fail(err, "domain %u has no name, so xenconsoled keeps no log of it", domid);
     conlog_path(info.name, s.log_path, sizeof(s.log_path));
     conlog_prev_path(info.name, s.prev_path, sizeof(s.prev_path));
-    if (open_pty(&s) < 0)
-        return xu_fail(err, "domain %u has no console served by xenconsoled", domid);
+    if (wait_for_pty(&s, err) < 0)
+        return -1;
     if (resume(&s, err) < 0) {
         close(s.pty_fd);
         return -1;

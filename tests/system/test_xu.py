@@ -1,5 +1,4 @@
 """xu, the thin Dom0's toolstack, driven from Dom0's shell as a user would."""
-import contextlib
 import os
 import re
 import time
@@ -318,34 +317,33 @@ def test_an_interrupted_create_leaves_nothing(warm, clean):
     assert_memory_back(m, free_before)
 
 
-# A guest with no devices, quick to make; and xenconsoled, which a create waits for last.
+# A guest with no devices, quick to make.
 SMALL = "helloworld_xen-arm64"
-XENCONSOLED = "$(cat /run/xen/xenconsoled.pid)"
+# SMALL given the interrupt of the PL061 that platform.cfg frees for guests (SPI 7).
+GUEST_IRQ = 39
 
 
-@contextlib.contextmanager
-def xenconsoled_stopped(m):
-    """Yields Dom0's free memory once the small guest has been made and destroyed (what
-    its first create leaves, its log, is then there) and snapshot "before" taken; the
-    body runs with xenconsoled stopped."""
-    m.check(f"xu create {SMALL} -p && xu destroy {SMALL}", timeout=60)
-    snapshot(m, "before")
-    free_before = free_kib(m)
-    m.check(f"kill -STOP {XENCONSOLED}")
-    try:
-        yield free_before
-    finally:
-        m.check(f"kill -CONT {XENCONSOLED}")
+def irq_guest(m, name):
+    """A config of SMALL's, named `name`, that asks for GUEST_IRQ."""
+    path = f"/tmp/{name}.cfg"
+    m.check(f"sed 's|^name = .*|name = \"{name}\"|; s|^kernel = \"|kernel = \"/dom0/|' "
+            f"/dom0/{SMALL}.cfg > {path} && echo 'irqs = [ {GUEST_IRQ} ]' >> {path}")
+    return path
 
 
 def test_a_failure_after_the_domain_exists_leaves_nothing(warm, clean):
-    """The last step fails (xenconsoled, stopped, never takes the console): everything
-    made before it, the domain, its nodes, its memory, its log, is taken back."""
+    """A step after the domain is made fails (its interrupt, which another guest has):
+    everything made before it, the domain, its nodes, its memory, is taken back, and
+    the message names the config's line."""
     m = clean
-    with xenconsoled_stopped(m) as free_before:
-        status, out = m.run(f"xu create {SMALL}", timeout=60)
-    assert status == 1 and "xenconsoled did not take the console within 10 s (is it running?)" \
-        in out, out
+    m.check(f"xu create {irq_guest(m, 'irq-a')} -p", timeout=60)
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    cfg = irq_guest(m, "irq-b")
+    line = m.check(f"wc -l < {cfg}").split()[-1]  # irqs is its last
+    status, out = m.run(f"xu create {cfg}", timeout=60)
+    assert status == 1 and f"{cfg}:{line}: irqs: cannot route interrupt {GUEST_IRQ} to the " \
+        "guest: another domain has it (xu list)" in out, out
     assert_same_as(m, "before")
     assert_memory_back(m, free_before)
 
@@ -360,13 +358,23 @@ def wait_for_line(m, path, text, seconds=30):
 
 def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
     """The first Ctrl-C lets the step under way finish; when that step does not end
-    (xenconsoled stopped, the create waits for it), the second ends xu at once and says
-    what may remain, which xu list shows and xu destroy takes away."""
+    (DomD paused, the create waits for it to set up the guest's vif), the second ends
+    xu at once and says what may remain, which xu list shows and xu destroy takes
+    away."""
     m = clean
-    with xenconsoled_stopped(m) as free_before:
-        m.check(f"XU_TIMING=1 xu create {SMALL} > /tmp/ctrlc.out 2>&1 & echo $! > /tmp/ctrlc.pid")
-        # Its last step before the wait for xenconsoled has ended.
-        wait_for_line(m, "/tmp/ctrlc.out", "xu: passthrough, console")
+    cfg = "/tmp/vif-guest.cfg"
+    m.check(f"sed 's|^name = .*|name = \"vif-guest\"|; s|^kernel = \"|kernel = \"/dom0/|' "
+            f"/dom0/{SMALL}.cfg > {cfg} && "
+            f"echo \"vif = [ 'backend=DomD,bridge=xenbr0' ]\" >> {cfg}")
+    # Once with DomD serving, so that what a vif leaves in DomD's tree is there before.
+    m.check(f"xu create {cfg} -p && xu destroy vif-guest", timeout=60)
+    snapshot(m, "before")
+    free_before = free_kib(m)
+    m.check("xu pause DomD")
+    try:
+        m.check(f"XU_TIMING=1 xu create {cfg} > /tmp/ctrlc.out 2>&1 & echo $! > /tmp/ctrlc.pid")
+        # Its last step before the wait for DomD has ended.
+        wait_for_line(m, "/tmp/ctrlc.out", "xu: image (libxenguest)")
         # One line, well inside the create's 10 s wait, and waited for before the shell
         # reaps the job at its next prompt.
         status, said = m.run("p=$(cat /tmp/ctrlc.pid); kill -INT $p; sleep 1; "
@@ -377,12 +385,10 @@ def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
         assert "xu: interrupted: finishing what is under way" in out, out
         assert "xu: interrupted again: stopping now; what was half made may remain (xu list)" \
             in out, out
-        assert SMALL in domains(m), m.check("xu list")
-    # xenconsoled, running again, takes the console; then the destroy.
-    domid = domains(m)[SMALL][0]
-    m.check(f"i=0; until [ -n \"$(xenstore-read /local/domain/{domid}/console/tty)\" ] || "
-            "[ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done; [ $i -lt 100 ]")
-    m.check(f"xu destroy {SMALL}", timeout=60)
+        assert "vif-guest" in domains(m), m.check("xu list")
+    finally:
+        m.check("xu unpause DomD")
+    m.check("xu destroy vif-guest", timeout=60)
     assert_same_as(m, "before")
     assert_memory_back(m, free_before)
 

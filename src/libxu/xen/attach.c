@@ -117,7 +117,8 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
                        struct xu_err *err)
 {
     const xen_pfn_t pfn = store_pfn(node);
-    uint64_t store_port = 0, target_kib;
+    uint64_t store_port = 0;
+    struct domxs_store store;
     uint8_t handle[16];
     char uuid[37];
 
@@ -141,18 +142,16 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
     errno = 0;
     if (xc_domain_sethandle(hv->xc, node->domid, handle) < 0)
         return xen_fail(node, err, "cannot set its handle");
-    if (domxs_create(hv, node->domid, dc, config_path, uuid, err) < 0)
-        goto fail;
     /*
      * A 1:1 domain's kernel has its memory less the top it was kept from
      * (mem=): a higher balloon target would have it hot-add memory, which
      * Linux 6.1 fails at with a warning, holding up the grant mappings its
      * backends need meanwhile.
      */
-    target_kib = node->memory_kib;
+    store = (struct domxs_store){pfn, (uint32_t)store_port, node->memory_kib};
     if (node->direct_map)
-        target_kib -= BOOTDOMS_DIRECT_MAP_KEEP_BYTES >> 10;
-    if (domxs_built(hv, node->domid, dc, (uint32_t)store_port, pfn, target_kib, err) < 0)
+        store.target_kib -= BOOTDOMS_DIRECT_MAP_KEEP_BYTES >> 10;
+    if (domxs_create(hv, node->domid, dc, config_path, uuid, &store, err) < 0)
         goto fail;
     /* Last: the domain may use xenstore the moment this is set and it is signalled. */
     errno = 0;
@@ -160,8 +159,11 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
         xen_fail(node, err, "cannot tell it where its xenstore page is");
         goto fail;
     }
-    if (!xs_introduce_domain(hv->xs, node->domid, pfn, (unsigned)store_port)) {
-        xen_fail(node, err, "xenstored refused to take it");
+    if (domxs_introduce(hv, node->domid, &store, err) < 0) {
+        struct xu_err why = *err;
+
+        xu_fail(err, "domain %u (/chosen/%s): xenstored refused to take it: %s", node->domid,
+                node->node, why.msg);
         goto fail;
     }
     return 0;

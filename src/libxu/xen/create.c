@@ -28,12 +28,12 @@
 #define MAX_EVTCHN_PORT 1023
 /* Xen's copy of the host tree, Dom0's own. */
 #define HOST_FDT        "/sys/firmware/fdt"
-#define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
 #define DESTROY_WAIT_MS 10000
 #define CALLBACK_VIA_EVTCHN_PPI                      \
     (((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI << 56) | \
      ((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_LOW_LEVEL << 8) | GMAP_EVTCHN_PPI)
-#define MAX_UNDO 8
+#define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
+#define MAX_UNDO        8
 /* FLASK's initial SID for guests (domU_t in Xen's policy), as libxl gives an unlabelled
  * one; 0 would make it unlabeled_t, which the policy lets no one create. */
 #define SECINITSID_DOMU 12
@@ -527,10 +527,9 @@ static int pass_through(struct build *b, struct xu_err *err)
     for (unsigned i = 0; i < dc->n_irqs; i++)
         if (xc_domain_bind_pt_spi_irq(b->hv->xc, b->domid, (uint16_t)dc->irqs[i],
                                       (uint16_t)dc->irqs[i]) < 0)
-            return xu_fail(err,
-                           "%s: irqs: cannot route interrupt %u to the guest (is the host "
-                           "device marked xen,passthrough?): %s",
-                           dc->source, dc->irqs[i], strerror(errno));
+            return xu_fail(err, "%s:%u: irqs: cannot route interrupt %u to the guest: %s",
+                           dc->source, dc->irq_lines[i], dc->irqs[i],
+                           errno == EBUSY ? "another domain has it (xu list)" : strerror(errno));
     for (unsigned i = 0; i < dc->n_iomem; i++) {
         const struct iomem_range *r = &dc->iomem[i];
 
@@ -547,7 +546,11 @@ static int pass_through(struct build *b, struct xu_err *err)
     return 0;
 }
 
-/* xenconsoled writes the pty's name once it serves the console; libxl waits for it too. */
+/*
+ * xenconsoled writes the pty's name once it serves the console; libxl waits
+ * for it too. Not waiting would lose the output of a guest that dies at once:
+ * xu monitor destroys it (on_crash) before xenconsoled has read its ring.
+ */
 static int wait_for_console(struct build *b, struct xu_err *err)
 {
     char path[64];
@@ -577,6 +580,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
                   struct xu_err *err)
 {
     struct build b = {.hv = hv, .dc = dc, .vuart_port = -1};
+    struct domxs_store store;
     struct held held;
     bool log_started = false;
 
@@ -588,22 +592,17 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (make_domain(&b, err) < 0)
         goto fail;
     step_done("createdomain");
-    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, err) < 0 || check_interrupt(err) < 0)
-        goto fail;
-    step_done("xenstore tree");
     if (size_domain(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("vcpus, memory, channels");
+    store = (struct domxs_store){GMAP_STORE_PFN, b.store_port, dc->memory_mib << 10};
+    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, &store, err) < 0 ||
+        check_interrupt(err) < 0)
+        goto fail;
+    step_done("xenstore tree");
     if (build_image(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("image (libxenguest)");
-    if (domxs_built(hv, b.domid, dc, b.store_port, GMAP_STORE_PFN, dc->memory_mib << 10, err) < 0)
-        goto fail;
-    if (!xs_introduce_domain(hv->xs, b.domid, GMAP_STORE_PFN, b.store_port)) {
-        xen_fail(&b, err, "xenstored refused to take the domain");
-        goto fail;
-    }
-    step_done("xenstore, introduction");
     /* The driver domain's devd has done its part (bridge, loop) before the guest runs. */
     if (pvdev_add(hv, b.domid, dc, err) < 0 || pvdev_wait_connected(hv, b.domid, dc, err) < 0 ||
         check_interrupt(err) < 0)
@@ -620,9 +619,10 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (conlog_start(dc->name, b.domid, err) < 0)
         goto fail;
     log_started = true;
-    if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, err) < 0)
+    /* The domain is introduced last: xenconsoled, woken by it, finds its console there. */
+    if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, &store, err) < 0)
         goto fail;
-    step_done("passthrough, console");
+    step_done("passthrough, console, introduction");
     if (wait_for_console(&b, err) < 0 || check_interrupt(err) < 0 ||
         runstate_save_config(b.domid, config_text, config_len, err) < 0)
         goto fail;

@@ -14,19 +14,32 @@
 
 #define DOMXS_CONSOLE_LIMIT "1048576" /* bytes xenconsoled buffers for a slow reader */
 
-/* /local/domain/N, /vm/UUID and /xu/N, with their permissions: made right after creation. */
-int domxs_create(struct hv *hv, uint32_t domid, const struct domain_config *dc,
-                 const char *config_path, const char *uuid, struct xu_err *err);
+/* A domain's xenstore ring: its page, its event channel, and the memory its balloon aims at. */
+struct domxs_store {
+    uint64_t pfn;
+    uint32_t port;
+    uint64_t
+        target_kib; /* the memory the domain's kernel has; its balloon driver works towards it */
+};
+
 /*
- * Memory, vCPUs and the store ring (its page and event channel): once the
- * image is built. target_kib: the memory the domain's kernel has; its
- * balloon driver works towards it.
+ * /local/domain/N (its memory, vCPUs and store ring among it), /vm/UUID and
+ * /xu/N, with their permissions, in one exchange with xenstored: made once
+ * the domain exists and before it can run.
  */
-int domxs_built(struct hv *hv, uint32_t domid, const struct domain_config *dc, uint32_t store_port,
-                uint64_t store_pfn, uint64_t target_kib, struct xu_err *err);
-/* The console (and vuart) nodes that xenconsoled serves. */
+int domxs_create(struct hv *hv, uint32_t domid, const struct domain_config *dc,
+                 const char *config_path, const char *uuid, const struct domxs_store *store,
+                 struct xu_err *err);
+/* Hands the domain's store ring to xenstored: the domain may use xenstore from then on. */
+int domxs_introduce(struct hv *hv, uint32_t domid, const struct domxs_store *store,
+                    struct xu_err *err);
+/*
+ * The console (and vuart) nodes that xenconsoled serves; then, with
+ * `introduce`, the domain handed to xenstored in the same exchange (see
+ * domxs_introduce).
+ */
 int domxs_console(struct hv *hv, uint32_t domid, uint32_t console_port, int vuart_port,
-                  struct xu_err *err);
+                  const struct domxs_store *introduce, struct xu_err *err);
 /* Removes everything above; quiet about nodes that are already gone. */
 void domxs_remove(struct hv *hv, uint32_t domid);
 

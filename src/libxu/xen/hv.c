@@ -12,6 +12,7 @@
 int hv_open(struct hv *hv, struct xu_err *err)
 {
     memset(hv, 0, sizeof(*hv));
+    hv->batch.fd = -1;
     /* libxc and libxenguest report through this; xu prints its own messages. */
     hv->log = (xentoollog_logger *)xtl_createlogger_stdiostream(
         stderr, getenv("XU_DEBUG") ? XTL_DEBUG : XTL_CRITICAL, 0);
@@ -37,6 +38,7 @@ int hv_open(struct hv *hv, struct xu_err *err)
 
 void hv_close(struct hv *hv)
 {
+    xsb_close(&hv->batch);
     if (hv->xs)
         xs_close(hv->xs);
     if (hv->xc)
@@ -44,6 +46,14 @@ void hv_close(struct hv *hv)
     if (hv->log)
         xtl_logger_destroy(hv->log);
     memset(hv, 0, sizeof(*hv));
+    hv->batch.fd = -1;
+}
+
+struct xsb *hv_batch(struct hv *hv, struct xu_err *err)
+{
+    if (hv->batch.fd < 0 && xsb_connect(&hv->batch, err) < 0)
+        return NULL;
+    return &hv->batch;
 }
 
 void hv_sleep_ms(unsigned ms)

@@ -13,12 +13,14 @@
 
 #include "domlist.h"
 #include "err.h"
+#include "xsbatch.h"
 
 #define HV_MAX_DOMAINS 256
 
 struct hv {
     xc_interface *xc;
     struct xs_handle *xs;
+    struct xsb batch; /* see hv_batch */
     xentoollog_logger *log;
 };
 
@@ -31,6 +33,13 @@ int hv_list(struct hv *hv, struct domain_info *out, size_t max, size_t *n, struc
 int hv_info(struct hv *hv, uint32_t domid, struct domain_info *out, struct xu_err *err);
 /* "3" is a domain id, anything else a name. */
 int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu_err *err);
+
+/*
+ * A second connection to xenstored's socket, for writes sent in batches
+ * (xsbatch.h), made on first use: a driver domain, which has no such socket,
+ * never asks for it.
+ */
+struct xsb *hv_batch(struct hv *hv, struct xu_err *err);
 
 /* Waits between looks at state that Xen, xenstored or xenconsoled change on their own time. */
 void hv_sleep_ms(unsigned ms);
