@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "conlog.h"
+#include "conring.h"
 #include "create.h"
 #include "domcfg.h"
 #include "domxs.h"
@@ -104,6 +105,23 @@ static void restart(struct hv *hv, const struct domain_info *d, const char *conf
     free(text);
 }
 
+/*
+ * xu create does not wait for xenconsoled, so a guest that stops at once may
+ * stop before xenconsoled has read its last lines. Long enough for a busy
+ * xenconsoled; short enough that a stopped one does not hold the others.
+ */
+#define CONSOLE_READ_WAIT_MS 2000
+
+static void wait_for_console_read(struct hv *hv, const struct domain_info *d)
+{
+    uint32_t unread = conring_wait_read(hv, d->domid, CONSOLE_READ_WAIT_MS);
+
+    if (unread)
+        note("%s (domain %u): xenconsoled has not read the last %u bytes of its console "
+             "(is it running?); they are lost",
+             d->name, d->domid, unread);
+}
+
 static void handle(struct hv *hv, const struct domain_info *d)
 {
     const char *key = action_key(domain_shutdown_reason(d));
@@ -118,15 +136,17 @@ static void handle(struct hv *hv, const struct domain_info *d)
     /* Domains xu did not create (no /xu/N) are someone else's business. */
     if (!config || !action || kept) {
         /* nothing */
-    } else if (strcmp(action, "restart") == 0) {
-        restart(hv, d, config);
     } else if (strcmp(action, "preserve") == 0) {
         keep(hv, d);
         note("%s (domain %u) stopped (%s); kept", d->name, d->domid, key);
-    } else if (domain_destroy(hv, d->domid, &err) < 0) {
-        note("cannot destroy %s: %s", d->name, err.msg);
     } else {
-        note("%s (domain %u) stopped (%s); destroyed", d->name, d->domid, key);
+        wait_for_console_read(hv, d);
+        if (strcmp(action, "restart") == 0)
+            restart(hv, d, config);
+        else if (domain_destroy(hv, d->domid, &err) < 0)
+            note("cannot destroy %s: %s", d->name, err.msg);
+        else
+            note("%s (domain %u) stopped (%s); destroyed", d->name, d->domid, key);
     }
     free(action);
     free(config);

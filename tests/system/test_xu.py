@@ -393,6 +393,29 @@ def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
     assert_memory_back(m, free_before)
 
 
+XENCONSOLED = "$(cat /run/xen/xenconsoled.pid)"
+
+
+def test_a_create_does_not_wait_for_xenconsoled_and_its_first_lines_wait_in_the_ring(clean):
+    """xu create does not wait for xenconsoled to take the console: with xenconsoled
+    stopped it starts the guest all the same. xu console waits for xenconsoled, and
+    once xenconsoled runs again the guest's first lines, kept in its ring, are shown
+    and logged."""
+    m = clean
+    m.check(f"kill -STOP {XENCONSOLED}")
+    try:
+        status, out = m.run(f"xu create {SMALL}", timeout=30)
+        assert status == 0 and re.search(r"^domain:\d+ created$", out, re.M), out
+        m.check(f"(sleep 3; kill -CONT {XENCONSOLED}) > /dev/null 2>&1 & true")
+        m.child.sendline(f"xu console {SMALL}")
+        m.expect("Attached to a domain console", timeout=30)
+        m.expect("Hello world!", timeout=30)
+        detach(m)
+    finally:
+        m.check(f"kill -CONT {XENCONSOLED}")
+    assert "Hello world!" in m.check(f"cat /var/log/xen/console/guest-{SMALL}.log")
+
+
 def test_input_for_a_guest_that_does_not_read_it_does_not_hang_the_console(clean):
     m = clean
     domid = create(m, "-p")

@@ -32,8 +32,7 @@
 #define CALLBACK_VIA_EVTCHN_PPI                      \
     (((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI << 56) | \
      ((uint64_t)HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_LOW_LEVEL << 8) | GMAP_EVTCHN_PPI)
-#define CONSOLE_WAIT_MS 10000 /* libxl waits as long for xenconsoled */
-#define MAX_UNDO        8
+#define MAX_UNDO 8
 /* FLASK's initial SID for guests (domU_t in Xen's policy), as libxl gives an unlabelled
  * one; 0 would make it unlabeled_t, which the policy lets no one create. */
 #define SECINITSID_DOMU 12
@@ -546,29 +545,6 @@ static int pass_through(struct build *b, struct xu_err *err)
     return 0;
 }
 
-/*
- * xenconsoled writes the pty's name once it serves the console; libxl waits
- * for it too. Not waiting would lose the output of a guest that dies at once:
- * xu monitor destroys it (on_crash) before xenconsoled has read its ring.
- */
-static int wait_for_console(struct build *b, struct xu_err *err)
-{
-    char path[64];
-
-    snprintf(path, sizeof(path), "/local/domain/%u/console/tty", b->domid);
-    for (unsigned waited = 0; waited < CONSOLE_WAIT_MS; waited += 10) {
-        char *tty = hv_xs_read(b->hv, path);
-        bool ready = tty && tty[0];
-
-        free(tty);
-        if (ready)
-            return 0;
-        hv_sleep_ms(10);
-    }
-    return xu_fail(err, "xenconsoled did not take the console within %u s (is it running?)",
-                   CONSOLE_WAIT_MS / 1000);
-}
-
 /* Between steps: an interruption ends the create as a failure would. */
 static int check_interrupt(struct xu_err *err)
 {
@@ -623,10 +599,14 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, &store, err) < 0)
         goto fail;
     step_done("passthrough, console, introduction");
-    if (wait_for_console(&b, err) < 0 || check_interrupt(err) < 0 ||
-        runstate_save_config(b.domid, config_text, config_len, err) < 0)
+    /*
+     * Not waiting for xenconsoled to take the console (libxl does): the ring
+     * keeps the guest's first output until it connects, and xu monitor lets
+     * it read what a guest that stops at once wrote before destroying it.
+     */
+    if (check_interrupt(err) < 0 || runstate_save_config(b.domid, config_text, config_len, err) < 0)
         goto fail;
-    step_done("xenconsoled took it");
+    step_done("config saved");
     if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
         xen_fail(&b, err, "cannot start the domain");
         goto fail;

@@ -1,0 +1,73 @@
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include <xenctrl.h>
+
+/* Xen's public headers take their types from xenctrl.h. */
+#include <xen/io/console.h>
+#include <xenforeignmemory.h>
+
+#include "conring.h"
+
+#define MAX_RINGS 2
+#define STEP_MS   10
+
+static const char *const ring_dirs[MAX_RINGS] = {"console", "vuart/0"};
+
+/* Bytes written and not read yet; 0 for a ring xenconsoled would not read either. */
+static uint32_t unread_bytes(const struct xencons_interface *ring)
+{
+    XENCONS_RING_IDX cons = __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE);
+    XENCONS_RING_IDX prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
+    XENCONS_RING_IDX size = prod - cons;
+
+    return size <= sizeof(ring->out) ? size : 0;
+}
+
+static bool ring_gfn(struct hv *hv, uint32_t domid, const char *dir, xen_pfn_t *gfn)
+{
+    char path[64], *end, *text;
+    unsigned long long value;
+    bool ok;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/%s/ring-ref", domid, dir);
+    text = hv_xs_read(hv, path);
+    if (!text)
+        return false;
+    value = strtoull(text, &end, 10);
+    ok = end != text && !*end;
+    free(text);
+    *gfn = (xen_pfn_t)value;
+    return ok;
+}
+
+uint32_t conring_wait_read(struct hv *hv, uint32_t domid, unsigned timeout_ms)
+{
+    const struct xencons_interface *ring[MAX_RINGS] = {0};
+    xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
+    uint32_t unread = 0;
+
+    for (unsigned i = 0; fmem && i < MAX_RINGS; i++) {
+        xen_pfn_t gfn;
+
+        if (ring_gfn(hv, domid, ring_dirs[i], &gfn))
+            ring[i] = xenforeignmemory_map(fmem, domid, PROT_READ, 1, &gfn, NULL);
+    }
+    for (unsigned waited_ms = 0;; waited_ms += STEP_MS) {
+        unread = 0;
+        for (unsigned i = 0; i < MAX_RINGS; i++)
+            if (ring[i])
+                unread += unread_bytes(ring[i]);
+        if (!unread || waited_ms >= timeout_ms)
+            break;
+        hv_sleep_ms(STEP_MS);
+    }
+    for (unsigned i = 0; i < MAX_RINGS; i++)
+        if (ring[i])
+            xenforeignmemory_unmap(fmem, (void *)ring[i], 1);
+    if (fmem)
+        xenforeignmemory_close(fmem);
+    return unread;
+}
