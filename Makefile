@@ -519,6 +519,7 @@ bench: $(RUN_FILES) $(M)/full-xl.img
 	$(PY) bench/domd.py --machine-dir $(M)
 	$(PY) bench/create.py --machine-dir $(M)
 	$(PY) bench/guests.py --machine-dir $(M)
+	$(PY) bench/create_parts.py --machine-dir $(M)
 	$(if $(PARTITIONS_XL_IMG),$(MAKE) --no-print-directory bench-isolation)
 .PHONY: bench
 

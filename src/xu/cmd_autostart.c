@@ -19,6 +19,7 @@
 #include "create.h"
 #include "domcfg.h"
 #include "registry.h"
+#include "steptime.h"
 
 /* How long a backend's xu devd may take to serve after Dom0 is up (DomD boots alongside). */
 #define DEVD_WAIT_MS 120000
@@ -106,6 +107,7 @@ static int start_guest(struct hv *hv, struct guest *g, struct xu_err *err)
         return -1;
     if (!realpath(g->path, absolute))
         snprintf(absolute, sizeof(absolute), "%s", g->path);
+    step_done(NULL);
     rc = domain_create(hv, &g->dc, absolute, text, len, false, &domid, err);
     free(text);
     if (rc == 0)

@@ -9,6 +9,7 @@
 #include "create.h"
 #include "domcfg.h"
 #include "registry.h"
+#include "steptime.h"
 
 int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
@@ -33,6 +34,7 @@ int cmd_create(struct hv *hv, int argc, char **argv, struct xu_err *err)
     if (!realpath(path, absolute))
         snprintf(absolute, sizeof(absolute), "%s", path);
     rc = domcfg_parse(path, text, len, NULL, &dc, err);
+    step_done("Xen's handles, config read");
     if (rc == 0)
         rc = domain_create(hv, &dc, absolute, text, len, set[PAUSED], &domid, err);
     free(text);

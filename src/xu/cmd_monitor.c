@@ -23,6 +23,7 @@
 #include "domcfg.h"
 #include "domxs.h"
 #include "runstate.h"
+#include "steptime.h"
 
 static struct domain_info domains[HV_MAX_DOMAINS];
 
@@ -98,6 +99,7 @@ static void restart(struct hv *hv, const struct domain_info *d, const char *conf
             return;
         }
     }
+    step_done(NULL);
     if (domain_create(hv, &dc, config_path, text, len, false, &domid, &err) < 0)
         note("cannot restart %s: %s", d->name, err.msg);
     else

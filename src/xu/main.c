@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "steptime.h"
 
 #ifndef XU_VERSION
 #define XU_VERSION "unknown"
@@ -149,6 +150,8 @@ int main(int argc, char **argv)
     struct xu_err err = {{0}};
     struct hv hv;
     int rc;
+
+    step_done(NULL);
 
     if (strcmp(basename(argv[0]), "xstat") == 0) {
         program = "xstat";

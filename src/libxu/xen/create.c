@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <xenforeignmemory.h>
 #include <xenguest.h>
@@ -26,6 +25,7 @@
 #include "kstream.h"
 #include "pvdev.h"
 #include "runstate.h"
+#include "steptime.h"
 #include "vcpu.h"
 
 #define MAX_EVTCHN_PORT 1023
@@ -95,21 +95,6 @@ static void release_signals(const struct held *h)
         return;
     for (size_t i = 0; i < N_HELD; i++)
         sigaction(held_signals[i], &h->old[i], NULL);
-}
-
-/* With XU_TIMING set, each step's time goes to stderr: where does a create spend it? */
-static void step_done(const char *what)
-{
-    static struct timespec last;
-    struct timespec now;
-
-    if (!getenv("XU_TIMING"))
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (last.tv_sec)
-        fprintf(stderr, "xu: %-28s %6.3f s\n", what,
-                (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9);
-    last = now;
 }
 
 /* One construction in progress, and how to take back what it has done so far. */
@@ -586,12 +571,14 @@ static int build_image(struct build *b, struct xu_err *err)
         xu_fail(err, "%s: %s", dc->source, why.msg);
         goto out;
     }
+    step_done("image: builder, device tree");
     errno = 0;
     if (xc_dom_devicetree_mem(dom, fdt, fdt_totalsize(fdt)) != 0 ||
         xc_dom_mem_init(dom, (unsigned)dc->memory_mib) != 0 || xc_dom_boot_mem_init(dom) != 0) {
         xen_fail(b, err, "cannot populate the guest's memory");
         goto out;
     }
+    step_done("image: memory populated");
     if (xc_domain_getinfolist(b->hv->xc, b->domid, 1, &info) != 1) {
         xen_fail(b, err, "cannot read the guest's address width");
         goto out;
@@ -608,7 +595,7 @@ static int build_image(struct build *b, struct xu_err *err)
         xen_fail(b, err, "cannot load the guest's kernel, ramdisk and device tree");
         goto out;
     }
-    step_done("image (libxenguest)");
+    step_done("image: pages, vCPU, grants");
     if (stream_kernel(b, dom, err) < 0)
         goto out;
     b->vuart_port = -1;
@@ -672,7 +659,6 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     struct held held;
     bool log_started = false;
 
-    step_done("start");
     if (preflight(&b, err) < 0 || hv_new_uuid(b.handle, b.uuid, err) < 0) {
         kstream_close(&b.kernel);
         return -1;
@@ -706,6 +692,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
      */
     if (pass_through(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
+    step_done("passthrough");
     /* A fresh log, so the console shows this domain's output and nothing older. */
     if (conlog_start(dc->name, b.domid, err) < 0)
         goto fail;
@@ -713,7 +700,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     /* The domain is introduced last: xenconsoled, woken by it, finds its console there. */
     if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, &store, err) < 0)
         goto fail;
-    step_done("passthrough, console, introduction");
+    step_done("console log, nodes, introduction");
     /*
      * Not waiting for xenconsoled to take the console (libxl does): the ring
      * keeps the guest's first output until it connects, and xu monitor lets
@@ -726,6 +713,7 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
         xen_fail(&b, err, "cannot start the domain");
         goto fail;
     }
+    step_done(paused ? "left paused" : "unpaused");
     release_signals(&held);
     *domid = b.domid;
     return 0;

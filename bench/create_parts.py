@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""Where a small guest's create → first console line goes, part by part.
+
+bench/guests.py gives the whole (xu against xl); this splits xu's into what
+no toolstack can leave out and what is xu's own, on one boot of the card:
+- a command's start: `xu help` and `busybox true`, BATCH times in a row;
+- the shell's own timing: /proc/uptime read around a poll of a file that is
+  already written (what create.py's MEASURE adds to every figure);
+- for each small guest, RUNS creates with XU_TIMING=1 (each step's median),
+  the create → first line as guests.py times it, and the time from
+  `xu unpause` of a guest created paused a second before (xenconsoled has
+  connected by then) to its first line.
+
+    bench/create_parts.py [--machine-dir build/MACHINE] [--runs N]
+
+Writes MACHINE-DIR/results/bench-create-parts.json and rewrites the
+create-parts section of bench/RESULTS.md. All in Dom0, timed with
+/proc/uptime (10 ms steps) except XU_TIMING's steps (CLOCK_MONOTONIC).
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests/system"))
+sys.path.insert(0, HERE)
+from console import card_machine, machine_dir_option, machine_files  # noqa: E402
+from create import MEASURE  # noqa: E402
+from results_md import replace_section  # noqa: E402
+
+GUESTS = ["rpi_5_domd", "rpi_5_domu", "helloworld_xen-arm64", "jitter"]
+BATCH = 20
+
+# Milliseconds per run of a command, over BATCH runs.
+EACH = r"""
+up() { cut -d' ' -f1 /proc/uptime; }
+t0=$(up); i=0
+while [ $i -lt BATCH ]; do $1 >/dev/null 2>&1; i=$((i + 1)); done
+t1=$(up)
+awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f\n", (b - a) * 1000 / BATCH }'
+""".replace("BATCH", str(BATCH))
+
+# The harness alone: the same reads of the clock around a poll that ends at once.
+EMPTY = r"""
+up() { cut -d' ' -f1 /proc/uptime; }
+echo x > /tmp/written
+t0=$(up)
+while [ ! -s /tmp/written ]; do sleep 0.01; done
+t2=$(up)
+awk -v a=$t0 -v b=$t2 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'
+"""
+
+# A guest created paused a second ago: `xu unpause` → its first line.
+UNPAUSE = r"""
+name=$1
+log=/var/log/xen/console/guest-$name.log
+rm -f $log $log.1
+up() { cut -d' ' -f1 /proc/uptime; }
+xu create -p $name >/dev/null || exit 1
+sleep 1
+t0=$(up)
+xu unpause $name
+while [ ! -s $log ]; do sleep 0.01; done
+t2=$(up)
+xu destroy $name >/dev/null
+awk -v a=$t0 -v b=$t2 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'
+"""
+
+
+def steps(out):
+    """XU_TIMING's lines: step name → seconds."""
+    return {m.group(1).strip(): float(m.group(2))
+            for m in re.finditer(r"^xu: (.+?)\s+(\d+\.\d+) s$", out, re.M)}
+
+
+def median_ms(values):
+    return round(statistics.median(values) * 1000 if values else 0, 1)
+
+
+def measure_guest(m, name, runs):
+    timed, first, unpause = {}, [], []
+    for _ in range(runs):
+        out = m.check(f"XU_TIMING=1 xu create {name} 2>&1", timeout=60)
+        for step, s in steps(out).items():
+            timed.setdefault(step, []).append(s)
+        m.check(f"xu destroy {name}", timeout=60)
+        t0, _, t2 = map(float, m.check(f"sh /tmp/measure.sh xu {name} {name}",
+                                       timeout=60).split())
+        first.append(t2 - t0)
+        m.check(f"xu destroy {name}", timeout=60)
+        unpause.append(float(m.check(f"sh /tmp/unpause.sh {name}", timeout=60).split()[-1]))
+    return {"steps_ms": {k: median_ms(v) for k, v in timed.items()},
+            "steps_total_ms": round(sum(median_ms(v) for v in timed.values()), 1),
+            "first_line_ms": median_ms(first),
+            "unpause_first_line_ms": round(statistics.median(unpause), 1)}
+
+
+def table(results):
+    names = list(results["guests"])
+    lines = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    order = []
+    for g in results["guests"].values():
+        order += [s for s in g["steps_ms"] if s not in order]
+    for step in order:
+        lines.append(f"| `XU_TIMING`: {step} | " + " | ".join(
+            f"{results['guests'][n]['steps_ms'].get(step, 0):.0f}" for n in names) + " |")
+    rows = [("sum of the steps (from `main()` to the return; the process start before it "
+             "is not in it)", "steps_total_ms"),
+            ("**create → first console line** (as bench/guests.py)", "first_line_ms"),
+            ("`xu unpause` of a guest created paused → first line", "unpause_first_line_ms")]
+    for label, key in rows:
+        lines.append(f"| {label} | " + " | ".join(
+            f"{results['guests'][n][key]:.0f}" for n in names) + " |")
+    return lines
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    machine_dir_option(p)
+    p.add_argument("--runs", type=int, default=5)
+    args = p.parse_args()
+    files = machine_files(args.machine_dir)
+    m = card_machine(files, files["image"], "bench-create-parts")
+    results = {"date": time.strftime("%Y-%m-%d"), "runs": args.runs,
+               "host": subprocess.run(["uname", "-m"], capture_output=True,
+                                      text=True).stdout.strip() + ", QEMU TCG", "guests": {}}
+    try:
+        m.boot()
+        m.write_file("/tmp/measure.sh", MEASURE)
+        m.write_file("/tmp/each.sh", EACH)
+        m.write_file("/tmp/empty.sh", EMPTY)
+        m.write_file("/tmp/unpause.sh", UNPAUSE)
+        starts = {"xu help": [], "/bin/busybox true": []}
+        empty = []
+        for _ in range(args.runs):
+            for cmd in starts:
+                starts[cmd].append(float(m.check(f"sh /tmp/each.sh '{cmd}'").split()[-1]))
+            empty.append(float(m.check("sh /tmp/empty.sh").split()[-1]))
+        results["command_start_ms"] = {k: round(statistics.median(v), 1)
+                                       for k, v in starts.items()}
+        results["harness_ms"] = round(statistics.median(empty), 1)
+        for name in GUESTS:
+            results["guests"][name] = measure_guest(m, name, args.runs)
+    finally:
+        m.close()
+    with open(os.path.join(files["results"], "bench-create-parts.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    starts = results["command_start_ms"]
+    lines = ["<!-- create-parts:begin (written by bench/create_parts.py) -->",
+             f"Measured {results['date']} on {results['host']}, one boot of "
+             f"`{os.path.relpath(files['image'], ROOT)}`, medians of {results['runs']} runs, "
+             "in ms; reproduce with `bench/create_parts.py`. A command's start (a run "
+             f"of {BATCH} in a row): `xu help` {starts['xu help']:.1f} ms, `/bin/busybox true` "
+             f"{starts['/bin/busybox true']:.1f} ms. The shell's timing around a poll that ends "
+             f"at once: {results['harness_ms']:.0f} ms.", ""]
+    lines += table(results)
+    lines.append("<!-- create-parts:end -->")
+    replace_section(os.path.join(HERE, "RESULTS.md"), "create-parts",
+                    "A small guest's create, part by part", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
