@@ -19,7 +19,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 
@@ -27,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 from console import card_machine, machine_dir_option, machine_files  # noqa: E402
-from results_md import replace_section  # noqa: E402
+from results_md import replace_section, run_record  # noqa: E402
 
 # Runs one create, prints "returned first" in seconds after the start.
 MEASURE = r"""
@@ -162,9 +161,7 @@ def main():
         # Without PV devices: xl would want Debian's hotplug scripts in DomD for them.
         m.check("sed 's|\"linux_pv_domu/|\"/dom0/linux_pv_domu/|; /^vif/d; /^disk/d' /dom0/linux_pv_domu.cfg "
                 "> /tmp/bench.cfg")
-        results = {"date": time.strftime("%Y-%m-%d"), "runs": args.runs,
-                   "host": subprocess.run(["uname", "-m"], capture_output=True,
-                                          text=True).stdout.strip() + ", QEMU TCG"}
+        results = run_record(runs=args.runs)
         # Alternate the two, so a slow spell of the host hits both alike.
         samples = {"xu": ([], []), "xl": ([], [])}
         for _ in range(args.runs):

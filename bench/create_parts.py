@@ -22,9 +22,7 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -32,7 +30,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 sys.path.insert(0, HERE)
 from console import card_machine, machine_dir_option, machine_files  # noqa: E402
 from create import MEASURE  # noqa: E402
-from results_md import replace_section  # noqa: E402
+from results_md import replace_section, run_record  # noqa: E402
 
 GUESTS = ["rpi_5_domd", "rpi_5_domu", "helloworld_xen-arm64", "jitter"]
 BATCH = 20
@@ -127,9 +125,7 @@ def main():
     args = p.parse_args()
     files = machine_files(args.machine_dir)
     m = card_machine(files, files["image"], "bench-create-parts")
-    results = {"date": time.strftime("%Y-%m-%d"), "runs": args.runs,
-               "host": subprocess.run(["uname", "-m"], capture_output=True,
-                                      text=True).stdout.strip() + ", QEMU TCG", "guests": {}}
+    results = run_record(runs=args.runs, guests={})
     try:
         m.boot()
         m.write_file("/tmp/measure.sh", MEASURE)

@@ -1,6 +1,8 @@
 """bench/RESULTS.md: each benchmark owns one marked section and rewrites only that."""
 import os
 import re
+import subprocess
+import time
 
 
 def replace_section(path, name, heading, block):
@@ -14,3 +16,9 @@ def replace_section(path, name, heading, block):
         text += f"\n## {heading}\n\n{block}\n"
     with open(path, "w") as f:
         f.write(text)
+
+
+def run_record(**fields):
+    """A measurement's date and host (this machine, running QEMU's TCG), with `fields`."""
+    host = subprocess.run(["uname", "-m"], capture_output=True, text=True).stdout.strip()
+    return {"date": time.strftime("%Y-%m-%d"), **fields, "host": host + ", QEMU TCG"}
