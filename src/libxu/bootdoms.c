@@ -55,6 +55,7 @@ static int read_node(const void *fdt, int off, const char *source, const char *n
     d->vcpus = fdt32_to_cpu(cells[0]);
 
     d->direct_map = fdt_getprop(fdt, off, "direct-map", NULL) != NULL;
+    d->start_paused = fdt_getprop(fdt, off, "pixen,start-paused", NULL) != NULL;
     /* Banks of two address and two size cells, /chosen's, as mkboot writes them. */
     d->static_mem_end = 0;
     cells = fdt_getprop(fdt, off, "xen,static-mem", &len);

@@ -35,6 +35,8 @@ struct boot_domain_node {
     uint64_t static_mem_end; /* the end of its highest xen,static-mem bank; 0 if none */
     /* The shared memory it owns (role "owner"): Xen counts it in the domain's pages. */
     uint64_t owned_shm_kib;
+    /* pixen,start-paused: Xen holds it until Dom0's xu attach starts it (start_after_dom0). */
+    bool start_paused;
 };
 
 /* `source` names the blob in messages. */

@@ -532,6 +532,12 @@ static int key_direct_map(struct parse_state *st, const struct cfg_setting *s, s
     return get_flag(st, s, &st->dc->direct_map, &st->dc->direct_map_line, err);
 }
 
+static int key_start_after_dom0(struct parse_state *st, const struct cfg_setting *s,
+                                struct xu_err *err)
+{
+    return get_flag(st, s, &st->dc->start_after_dom0, &st->dc->start_after_dom0_line, err);
+}
+
 static int key_pool(struct parse_state *st, const struct cfg_setting *s, struct xu_err *err)
 {
     if (copy_string(st, s, st->dc->pool, sizeof(st->dc->pool), err) < 0)
@@ -580,6 +586,7 @@ static const struct {
     {"tee", key_tee},
     {"static_mem", key_static_mem},
     {"direct_map", key_direct_map},
+    {"start_after_dom0", key_start_after_dom0},
     {"static_shm", key_static_shm},
     {"static_evtchn", key_static_evtchn},
     {"autostart", key_autostart},

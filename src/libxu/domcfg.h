@@ -110,6 +110,9 @@ struct domain_config {
     unsigned static_mem_line;
     bool direct_map; /* guest addresses = host addresses (1:1), for DMA without an IOMMU */
     unsigned direct_map_line;
+    /* Xen builds it at boot and holds it paused until Dom0's xu attach starts it. */
+    bool start_after_dom0;
+    unsigned start_after_dom0_line;
     struct shm_spec shm[DOMCFG_MAX_SHM]; /* static_shm: memory shared with other such domains */
     unsigned n_shm;
     struct evtchn_spec evtchns[DOMCFG_MAX_EVTCHN]; /* static_evtchn: channels connected at boot */

@@ -548,6 +548,9 @@ static int run(const struct options *o, struct xu_err *err)
     if (platform_load(o->platform, &platform, err) < 0 ||
         domcfg_load(o->dom0, o->boot_dir, &dom0, err) < 0)
         return -1;
+    if (dom0.start_after_dom0)
+        return xu_fail(err, "%s:%u: start_after_dom0: Dom0 is the domain the others wait for",
+                       dom0.source, dom0.start_after_dom0_line);
     snprintf(path, sizeof(path), "%s/%s", o->boot_dir, o->xen);
     if (probe_file(path, o->xen, true, &xen, err) < 0)
         return -1;

@@ -219,6 +219,9 @@ static int write_domain_node(const struct boot_plan *plan, const struct boot_dom
                 CPUPOOLS_PHANDLE_BASE + (unsigned)cpupools_of(plan->platform, dc));
     fprintf(out, "fdt set %s xen,enhanced \"enabled\"" OR_STOP "\n", d->node);
     fprintf(out, "fdt set %s pixen,config %s" OR_STOP "\n", d->node, config);
+    /* Xen holds it (images/xen/patches/0008); Dom0's xu attach starts it. */
+    if (dc->start_after_dom0)
+        fprintf(out, "fdt set %s pixen,start-paused" OR_STOP "\n", d->node);
     for (unsigned i = 1; i < plan->n_modules; i++)
         if (plan->modules[i].parent == d->node &&
             write_module_node(&plan->modules[i], i, out, err) < 0)

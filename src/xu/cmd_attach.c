@@ -1,7 +1,8 @@
 /*
  * xu attach: run once by Dom0's init. Connects the domains Xen built at boot
  * (DomD) to xenstore, each under the name its config gives, so that xu list
- * shows them and they can serve and be served.
+ * shows them and they can serve and be served; then starts those Xen held
+ * for Dom0 (start_after_dom0).
  */
 #include <errno.h>
 #include <limits.h>
@@ -103,6 +104,7 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
     const char *fdt_path = "/sys/firmware/fdt", *boot_dir = "/boot";
     struct boot_domain_node nodes[BOOTDOMS_MAX];
     struct store_wake wake[BOOTDOMS_MAX];
+    bool started[BOOTDOMS_MAX] = {false};
     unsigned attached = 0, failed = 0;
     size_t n, len;
     void *blob;
@@ -133,23 +135,33 @@ int cmd_attach(struct hv *hv, int argc, char **argv, struct xu_err *err)
         return -1;
     /* One domain that cannot be attached does not keep the others out. */
     for (size_t i = 0; i < n; i++) {
-        struct xu_err one = {{0}};
+        struct xu_err one = {{0}}, why = {{0}};
 
         rc = attach_one(hv, &nodes[i], boot_dir, &one);
         if (rc > 0 && store_wake_find(hv, nodes[i].domid, &wake[attached], &one) < 0)
             rc = -1;
-        if (rc < 0) {
+        if (rc < 0)
             fprintf(stderr, "xu attach: %s\n", one.msg);
-            failed++;
-        }
         attached += rc > 0;
+        /* Attached or not, a held domain runs: its console says what it lacks. */
+        if (start_held_domain(hv, &nodes[i], &started[i], &why) < 0) {
+            fprintf(stderr, "xu attach: %s\n", why.msg);
+            rc = -1;
+        }
+        failed += rc < 0;
     }
     printf("dom0less: attached %u domains\n", attached);
+    for (size_t i = 0; i < n; i++)
+        if (started[i])
+            printf("dom0less: started domain %u (/chosen/%s), held by Xen until Dom0 was up\n",
+                   nodes[i].domid, nodes[i].node);
     fflush(stdout);
     if (attached)
         wake_in_background(wake, attached);
     if (failed)
-        return xu_fail(err, "%u of %zu boot-time domains or their pools could not be attached",
+        return xu_fail(err,
+                       "%u of %zu boot-time domains or their pools could not be attached or "
+                       "started",
                        failed, n);
     return 0;
 }

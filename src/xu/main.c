@@ -47,7 +47,8 @@ static const struct command xu_commands[] = {
      "ID|NAME VCPU|all HARD|-|all [SOFT|-|all]",
      "HARD, SOFT  CPUs as in a config's cpus: \"1\", \"0-3,^2\", \"all\"; - leaves it as it is", 3,
      4, 1},
-    {"attach", cmd_attach, "Connect the domains Xen started at boot to xenstore (run by init)",
+    {"attach", cmd_attach,
+     "Connect the domains Xen built at boot to xenstore and start those it held (run by init)",
      "[--fdt FILE] [--boot-dir DIR]",
      "--fdt FILE      the device tree Dom0 booted with (/sys/firmware/fdt)\n"
      "--boot-dir DIR  the boot partition, where their configs are (/boot)",

@@ -55,6 +55,19 @@ def test_a_broken_dom0_config_names_file_and_line(mdir, tmp):
     assert f'{dom0}:3: memory: expected a number, got "128M"' in msg, msg
 
 
+def test_dom0_does_not_wait_for_itself(mdir, tmp):
+    dom0 = os.path.join(tmp, "dom0.cfg")
+    text = open(os.path.join(ROOT, "platform/qemu/dom0.cfg")).read()
+    with open(dom0, "w") as f:
+        f.write(text + "start_after_dom0 = 1\n")
+    out = os.path.join(tmp, "boot.cmd")
+    rc, msg = mkboot(mdir, "platform/qemu/platform.cfg", dom0, out)
+    line = len(text.splitlines()) + 1
+    assert rc == 1
+    assert f"{dom0}:{line}: start_after_dom0: Dom0 is the domain the others wait for" in msg, msg
+    assert not os.path.exists(out)
+
+
 @pytest.mark.parametrize("line, message", [
     ("vif = [ 'bridge=xenbr0' ]", "domd.cfg:LINE: a domain Xen starts at boot gets no PV devices"),
     ("cpus = '1'", "domd.cfg:LINE: cpus: Xen 4.17 cannot pin the vCPUs of a domain it starts at "

@@ -94,6 +94,7 @@ class Machine:
         self.log = open(log_path, "w")
         self.started = time.monotonic()
         machine = machine or default_machine()
+        self.machine = machine
         self.has_domd = os.path.exists(os.path.join(ROOT, "platform", machine, "domd.cfg"))
         first = ["--machine", machine]
         if uboot_env:

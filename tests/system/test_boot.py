@@ -1,10 +1,11 @@
 """Foundation: u-boot -> boot.scr -> Xen -> Dom0, what Dom0 sets up, and the serial console."""
 import hashlib
+import os
 import random
 import re
 import string
 
-from console import PROMPT
+from console import PROMPT, ROOT
 
 # DomD's disk as `make run` attaches it by default: a USB stick.
 DOMD_ROOT = "usb"
@@ -94,6 +95,27 @@ def test_banner_gives_seconds_since_boot(machine):
     times = [float(t) for t, _ in steps]
     assert times == sorted(times) and 0 < times[0]
     assert steps[-1][0] == m.group(1)
+
+
+def test_domd_runs_once_dom0_has_attached_it_where_its_config_says_so(machine):
+    # start_after_dom0 (platform/qemu/domd.cfg: under emulation the two
+    # kernels booting at once slow each other): Xen builds DomD, holds it, and
+    # Dom0's xu attach starts it; nothing of DomD's runs or prints before.
+    cfg = open(os.path.join(ROOT, "platform", machine.machine, "domd.cfg")).read()
+    held = re.search(r"^start_after_dom0\s*=\s*1\s*$", cfg, re.M) is not None
+    t = machine.transcript
+    started = t.find("dom0less: started domain 1 (/chosen/DomD), held by Xen until Dom0 was up")
+    assert (started >= 0) == held, t[-3000:]
+    if held:
+        domd = re.search(r"\(XEN\) (d1v\d+|DOM1):", t)
+        assert domd and domd.start() > started, "DomD ran before Dom0 started it"
+    # A pause since is the operator's: running xu attach again leaves it alone.
+    machine.check("xu pause DomD")
+    assert "was attached before" in machine.check("xu attach")
+    row = machine.check("xu list DomD").splitlines()[-1]
+    assert row.split()[4] == "--p---", row
+    machine.check("xu unpause DomD")
+    assert "p" not in machine.check("xu list DomD").splitlines()[-1].split()[4]
 
 
 def test_ctrl_a_three_times_switches_console_input_to_domd_xen_and_back(machine):

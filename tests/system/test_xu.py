@@ -304,6 +304,10 @@ BROKEN = {
                       "static_mem = [ '0x60000000,64M' ]\n",
                       "/tmp/broken.cfg:4: static_mem: only domains Xen starts at boot have "
                       "static memory"),
+    "start after Dom0": ("name = 'x'\nkernel = '/dom0/linux_pv_domu/Image'\n"
+                         "start_after_dom0 = 1\n",
+                         "/tmp/broken.cfg:3: start_after_dom0: only domains Xen starts at boot "
+                         "wait for Dom0 (xu create -p makes a domain paused)"),
     "UTF-16": ("\ufeffname = 'x'\n".encode("utf-16-le").decode("latin-1"),
                "/tmp/broken.cfg: UTF-16 text (it starts with the byte-order mark FF FE): save it "
                "as UTF-8 or plain ASCII"),

@@ -80,6 +80,10 @@ static void test_a_1to1_domain_and_the_end_of_its_static_memory(void **state)
     assert_int_equal(bootdoms_read(blob, sizeof(blob), "fdt", nodes, 4, &n, &err), 0);
     assert_true(nodes[0].direct_map);
     assert_int_equal(nodes[0].static_mem_end, 0x70100000);
+    assert_false(nodes[0].start_paused);
+    assert_int_equal(fdt_setprop_empty(blob, off, "pixen,start-paused"), 0);
+    assert_int_equal(bootdoms_read(blob, sizeof(blob), "fdt", nodes, 4, &n, &err), 0);
+    assert_true(nodes[0].start_paused);
     assert_int_equal(fdt_setprop(blob, off, "xen,static-mem", banks, 12), 0);
     assert_int_equal(bootdoms_read(blob, sizeof(blob), "fdt", nodes, 4, &n, &err), -1);
     assert_string_equal(err.msg, "fdt: /chosen/DomD: xen,static-mem is not 64-bit address, size "

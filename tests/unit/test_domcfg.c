@@ -190,6 +190,17 @@ static void test_autostart(void **state)
     expect_error(OK "autostart = 2\n", ":3: autostart: 2 is out of range [0, 1]");
 }
 
+static void test_start_after_dom0(void **state)
+{
+    (void)state;
+    load_ok(OK "start_after_dom0 = 1\n");
+    assert_true(dc.start_after_dom0);
+    assert_int_equal(dc.start_after_dom0_line, 3);
+    load_ok(OK);
+    assert_false(dc.start_after_dom0);
+    expect_error(OK "start_after_dom0 = 2\n", ":3: start_after_dom0: 2 is out of range [0, 1]");
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -334,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_cpus_places_each_vcpu),
         cmocka_unit_test(test_pool),
         cmocka_unit_test(test_autostart),
+        cmocka_unit_test(test_start_after_dom0),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_files_must_be_readable),
     };

@@ -226,6 +226,14 @@ static void test_a_boot_time_domain_is_a_xen_domain_node_with_its_modules(void *
                   "fdt set /chosen/DomD xen,static-mem <0x0 0x60000000 0x0 0x10000000>\n"
                   "fdt set /chosen/DomD direct-map\n");
     assert_has(s, "bootargs 'console=ttyAMA0 mem=260096K'\n");
+    /* Xen builds every boot-time domain and starts it, unless Dom0 is to. */
+    assert_int_equal(count(s, "pixen,start-paused"), 0);
+    free(s);
+    domd.start_after_dom0 = true;
+    s = render_with(1);
+    assert_has(s, "fdt set /chosen/DomD pixen,config 'domd.cfg'\n"
+                  "fdt set /chosen/DomD pixen,start-paused\n");
+    domd.start_after_dom0 = false;
     /* Dom0's modules stay directly under /chosen, before the domain's node. */
     assert_true(strstr(s, "fdt mknode /chosen module@42400000") <
                 strstr(s, "fdt mknode /chosen DomD"));

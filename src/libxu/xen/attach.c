@@ -172,6 +172,27 @@ fail:
     return -1;
 }
 
+int start_held_domain(struct hv *hv, const struct boot_domain_node *node, bool *started,
+                      struct xu_err *err)
+{
+    xc_domaininfo_t info;
+
+    *started = false;
+    if (!node->start_paused)
+        return 0;
+    errno = 0;
+    if (xc_domain_getinfolist(hv->xc, node->domid, 1, &info) != 1 || info.domain != node->domid)
+        return xen_fail(node, err, "cannot read its state to start it");
+    /* Xen's hold, not a pause since: a domain that ran has CPU time. */
+    if (!(info.flags & XEN_DOMINF_paused) || info.cpu_time != 0)
+        return 0;
+    errno = 0;
+    if (xc_domain_unpause(hv->xc, node->domid) < 0)
+        return xen_fail(node, err, "cannot start it");
+    *started = true;
+    return 0;
+}
+
 int store_wake_find(struct hv *hv, unsigned domid, struct store_wake *w, struct xu_err *err)
 {
     uint64_t port = 0, pfn = 0;

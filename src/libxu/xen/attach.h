@@ -25,6 +25,14 @@ int attach_boot_domain(struct hv *hv, const struct boot_domain_node *node,
                        struct xu_err *err);
 
 /*
+ * Starts a domain Xen held for Dom0 (its node's pixen,start-paused): one
+ * that is paused and has never run, so a domain paused by a command since is
+ * left alone. Sets *started when it unpaused it.
+ */
+int start_held_domain(struct hv *hv, const struct boot_domain_node *node, bool *started,
+                      struct xu_err *err);
+
+/*
  * Linux (through 7.3 at least) can miss the one signal xenstored sends a boot
  * domain when it is introduced: xenbus_init binds the store channel early in
  * the kernel's boot, but the thread the signal wakes starts only at

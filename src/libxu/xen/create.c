@@ -262,6 +262,11 @@ static int preflight(struct build *b, struct xu_err *err)
         return xu_fail(err, "%s:%u: %s: only domains Xen starts at boot have static memory",
                        dc->source, dc->n_static_mem ? dc->static_mem_line : dc->direct_map_line,
                        dc->n_static_mem ? "static_mem" : "direct_map");
+    if (dc->start_after_dom0)
+        return xu_fail(err,
+                       "%s:%u: start_after_dom0: only domains Xen starts at boot wait for Dom0 "
+                       "(xu create -p makes a domain paused)",
+                       dc->source, dc->start_after_dom0_line);
     /* Xen 4.17 sets these up only while it builds its boot-time domains. */
     if (dc->n_shm || dc->n_evtchns)
         return xu_fail(err,
