@@ -179,26 +179,32 @@ static void test_pool(void **state)
     expect_error(OK "pool = ''\n", ":3: pool: empty: name a CPU pool");
 }
 
+/* A 0 or 1 key of pixen's: set on line 3, off when absent, nothing else taken. */
+static void check_flag_key(const char *key, const bool *flag, const unsigned *line)
+{
+    char text[256], message[128];
+
+    snprintf(text, sizeof(text), OK "%s = 1\n", key);
+    load_ok(text);
+    assert_true(*flag);
+    assert_int_equal(*line, 3);
+    load_ok(OK);
+    assert_false(*flag);
+    snprintf(text, sizeof(text), OK "%s = 2\n", key);
+    snprintf(message, sizeof(message), ":3: %s: 2 is out of range [0, 1]", key);
+    expect_error(text, message);
+}
+
 static void test_autostart(void **state)
 {
     (void)state;
-    load_ok(OK "autostart = 1\n");
-    assert_true(dc.autostart);
-    assert_int_equal(dc.autostart_line, 3);
-    load_ok(OK);
-    assert_false(dc.autostart);
-    expect_error(OK "autostart = 2\n", ":3: autostart: 2 is out of range [0, 1]");
+    check_flag_key("autostart", &dc.autostart, &dc.autostart_line);
 }
 
 static void test_start_after_dom0(void **state)
 {
     (void)state;
-    load_ok(OK "start_after_dom0 = 1\n");
-    assert_true(dc.start_after_dom0);
-    assert_int_equal(dc.start_after_dom0_line, 3);
-    load_ok(OK);
-    assert_false(dc.start_after_dom0);
-    expect_error(OK "start_after_dom0 = 2\n", ":3: start_after_dom0: 2 is out of range [0, 1]");
+    check_flag_key("start_after_dom0", &dc.start_after_dom0, &dc.start_after_dom0_line);
 }
 
 static void test_refusals(void **state)
