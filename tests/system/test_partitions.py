@@ -90,20 +90,25 @@ def test_guests_xu_creates_still_run_in_pool_0(partitions_machine):
 def test_two_guests_pass_messages_through_shared_memory_and_a_static_channel(
         partitions_machine):
     """Each end counts and checks every message; both consoles (their UARTs, on Xen's
-    serial line) say so. The first thousand cross before Dom0 has attached anyone to
-    xenstore: nothing of xenstore is on the way."""
+    serial line) say so. Nothing of xenstore is on the way: with Dom0's xenstored
+    stopped, the next thousand still cross."""
     m = partitions_machine
     for pattern in (r"DOM3: shmpair: ping: 1000 messages sent, 1000 replies checked",
                     r"DOM4: shmpair: pong: 1000 messages received and checked, 1000 replies sent"):
         if not re.search(pattern, m.transcript):
             m.expect(pattern, timeout=60)
-    first = m.transcript.index("shmpair: pong: 1000 messages received")
-    assert first < m.transcript.index("dom0less: attached"), "the pair waited for xenstore"
     assert "DOM3: shmpair: ping, region pingpong at 0x7fe00000 (65536 bytes), port 10 to " \
            "shm_pong" in m.transcript
     assert "panic" not in m.transcript
-    # They keep at it: the next thousand, checked at both ends.
-    done = max(int(n) for n in re.findall(r"shmpair: pong: (\d+) messages received", m.transcript))
-    m.expect_all((rf"DOM4: shmpair: pong: {done + 1000} messages received and checked",
-                  rf"DOM3: shmpair: ping: {done + 1000} messages sent, "
-                  rf"{done + 1000} replies checked"), timeout=60)
+    # Whether the first thousand cross before Dom0's xu attach is a race Dom0 now wins
+    # on QEMU; a stopped xenstored is not. Only Xen's serial line is read meanwhile.
+    m.check("kill -STOP $(cat /run/xen/xenstored.pid)")
+    try:
+        done = max(int(n) for n in
+                   re.findall(r"shmpair: pong: (\d+) messages received", m.transcript))
+        m.expect_all((rf"DOM4: shmpair: pong: {done + 1000} messages received and checked",
+                      rf"DOM3: shmpair: ping: {done + 1000} messages sent, "
+                      rf"{done + 1000} replies checked"), timeout=60)
+    finally:
+        m.check("kill -CONT $(cat /run/xen/xenstored.pid)")
+    assert m.check("xenstore-read /local/pool/0/name").strip() == "Pool-0"
