@@ -23,9 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <xentoollog.h>
+
+#include "wait.h"
 
 #define RING_BYTES       65536 /* each way: libxenvchan rounds up to whole pages */
 #define CHUNK_BYTES      65536
@@ -65,17 +66,11 @@ static int usage(void)
     return 2;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    nanosleep(&t, NULL);
-}
-
 static struct libxenvchan *open_stream(bool listen, int domid, const char *path,
                                        xentoollog_logger *log)
 {
     struct libxenvchan *v;
+    struct xu_wait w;
 
     if (listen) {
         v = libxenvchan_server_init(log, domid, path, RING_BYTES, RING_BYTES);
@@ -110,12 +105,9 @@ static struct libxenvchan *open_stream(bool listen, int domid, const char *path,
         return v;
     }
     /* The other end may not have offered its ring yet. */
-    for (long waited = 0;; waited += CONNECT_RETRY_MS) {
-        v = libxenvchan_client_init(NULL, domid, path);
-        if (v || waited >= CONNECT_WAIT_MS || interrupted)
-            break;
-        sleep_ms(CONNECT_RETRY_MS);
-    }
+    xu_wait_begin(&w, CONNECT_WAIT_MS, CONNECT_RETRY_MS);
+    while (!(v = libxenvchan_client_init(NULL, domid, path)) && !interrupted && xu_wait_again(&w))
+        ;
     if (!v && !interrupted)
         fprintf(stderr, "pixen-vchan: domain %d offers no ring at %s (waited %d s)\n", domid, path,
                 CONNECT_WAIT_MS / 1000);

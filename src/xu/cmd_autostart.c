@@ -20,6 +20,7 @@
 #include "domcfg.h"
 #include "registry.h"
 #include "steptime.h"
+#include "wait.h"
 
 /* How long a backend's xu devd may take to serve after Dom0 is up (DomD boots alongside). */
 #define DEVD_WAIT_MS 120000
@@ -80,19 +81,20 @@ static struct guest *autostart_guest(unsigned n, const char *name)
 static int wait_for_devd(struct hv *hv, uint32_t domid, const char *name, struct xu_err *err)
 {
     char path[64];
+    struct xu_wait w;
 
     snprintf(path, sizeof(path), "/local/domain/%u/data/xu-devd", domid);
-    for (unsigned waited = 0;; waited += DEVD_POLL_MS) {
+    xu_wait_begin(&w, DEVD_WAIT_MS, DEVD_POLL_MS);
+    for (;;) {
         char *v = hv_xs_read(hv, path);
         bool serving = v && strcmp(v, "serving") == 0;
 
         free(v);
         if (serving)
             return 0;
-        if (waited >= DEVD_WAIT_MS)
+        if (!xu_wait_again(&w))
             return xu_fail(err, "its backend %s's xu devd is not serving after %u s", name,
                            DEVD_WAIT_MS / 1000);
-        hv_sleep_ms(DEVD_POLL_MS);
     }
 }
 

@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "conlog.h"
 #include "logspan.h"
+#include "wait.h"
 
 #define DETACH_KEY  0x1d /* Ctrl-] */
 #define TICK_MS     200  /* how often the domain's life is checked */
@@ -258,6 +259,7 @@ static int wait_for_pty(struct session *s, struct xu_err *err)
 {
     char path[64], *type;
     bool served;
+    struct xu_wait w;
 
     snprintf(path, sizeof(path), "/local/domain/%u/console/type", s->domid);
     type = hv_xs_read(s->hv, path);
@@ -265,14 +267,13 @@ static int wait_for_pty(struct session *s, struct xu_err *err)
     free(type);
     if (!served)
         return xu_fail(err, "domain %u has no console served by xenconsoled", s->domid);
-    for (unsigned waited = 0; open_pty(s) < 0; waited += 10) {
-        if (waited >= PTY_WAIT_MS || !domain_alive(s))
+    xu_wait_begin(&w, PTY_WAIT_MS, 10);
+    while (open_pty(s) < 0)
+        if (!domain_alive(s) || !xu_wait_again(&w))
             return xu_fail(err,
                            "xenconsoled has not taken the console of domain %u within %u s (is "
                            "it running?)",
                            s->domid, PTY_WAIT_MS / 1000);
-        hv_sleep_ms(10);
-    }
     return 0;
 }
 
@@ -372,7 +373,10 @@ static int open_same(const char *path, const struct stat *want)
  */
 static int resume(struct session *s, struct xu_err *err)
 {
-    for (unsigned waited = 0;; waited += 20) {
+    struct xu_wait w;
+
+    xu_wait_begin(&w, LOG_WAIT_MS, 20);
+    for (;;) {
         struct stat cur, prev, again;
         uint64_t base, base_again;
         bool have_prev;
@@ -400,12 +404,11 @@ static int resume(struct session *s, struct xu_err *err)
             }
         }
         /* xenconsoled opens the log just after the pty; a cut takes a moment. */
-        if (waited >= LOG_WAIT_MS)
+        if (!xu_wait_again(&w))
             return xu_fail(err,
                            "%s: not there, or cut and not started again (is xenconsoled "
                            "logging with --log=guest?)",
                            s->log_path);
-        usleep(20 * 1000);
     }
 }
 

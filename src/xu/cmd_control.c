@@ -10,6 +10,7 @@
 #include "create.h"
 #include "domxs.h"
 #include "pvdev.h"
+#include "wait.h"
 
 #define SHUTDOWN_ACK_MS 60000 /* as long as xl waits for a guest to take the request */
 
@@ -81,8 +82,8 @@ int cmd_destroy(struct hv *hv, int argc, char **argv, struct xu_err *err)
 static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
     char *action = domxs_xu_read(hv, domid, "on_poweroff");
-    bool keep = action && strcmp(action, "preserve") == 0;
-    unsigned down_ms = 0;
+    bool keep = action && strcmp(action, "preserve") == 0, down = false;
+    struct xu_wait monitor;
 
     free(action);
     for (;;) {
@@ -95,13 +96,18 @@ static int wait_for_end(struct hv *hv, uint32_t domid, struct xu_err *err)
             if (keep || domain_shutdown_reason(&info) != SHUTDOWN_REASON_POWEROFF)
                 return 0; /* kept, or rebooting: either way, it has shut down */
             /* It is down; the monitor destroys it. */
-            if ((down_ms += 100) >= MONITOR_ACT_MS)
+            if (!down)
+                xu_wait_begin(&monitor, MONITOR_ACT_MS, 100);
+            down = true;
+            if (!xu_wait_again(&monitor))
                 return xu_fail(err,
                                "domain %u has shut down, but nothing destroyed it in %u s "
                                "(is xu monitor running?); xu destroy ends it",
                                domid, MONITOR_ACT_MS / 1000);
+            continue;
         }
-        hv_sleep_ms(100);
+        /* Running: as long as the guest takes, as xl shutdown -w waits. */
+        xu_sleep_ms(100);
     }
 }
 
@@ -111,6 +117,7 @@ int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
     bool wait = false;
     char path[64];
     uint32_t domid;
+    struct xu_wait ack;
 
     if (command_args("shutdown", argc, argv, "w", &wait, &who, err) < 0)
         return -1;
@@ -122,19 +129,19 @@ int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
     snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
     if (!xs_write(hv->xs, XBT_NULL, path, "poweroff", strlen("poweroff")))
         return xu_fail(err, "cannot ask domain %u to shut down: %s", domid, strerror(errno));
-    for (unsigned waited = 0;; waited += 100) {
+    xu_wait_begin(&ack, SHUTDOWN_ACK_MS, 100);
+    for (;;) {
         char *v = hv_xs_read(hv, path);
         bool taken = !v || !v[0];
 
         free(v);
         if (taken)
             break;
-        if (waited >= SHUTDOWN_ACK_MS)
+        if (!xu_wait_again(&ack))
             return xu_fail(err,
                            "domain %u did not take the shutdown request within %u s (no "
                            "PV control in the guest?); xu destroy ends it",
                            domid, SHUTDOWN_ACK_MS / 1000);
-        hv_sleep_ms(100);
     }
     if (!wait) {
         printf("domain:%u shutting down\n", domid);

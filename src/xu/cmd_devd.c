@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "devd_hotplug.h"
+#include "wait.h"
 
 #define PATH_BYTES      192
 #define MAX_LOOPS       64
@@ -316,7 +317,7 @@ int cmd_devd(struct hv *unused, int argc, char **argv, struct xu_err *err)
         printf("xu devd: waiting for Dom0 to connect this domain to xenstore\n");
         fflush(stdout);
         while (!xenbus_connected())
-            usleep(50 * 1000);
+            xu_sleep_ms(50);
     }
     d.xs = xs_open(0);
     if (!d.xs)

@@ -1,6 +1,6 @@
 #include "devd_hotplug.h"
 
-#include "hv.h"
+#include "wait.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,17 +75,15 @@ static bool netdev_exists(const char *name)
 
 int hotplug_vif_join(const char *ifname, const char *bridge, struct xu_err *err)
 {
-    unsigned waited = 0;
+    struct xu_wait w;
 
     if (!is_bridge(bridge))
         return xu_fail(err, "bridge %s does not exist", bridge);
-    while (!netdev_exists(ifname)) {
-        if (waited >= VIF_WAIT_MS)
+    xu_wait_begin(&w, VIF_WAIT_MS, 10);
+    while (!netdev_exists(ifname))
+        if (!xu_wait_again(&w))
             return xu_fail(err, "netback made no interface %s within %u s", ifname,
                            VIF_WAIT_MS / 1000);
-        hv_sleep_ms(10);
-        waited += 10;
-    }
     if (bridge_ioctl(ifname, bridge, SIOCBRADDIF, err) < 0)
         return -1;
     return bring_up(ifname, err);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <xen/event_channel.h>
 #include <xen/io/xs_wire.h>
 #include <xen/xen.h>
@@ -13,6 +12,7 @@
 
 #include "domxs.h"
 #include "guest.h"
+#include "wait.h"
 
 static int xen_fail(const struct boot_domain_node *node, struct xu_err *err, const char *what)
 {
@@ -218,14 +218,6 @@ int store_wake_find(struct hv *hv, unsigned domid, struct store_wake *w, struct 
     return 0;
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-    while (nanosleep(&t, &t) < 0 && errno == EINTR)
-        ;
-}
-
 /* EVTCHNOP_send on a port of Dom0's: the event any process of Dom0 may raise on it. */
 static void signal_port(xencall_handle *call, evtchn_port_t port)
 {
@@ -244,13 +236,15 @@ unsigned store_wake_until_answered(struct store_wake *w, unsigned n, unsigned ti
     const struct xenstore_domain_interface *ring[BOOTDOMS_MAX] = {0};
     xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
     xencall_handle *call = xencall_open(NULL, 0);
-    unsigned count = n < BOOTDOMS_MAX ? n : BOOTDOMS_MAX, left = count, elapsed_ms = 0;
+    unsigned count = n < BOOTDOMS_MAX ? n : BOOTDOMS_MAX, left = count;
+    struct xu_wait wait;
 
     for (unsigned i = 0; fmem && i < count; i++) {
         xen_pfn_t gfn = w[i].ring_gfn;
 
         ring[i] = xenforeignmemory_map(fmem, w[i].domid, PROT_READ, 1, &gfn, NULL);
     }
+    xu_wait_begin(&wait, timeout_ms, STEP_MS);
     while (fmem && call) {
         left = 0;
         for (unsigned i = 0; i < count; i++) {
@@ -262,10 +256,8 @@ unsigned store_wake_until_answered(struct store_wake *w, unsigned n, unsigned ti
             left++;
             signal_port(call, w[i].dom0_port);
         }
-        if (!left || elapsed_ms >= timeout_ms)
+        if (!left || !xu_wait_again(&wait))
             break;
-        sleep_ms(STEP_MS);
-        elapsed_ms += STEP_MS;
     }
     for (unsigned i = 0; i < count; i++)
         if (ring[i])

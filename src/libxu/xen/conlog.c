@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hv.h"
+#include "wait.h"
 
 #define REOPEN_WAIT_MS 2000
 
@@ -170,6 +171,7 @@ int conlog_cut(const char *name, uint32_t domid, struct xu_err *err)
 {
     char log[512], prev[520];
     struct stat old, cur;
+    struct xu_wait w;
     uint64_t rec[2];
     int pid = xenconsoled_pid(err);
 
@@ -194,11 +196,10 @@ int conlog_cut(const char *name, uint32_t domid, struct xu_err *err)
         rename(prev, log);
         return xu_fail(err, "cannot signal xenconsoled (pid %d): %s", pid, strerror(saved));
     }
-    for (unsigned waited = 0; stat(log, &cur) < 0; waited += 10) {
-        if (waited < REOPEN_WAIT_MS) {
-            hv_sleep_ms(10);
+    xu_wait_begin(&w, REOPEN_WAIT_MS, 10);
+    while (stat(log, &cur) < 0) {
+        if (xu_wait_again(&w))
             continue;
-        }
         /* Put it back, unless xenconsoled made the new file just now. */
         if (renameat2(AT_FDCWD, prev, AT_FDCWD, log, RENAME_NOREPLACE) == 0)
             return xu_fail(err, "xenconsoled (pid %d) did not start a new %s", pid, log);

@@ -10,6 +10,7 @@
 #include <xenforeignmemory.h>
 
 #include "conring.h"
+#include "wait.h"
 
 #define MAX_RINGS 2
 #define STEP_MS   10
@@ -48,6 +49,7 @@ uint32_t conring_wait_read(struct hv *hv, uint32_t domid, unsigned timeout_ms)
     const struct xencons_interface *ring[MAX_RINGS] = {0};
     xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
     uint32_t unread = 0;
+    struct xu_wait w;
 
     for (unsigned i = 0; fmem && i < MAX_RINGS; i++) {
         xen_pfn_t gfn;
@@ -55,15 +57,13 @@ uint32_t conring_wait_read(struct hv *hv, uint32_t domid, unsigned timeout_ms)
         if (ring_gfn(hv, domid, ring_dirs[i], &gfn))
             ring[i] = xenforeignmemory_map(fmem, domid, PROT_READ, 1, &gfn, NULL);
     }
-    for (unsigned waited_ms = 0;; waited_ms += STEP_MS) {
+    xu_wait_begin(&w, timeout_ms, STEP_MS);
+    do {
         unread = 0;
         for (unsigned i = 0; i < MAX_RINGS; i++)
             if (ring[i])
                 unread += unread_bytes(ring[i]);
-        if (!unread || waited_ms >= timeout_ms)
-            break;
-        hv_sleep_ms(STEP_MS);
-    }
+    } while (unread && xu_wait_again(&w));
     for (unsigned i = 0; i < MAX_RINGS; i++)
         if (ring[i])
             xenforeignmemory_unmap(fmem, (void *)ring[i], 1);

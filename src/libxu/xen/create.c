@@ -27,6 +27,7 @@
 #include "runstate.h"
 #include "steptime.h"
 #include "vcpu.h"
+#include "wait.h"
 
 #define MAX_EVTCHN_PORT 1023
 /* Xen's copy of the host tree, Dom0's own. */
@@ -736,6 +737,7 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
     struct pvdev_backends backends;
     xc_domaininfo_t info;
     struct held held;
+    struct xu_wait gone;
     int rc = 0;
 
     if (domid == 0)
@@ -758,13 +760,13 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
     /* Xen frees the memory once the last mapping of it is gone. */
     rc = xu_fail(err, "domain %u is still dying after %u s (someone holds its memory)", domid,
                  DESTROY_WAIT_MS / 1000);
-    for (unsigned waited = 0; waited < DESTROY_WAIT_MS; waited += 10) {
+    xu_wait_begin(&gone, DESTROY_WAIT_MS, 10);
+    do {
         if (xc_domain_getinfolist(hv->xc, domid, 1, &info) != 1 || info.domain != domid) {
             rc = 0;
             break;
         }
-        hv_sleep_ms(10);
-    }
+    } while (xu_wait_again(&gone));
     /* Dying, if not gone: it runs no more, so its nodes can go either way. */
     domxs_remove(hv, domid);
     /* With the frontends gone, the backends close; the driver domain then lets them go. */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 int hv_open(struct hv *hv, struct xu_err *err)
 {
@@ -54,13 +53,6 @@ struct xsb *hv_batch(struct hv *hv, struct xu_err *err)
     if (hv->batch.fd < 0 && xsb_connect(&hv->batch, err) < 0)
         return NULL;
     return &hv->batch;
-}
-
-void hv_sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-
-    nanosleep(&ts, NULL);
 }
 
 char *hv_xs_read(struct hv *hv, const char *path)

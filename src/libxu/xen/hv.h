@@ -41,9 +41,6 @@ int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu
  */
 struct xsb *hv_batch(struct hv *hv, struct xu_err *err);
 
-/* Waits between looks at state that Xen, xenstored or xenconsoled change on their own time. */
-void hv_sleep_ms(unsigned ms);
-
 /* A new random (version 4) domain handle, and its text form. */
 int hv_new_uuid(uint8_t handle[16], char uuid[37], struct xu_err *err);
 

@@ -7,6 +7,8 @@
 #include <sys/random.h>
 #include <xen/io/xenbus.h>
 
+#include "wait.h"
+
 #define PATH_BYTES 160
 
 enum kind { VIF, VBD };
@@ -224,14 +226,12 @@ int pvdev_wait_connected(struct hv *hv, uint32_t guest, const struct domain_conf
         return -1;
     for (unsigned i = 0; i < n; i++) {
         char be[PATH_BYTES], *status = NULL;
+        struct xu_wait w;
 
         backend_path(be, &devs[i], guest);
-        for (unsigned waited = 0; waited < PVDEV_HOTPLUG_WAIT_MS; waited += 10) {
-            status = read_at(hv, be, "hotplug-status");
-            if (status)
-                break;
-            hv_sleep_ms(10);
-        }
+        xu_wait_begin(&w, PVDEV_HOTPLUG_WAIT_MS, 10);
+        while (!(status = read_at(hv, be, "hotplug-status")) && xu_wait_again(&w))
+            ;
         if (!status)
             return xu_fail(err,
                            "%s:%u: %s: %s did not set it up within %u s: is `xu devd` "
@@ -312,9 +312,11 @@ void pvdev_disconnect(struct hv *hv, uint32_t guest, const struct pvdev_backends
 void pvdev_remove(struct hv *hv, uint32_t guest, const struct pvdev_backends *b)
 {
     char path[PATH_BYTES];
+    struct xu_wait w;
 
     /* The driver domain drops each backend once its devd has undone the hotplug work. */
-    for (unsigned waited = 0; waited < PVDEV_TEARDOWN_WAIT_MS; waited += 10) {
+    xu_wait_begin(&w, PVDEV_TEARDOWN_WAIT_MS, 10);
+    for (;;) {
         unsigned left = 0;
 
         for (unsigned i = 0; i < b->n; i++) {
@@ -323,9 +325,8 @@ void pvdev_remove(struct hv *hv, uint32_t guest, const struct pvdev_backends *b)
             left += v != NULL;
             free(v);
         }
-        if (!left)
+        if (!left || !xu_wait_again(&w))
             break;
-        hv_sleep_ms(10);
     }
     /* Then the per-guest folders, and whatever a dead or slow driver domain left. */
     for (unsigned i = 0; i < b->n; i++) {
