@@ -55,7 +55,6 @@ static int name_pools(struct hv *hv, const void *fdt, size_t len, const char *so
         return -1;
     for (size_t i = 0; i < n; i++) {
         const struct cpupool *found = NULL;
-        char path[48];
 
         for (unsigned j = 0; j < n_pools && !found; j++)
             if (memcmp(&pools[j].cpus.bits, &wanted[i].cpus.bits, sizeof(wanted[i].cpus.bits)) == 0)
@@ -63,9 +62,7 @@ static int name_pools(struct hv *hv, const void *fdt, size_t len, const char *so
         if (!found)
             return xu_fail(err, "%s: Xen made no CPU pool of the CPUs pool %s names", source,
                            wanted[i].name);
-        snprintf(path, sizeof(path), "/local/pool/%u/name", found->id);
-        const char *pairs[] = {path, wanted[i].name, NULL};
-        if (hv_xs_write_all(hv, pairs, err) < 0)
+        if (cpupool_set_name(hv, found, wanted[i].name, err) < 0)
             return -1;
     }
     printf("dom0less: named %zu CPU pools\n", n);

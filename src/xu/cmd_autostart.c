@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "create.h"
 #include "domcfg.h"
+#include "domxs.h"
 #include "registry.h"
 #include "steptime.h"
 #include "wait.h"
@@ -80,22 +81,14 @@ static struct guest *autostart_guest(unsigned n, const char *name)
 /* Waits until domain `domid`'s xu devd says it serves (data/xu-devd). */
 static int wait_for_devd(struct hv *hv, uint32_t domid, const char *name, struct xu_err *err)
 {
-    char path[64];
     struct xu_wait w;
 
-    snprintf(path, sizeof(path), "/local/domain/%u/data/xu-devd", domid);
     xu_wait_begin(&w, DEVD_WAIT_MS, DEVD_POLL_MS);
-    for (;;) {
-        char *v = hv_xs_read(hv, path);
-        bool serving = v && strcmp(v, "serving") == 0;
-
-        free(v);
-        if (serving)
-            return 0;
+    while (!domxs_devd_serving(hv, domid))
         if (!xu_wait_again(&w))
             return xu_fail(err, "its backend %s's xu devd is not serving after %u s", name,
                            DEVD_WAIT_MS / 1000);
-    }
+    return 0;
 }
 
 static int start_guest(struct hv *hv, struct guest *g, struct xu_err *err)

@@ -25,6 +25,7 @@
 
 #include "commands.h"
 #include "conlog.h"
+#include "domxs.h"
 #include "logspan.h"
 #include "wait.h"
 
@@ -229,11 +230,9 @@ static bool domain_alive(struct session *s)
 /* Opens the pty xenconsoled names in console/tty; -1 (quietly) if there is none. */
 static int open_pty(struct session *s)
 {
-    char path[64], *tty;
+    char *tty = domxs_console_read(s->hv, s->domid, "tty");
     struct termios t;
 
-    snprintf(path, sizeof(path), "/local/domain/%u/console/tty", s->domid);
-    tty = hv_xs_read(s->hv, path);
     if (!tty || !tty[0] || strlen(tty) >= sizeof(s->tty_path)) {
         free(tty);
         return -1;
@@ -257,12 +256,10 @@ static int open_pty(struct session *s)
  */
 static int wait_for_pty(struct session *s, struct xu_err *err)
 {
-    char path[64], *type;
+    char *type = domxs_console_read(s->hv, s->domid, "type");
     bool served;
     struct xu_wait w;
 
-    snprintf(path, sizeof(path), "/local/domain/%u/console/type", s->domid);
-    type = hv_xs_read(s->hv, path);
     served = type && strcmp(type, "xenconsoled") == 0;
     free(type);
     if (!served)

@@ -31,8 +31,8 @@ int cmd_pause(struct hv *hv, int argc, char **argv, struct xu_err *err)
     (void)argc;
     if (target(hv, argv[0], "paused", &domid, err) < 0)
         return -1;
-    if (xc_domain_pause(hv->xc, domid) < 0)
-        return xu_fail(err, "cannot pause domain %u: %s", domid, strerror(errno));
+    if (hv_pause(hv, domid, err) < 0)
+        return -1;
     printf("domain:%u paused\n", domid);
     return 0;
 }
@@ -44,9 +44,8 @@ int cmd_unpause(struct hv *hv, int argc, char **argv, struct xu_err *err)
     (void)argc;
     if (target(hv, argv[0], "unpaused", &domid, err) < 0)
         return -1;
-    if (xc_domain_unpause(hv->xc, domid) < 0)
-        return xu_fail(err, "cannot unpause domain %u: %s", domid,
-                       errno == EINVAL ? "it is not paused" : strerror(errno));
+    if (hv_unpause(hv, domid, err) < 0)
+        return -1;
     printf("domain:%u unpaused\n", domid);
     return 0;
 }
@@ -115,7 +114,6 @@ int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
     const char *who;
     bool wait = false;
-    char path[64];
     uint32_t domid;
     struct xu_wait ack;
 
@@ -125,24 +123,15 @@ int cmd_shutdown(struct hv *hv, int argc, char **argv, struct xu_err *err)
         return usage_error(find_command("shutdown"), err, "which domain?");
     if (target(hv, who, "shut down", &domid, err) < 0)
         return -1;
-    /* A PV-aware guest watches control/shutdown and clears it when it takes the request. */
-    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
-    if (!xs_write(hv->xs, XBT_NULL, path, "poweroff", strlen("poweroff")))
-        return xu_fail(err, "cannot ask domain %u to shut down: %s", domid, strerror(errno));
+    if (domxs_request_poweroff(hv, domid, err) < 0)
+        return -1;
     xu_wait_begin(&ack, SHUTDOWN_ACK_MS, 100);
-    for (;;) {
-        char *v = hv_xs_read(hv, path);
-        bool taken = !v || !v[0];
-
-        free(v);
-        if (taken)
-            break;
+    while (!domxs_poweroff_taken(hv, domid))
         if (!xu_wait_again(&ack))
             return xu_fail(err,
                            "domain %u did not take the shutdown request within %u s (no "
                            "PV control in the guest?); xu destroy ends it",
                            domid, SHUTDOWN_ACK_MS / 1000);
-    }
     if (!wait) {
         printf("domain:%u shutting down\n", domid);
         return 0;

@@ -38,8 +38,5 @@ int cmd_cpupool_migrate(struct hv *hv, int argc, char **argv, struct xu_err *err
         return -1;
     if (domid == 0)
         return xu_fail(err, "cpupool-migrate: Dom0 stays in Pool-0");
-    if (xc_cpupool_movedomain(hv->xc, pool.id, domid) < 0)
-        return xu_fail(err, "cpupool-migrate: Xen refused to move %s to %s: %s", argv[0], argv[1],
-                       strerror(errno));
-    return 0;
+    return cpupool_move(hv, &pool, domid, err);
 }

@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "devd_hotplug.h"
+#include "domxs.h"
 #include "wait.h"
 
 #define PATH_BYTES      192
@@ -332,7 +333,7 @@ int cmd_devd(struct hv *unused, int argc, char **argv, struct xu_err *err)
     if (!xs_watch(d.xs, d.backend_dir, "backend"))
         return xu_fail(err, "devd: cannot watch %s: %s", d.backend_dir, strerror(errno));
     /* Dom0's xu autostart waits for this before it starts guests that need these backends. */
-    write_key(&d, "data", "xu-devd", "serving");
+    write_key(&d, DOMXS_DEVD_DIR, DOMXS_DEVD_KEY, DOMXS_DEVD_SERVING);
     printf("xu devd: serving the PV backends of domain %u (%s)\n", d.domid, name ? name : "?");
     fflush(stdout);
     free(name);

@@ -1,4 +1,5 @@
 /* The commands that only look: xu list, xu config_list, and xstat. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,10 +46,10 @@ int cmd_dmesg(struct hv *hv, int argc, char **argv, struct xu_err *err)
     (void)argc;
     (void)argv;
     for (;;) {
-        unsigned int count = sizeof(buf);
+        unsigned count = sizeof(buf);
 
-        if (xc_readconsolering(hv->xc, buf, &count, 0, 1, &index) < 0)
-            return xu_fail(err, "cannot read Xen's console log");
+        if (hv_xen_log_read(hv, buf, &count, &index, err) < 0)
+            return -1;
         if (count == 0)
             break;
         if (fwrite(buf, 1, count, stdout) != count)
@@ -74,31 +75,28 @@ int cmd_config_list(struct hv *hv, int argc, char **argv, struct xu_err *err)
 
 int cmd_xstat_version(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
-    xen_extraversion_t extra;
-    int v = xc_version(hv->xc, XENVER_version, NULL);
+    struct hv_version v;
 
     (void)argc;
     (void)argv;
-    if (v < 0 || xc_version(hv->xc, XENVER_extraversion, &extra) < 0)
-        return xu_fail(err, "cannot read Xen's version");
-    printf("XEN version %d.%d%s\n", v >> 16, v & 0xffff, extra);
+    if (hv_version(hv, &v, err) < 0)
+        return -1;
+    printf("XEN version %d.%d%s\n", v.major, v.minor, v.extra);
     return 0;
 }
 
 int cmd_xstat_physinfo(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
-    xc_physinfo_t info = {0};
-    unsigned long page_kib;
+    struct hv_physinfo info;
 
     (void)argc;
     (void)argv;
-    if (xc_physinfo(hv->xc, &info) < 0)
-        return xu_fail(err, "cannot read the host's physinfo");
-    page_kib = (unsigned long)xc_version(hv->xc, XENVER_pagesize, NULL) / 1024;
-    printf("CPUs         : %u\n", info.nr_cpus);
-    printf("CPU freq(kHz): %u\n", info.cpu_khz);
-    printf("Total mem(K) : %llu\n", (unsigned long long)info.total_pages * page_kib);
-    printf("Free mem(K)  : %llu\n", (unsigned long long)info.free_pages * page_kib);
+    if (hv_physinfo(hv, &info, err) < 0)
+        return -1;
+    printf("CPUs         : %" PRIu32 "\n", info.nr_cpus);
+    printf("CPU freq(kHz): %" PRIu32 "\n", info.cpu_khz);
+    printf("Total mem(K) : %" PRIu64 "\n", info.total_kib);
+    printf("Free mem(K)  : %" PRIu64 "\n", info.free_kib);
     return 0;
 }
 

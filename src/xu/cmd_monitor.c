@@ -45,10 +45,7 @@ static void note(const char *fmt, ...)
 
 static void keep(struct hv *hv, const struct domain_info *d)
 {
-    char path[64];
-
-    snprintf(path, sizeof(path), "/xu/%u/kept", d->domid);
-    xs_write(hv->xs, XBT_NULL, path, "1", 1);
+    domxs_xu_write(hv, d->domid, "kept", "1");
 }
 
 /* Which of the domain's actions a shutdown reason calls for, as xl has them; NULL: none. */

@@ -97,3 +97,21 @@ void cpupool_list_row(FILE *out, const struct cpupool *p, bool cpus)
         fprintf(out, "%3u %9s       y       %4u", n, cpupool_sched_name(p->sched_id), p->n_dom);
     fputc('\n', out);
 }
+
+int cpupool_move(struct hv *hv, const struct cpupool *pool, uint32_t domid, struct xu_err *err)
+{
+    if (xc_cpupool_movedomain(hv->xc, pool->id, domid) < 0)
+        return xu_fail(err, "Xen refused to move domain %u to %s: %s", domid,
+                       pool->name[0] ? pool->name : "its pool", strerror(errno));
+    return 0;
+}
+
+int cpupool_set_name(struct hv *hv, const struct cpupool *pool, const char *name,
+                     struct xu_err *err)
+{
+    char path[48];
+    const char *pairs[] = {path, name, NULL};
+
+    snprintf(path, sizeof(path), "/local/pool/%u/name", pool->id);
+    return hv_xs_write_all(hv, pairs, err);
+}

@@ -29,6 +29,11 @@ struct cpupool {
 int cpupool_list(struct hv *hv, struct cpupool *out, unsigned max, unsigned *n, struct xu_err *err);
 /* The pool named `name`; fails naming the pools there are. */
 int cpupool_by_name(struct hv *hv, const char *name, struct cpupool *out, struct xu_err *err);
+/* Names the pool where xl and xu look its name up (Xen keeps pools by id alone). */
+int cpupool_set_name(struct hv *hv, const struct cpupool *pool, const char *name,
+                     struct xu_err *err);
+/* Moves the domain into the pool (Xen refuses Dom0, and a pool without CPUs). */
+int cpupool_move(struct hv *hv, const struct cpupool *pool, uint32_t domid, struct xu_err *err);
 /* The scheduler's name as xl prints it ("credit2", "null", ...). */
 const char *cpupool_sched_name(uint32_t sched_id);
 

@@ -212,6 +212,56 @@ char *domxs_xu_read(struct hv *hv, uint32_t domid, const char *key)
     return hv_xs_read(hv, path);
 }
 
+void domxs_xu_write(struct hv *hv, uint32_t domid, const char *key, const char *value)
+{
+    char path[PATH_BYTES];
+
+    snprintf(path, sizeof(path), "/xu/%u/%s", domid, key);
+    xs_write(hv->xs, XBT_NULL, path, value, strlen(value));
+}
+
+char *domxs_console_read(struct hv *hv, uint32_t domid, const char *key)
+{
+    char path[PATH_BYTES];
+
+    snprintf(path, sizeof(path), "/local/domain/%u/console/%s", domid, key);
+    return hv_xs_read(hv, path);
+}
+
+int domxs_request_poweroff(struct hv *hv, uint32_t domid, struct xu_err *err)
+{
+    char path[PATH_BYTES];
+
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    if (!xs_write(hv->xs, XBT_NULL, path, "poweroff", strlen("poweroff")))
+        return xu_fail(err, "cannot ask domain %u to shut down: %s", domid, strerror(errno));
+    return 0;
+}
+
+bool domxs_poweroff_taken(struct hv *hv, uint32_t domid)
+{
+    char path[PATH_BYTES], *v;
+    bool taken;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    v = hv_xs_read(hv, path);
+    taken = !v || !v[0];
+    free(v);
+    return taken;
+}
+
+bool domxs_devd_serving(struct hv *hv, uint32_t domid)
+{
+    char path[PATH_BYTES], *v;
+    bool serving;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/" DOMXS_DEVD_DIR "/" DOMXS_DEVD_KEY, domid);
+    v = hv_xs_read(hv, path);
+    serving = v && strcmp(v, DOMXS_DEVD_SERVING) == 0;
+    free(v);
+    return serving;
+}
+
 /* xsbatch.h writes xenstore's wire numbers itself, for the host's tests; they must be Xen's. */
 #define SAME(ours, xens) ((int)(ours) == (int)(xens))
 _Static_assert(SAME(XSB_READ, XS_READ) && SAME(XSB_TRANSACTION_START, XS_TRANSACTION_START) &&

@@ -6,6 +6,7 @@
 #ifndef XU_DOMXS_H
 #define XU_DOMXS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "domcfg.h"
@@ -45,5 +46,24 @@ void domxs_remove(struct hv *hv, uint32_t domid);
 
 /* The value of /xu/N/KEY, or NULL (malloc'ed). */
 char *domxs_xu_read(struct hv *hv, uint32_t domid, const char *key);
+/* Sets /xu/N/KEY; quiet if the record is gone (the domain with it). */
+void domxs_xu_write(struct hv *hv, uint32_t domid, const char *key, const char *value);
+
+/* The value of the domain's console/KEY (type, tty), or NULL (malloc'ed). */
+char *domxs_console_read(struct hv *hv, uint32_t domid, const char *key);
+
+/* Asks a PV-aware guest to shut down (control/shutdown = "poweroff"). */
+int domxs_request_poweroff(struct hv *hv, uint32_t domid, struct xu_err *err);
+/* Whether the guest has taken the request (it empties the node when it does). */
+bool domxs_poweroff_taken(struct hv *hv, uint32_t domid);
+
+/*
+ * A backend domain's xu devd says it serves in its own data/ folder (the one
+ * folder of a domain's that it may write), which Dom0 reads.
+ */
+#define DOMXS_DEVD_DIR     "data"
+#define DOMXS_DEVD_KEY     "xu-devd"
+#define DOMXS_DEVD_SERVING "serving"
+bool domxs_devd_serving(struct hv *hv, uint32_t domid);
 
 #endif

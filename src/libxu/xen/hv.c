@@ -181,3 +181,57 @@ int hv_new_uuid(uint8_t handle[16], char uuid[37], struct xu_err *err)
              handle[15]);
     return 0;
 }
+
+int hv_pause(struct hv *hv, uint32_t domid, struct xu_err *err)
+{
+    if (xc_domain_pause(hv->xc, domid) < 0)
+        return xu_fail(err, "cannot pause domain %u: %s", domid, strerror(errno));
+    return 0;
+}
+
+int hv_unpause(struct hv *hv, uint32_t domid, struct xu_err *err)
+{
+    /* Xen says EINVAL when the domain holds no pause of the toolstack's. */
+    if (xc_domain_unpause(hv->xc, domid) < 0)
+        return xu_fail(err, "cannot unpause domain %u: %s", domid,
+                       errno == EINVAL ? "it is not paused" : strerror(errno));
+    return 0;
+}
+
+int hv_version(struct hv *hv, struct hv_version *out, struct xu_err *err)
+{
+    xen_extraversion_t extra;
+    int v = xc_version(hv->xc, XENVER_version, NULL);
+
+    if (v < 0 || xc_version(hv->xc, XENVER_extraversion, &extra) < 0)
+        return xu_fail(err, "cannot read Xen's version");
+    out->major = v >> 16;
+    out->minor = v & 0xffff;
+    snprintf(out->extra, sizeof(out->extra), "%.*s", (int)sizeof(extra), extra);
+    return 0;
+}
+
+int hv_physinfo(struct hv *hv, struct hv_physinfo *out, struct xu_err *err)
+{
+    xc_physinfo_t info = {0};
+    int page_bytes = xc_version(hv->xc, XENVER_pagesize, NULL);
+
+    if (page_bytes <= 0 || xc_physinfo(hv->xc, &info) < 0)
+        return xu_fail(err, "cannot read the host's physinfo");
+    out->nr_cpus = info.nr_cpus;
+    out->cpu_khz = info.cpu_khz;
+    out->total_kib = info.total_pages * (uint64_t)page_bytes / 1024;
+    out->free_kib = info.free_pages * (uint64_t)page_bytes / 1024;
+    return 0;
+}
+
+int hv_xen_log_read(struct hv *hv, char *buf, unsigned *size_bytes, uint32_t *index,
+                    struct xu_err *err)
+{
+    unsigned int count = *size_bytes;
+
+    if (xc_readconsolering(hv->xc, buf, &count, 0, 1, index) < 0)
+        return xu_fail(err, "cannot read Xen's console log");
+    *size_bytes = count;
+    return 0;
+}

@@ -41,6 +41,31 @@ int hv_resolve(struct hv *hv, const char *id_or_name, uint32_t *domid, struct xu
  */
 struct xsb *hv_batch(struct hv *hv, struct xu_err *err);
 
+/* Holds the domain (Xen counts the holds: each pause wants its unpause). */
+int hv_pause(struct hv *hv, uint32_t domid, struct xu_err *err);
+int hv_unpause(struct hv *hv, uint32_t domid, struct xu_err *err);
+
+/* Xen's release, as xl info has it: 4, 17, ".5" */
+struct hv_version {
+    int major, minor;
+    char extra[16];
+};
+int hv_version(struct hv *hv, struct hv_version *out, struct xu_err *err);
+
+/* The host as Xen sees it, memory in KiB (Xen counts pages). */
+struct hv_physinfo {
+    uint32_t nr_cpus, cpu_khz;
+    uint64_t total_kib, free_kib;
+};
+int hv_physinfo(struct hv *hv, struct hv_physinfo *out, struct xu_err *err);
+
+/*
+ * The next part of Xen's console log from *index on (0 at first): up to
+ * *size_bytes into buf, *size_bytes set to what came (0: the end).
+ */
+int hv_xen_log_read(struct hv *hv, char *buf, unsigned *size_bytes, uint32_t *index,
+                    struct xu_err *err);
+
 /* A new random (version 4) domain handle, and its text form. */
 int hv_new_uuid(uint8_t handle[16], char uuid[37], struct xu_err *err);
 
