@@ -1,7 +1,5 @@
 /* CPU pools: xu cpupool-list and xu cpupool-migrate, as xl's. */
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "commands.h"
 #include "cpupool.h"
@@ -38,5 +36,11 @@ int cmd_cpupool_migrate(struct hv *hv, int argc, char **argv, struct xu_err *err
         return -1;
     if (domid == 0)
         return xu_fail(err, "cpupool-migrate: Dom0 stays in Pool-0");
-    return cpupool_move(hv, &pool, domid, err);
+    if (cpupool_move(hv, &pool, domid, err) < 0) {
+        struct xu_err why = *err;
+
+        /* The domain as the user named it, with the id Xen knows it by. */
+        return xu_fail(err, "cpupool-migrate: %s: %s", argv[0], why.msg);
+    }
+    return 0;
 }

@@ -46,7 +46,7 @@ void domxs_remove(struct hv *hv, uint32_t domid);
 
 /* The value of /xu/N/KEY, or NULL (malloc'ed). */
 char *domxs_xu_read(struct hv *hv, uint32_t domid, const char *key);
-/* Sets /xu/N/KEY; quiet if the record is gone (the domain with it). */
+/* Sets /xu/N/KEY, quietly: a record that cannot be written is one xu lives without. */
 void domxs_xu_write(struct hv *hv, uint32_t domid, const char *key, const char *value);
 
 /* The value of the domain's console/KEY (type, tty), or NULL (malloc'ed). */

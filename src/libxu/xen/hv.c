@@ -216,8 +216,10 @@ int hv_physinfo(struct hv *hv, struct hv_physinfo *out, struct xu_err *err)
     xc_physinfo_t info = {0};
     int page_bytes = xc_version(hv->xc, XENVER_pagesize, NULL);
 
-    if (page_bytes <= 0 || xc_physinfo(hv->xc, &info) < 0)
-        return xu_fail(err, "cannot read the host's physinfo");
+    if (page_bytes <= 0)
+        return xu_fail(err, "cannot read Xen's page size");
+    if (xc_physinfo(hv->xc, &info) < 0)
+        return xu_fail(err, "cannot read the host's physinfo: %s", strerror(errno));
     out->nr_cpus = info.nr_cpus;
     out->cpu_khz = info.cpu_khz;
     out->total_kib = info.total_pages * (uint64_t)page_bytes / 1024;
