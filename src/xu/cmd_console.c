@@ -2,11 +2,13 @@
  * xu console: what the domain printed since its console was last looked at,
  * then its live output, with input going to it, until Ctrl-] or its end.
  *
- * Output comes from xenconsoled's log of the domain (see conlog.h), never
- * from the pty; the pty carries input only, and whatever arrives on it is
- * read and dropped so that xenconsoled never has to hold it back. When xu
- * monitor cuts the log, the session reads the old file to its end and goes
- * on in the new one: positions are offsets in the whole stream (logspan.h).
+ * Output comes from the log of the domain (see conlog.h) that its back end
+ * writes: xu monitor for the domains xu creates, xenconsoled for the others.
+ * Input goes to xu monitor's socket (conmon.h), or for xenconsoled's
+ * consoles to their pty, whatever arrives on which is read and dropped so
+ * that xenconsoled never has to hold it back. When xu monitor cuts the log,
+ * the session reads the old file to its end and goes on in the new one:
+ * positions are offsets in the whole stream (logspan.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,14 +27,17 @@
 
 #include "commands.h"
 #include "conlog.h"
+#include "conmon.h"
+#include "conserve.h"
 #include "domxs.h"
 #include "logspan.h"
 #include "wait.h"
 
 #define DETACH_KEY  0x1d /* Ctrl-] */
 #define TICK_MS     200  /* how often the domain's life is checked */
+#define RETRY_MS    20   /* input the ring had no room for is offered again this soon */
 #define LOG_WAIT_MS 2000 /* xenconsoled opens the log just after the pty */
-/* xu create does not wait for xenconsoled to take a new domain's console; this does. */
+/* xenconsoled takes a console some time after it is introduced; this waits for it. */
 #define PTY_WAIT_MS 10000
 /* Once its input has ended (a pipe, a script), a session ends when the output
  * has been quiet this long: the guest has answered what it was given. */
@@ -52,6 +57,8 @@ struct session {
     struct hv *hv;
     uint32_t domid;
     int log_fd, pty_fd, notify_fd;
+    int monitor_fd; /* input for a console xu monitor serves; else pty_fd */
+    bool by_monitor;
     char tty_path[64];   /* the pty xenconsoled gave the console */
     char log_path[512];  /* the current log file; log_fd may still be an older one */
     char prev_path[520]; /* what the last cut moved aside */
@@ -198,9 +205,40 @@ static bool read_input(struct session *s)
     return key == NULL;
 }
 
+/* Offers xu monitor what is pending until the ring is full; a monitor that has gone is let go. */
+static void send_to_monitor(struct session *s)
+{
+    struct conmon_request req = {.op = CONMON_INPUT, .domid = s->domid};
+    struct conmon_reply reply;
+    struct xu_err ignored;
+    size_t sent = 0;
+
+    while (sent < s->n_pending) {
+        req.bytes = (uint32_t)(s->n_pending - sent < CONMON_DATA_BYTES ? s->n_pending - sent
+                                                                       : CONMON_DATA_BYTES);
+        memcpy(req.data, s->pending + sent, req.bytes);
+        if (conmon_call(s->monitor_fd, &req, &reply, &ignored) < 0) {
+            close(s->monitor_fd);
+            s->monitor_fd = -1;
+            break;
+        }
+        sent += reply.taken;
+        if (reply.taken < req.bytes)
+            break;
+    }
+    memmove(s->pending, s->pending + sent, s->n_pending - sent);
+    s->n_pending -= sent;
+}
+
 static void send_pending(struct session *s)
 {
-    ssize_t n = write(s->pty_fd, s->pending, s->n_pending);
+    ssize_t n;
+
+    if (s->by_monitor) {
+        send_to_monitor(s);
+        return;
+    }
+    n = write(s->pty_fd, s->pending, s->n_pending);
 
     if (n > 0) {
         memmove(s->pending, s->pending + n, s->n_pending - (size_t)n);
@@ -251,19 +289,27 @@ static int open_pty(struct session *s)
 }
 
 /*
- * A console xenconsoled serves (type "xenconsoled") whose pty it has not made
- * yet is one it has not taken yet: a domain just created. Waits for it.
+ * Where input goes: xu monitor's socket for the consoles it serves (type
+ * "xu"); for xenconsoled's, their pty. A console xenconsoled serves whose pty
+ * it has not made yet is one it has not taken yet: a domain just attached.
+ * Waits for it.
  */
-static int wait_for_pty(struct session *s, struct xu_err *err)
+static int open_input(struct session *s, struct xu_err *err)
 {
     char *type = domxs_console_read(s->hv, s->domid, "type");
     bool served;
     struct xu_wait w;
 
-    served = type && strcmp(type, "xenconsoled") == 0;
+    s->by_monitor = type && strcmp(type, CONSERVE_TYPE) == 0;
+    served = s->by_monitor || (type && strcmp(type, "xenconsoled") == 0);
     free(type);
     if (!served)
-        return xu_fail(err, "domain %u has no console served by xenconsoled", s->domid);
+        return xu_fail(err, "domain %u has no console served by xu monitor or xenconsoled",
+                       s->domid);
+    if (s->by_monitor) {
+        s->monitor_fd = conmon_connect(err);
+        return s->monitor_fd < 0 ? -1 : 0;
+    }
     xu_wait_begin(&w, PTY_WAIT_MS, 10);
     while (open_pty(s) < 0)
         if (!domain_alive(s) || !xu_wait_again(&w))
@@ -300,7 +346,7 @@ static void run_session(struct session *s)
         char events[4096];
         uint64_t now;
 
-        if (poll(fds, 3, TICK_MS) < 0 && errno != EINTR)
+        if (poll(fds, 3, s->by_monitor && s->n_pending ? RETRY_MS : TICK_MS) < 0 && errno != EINTR)
             break;
         now = now_ms();
         if (fds[2].revents & POLLIN)
@@ -313,7 +359,8 @@ static void run_session(struct session *s)
                 return;
             last_output = now;
         }
-        if (s->pty_fd >= 0 && (fds[1].revents & POLLOUT)) {
+        if (s->n_pending && ((s->by_monitor && s->monitor_fd >= 0) ||
+                             (s->pty_fd >= 0 && (fds[1].revents & POLLOUT)))) {
             size_t before = s->n_pending;
 
             send_pending(s);
@@ -342,7 +389,9 @@ static void run_session(struct session *s)
                 say(s, "The domain has gone");
                 return;
             }
-            if (s->pty_fd < 0)
+            if (s->by_monitor && s->monitor_fd < 0)
+                s->monitor_fd = conmon_connect(&(struct xu_err){{0}}); /* it was restarted */
+            else if (!s->by_monitor && s->pty_fd < 0)
                 open_pty(s); /* xenconsoled may have given the console a new pty */
             check_log_space(s);
         }
@@ -402,17 +451,20 @@ static int resume(struct session *s, struct xu_err *err)
         }
         /* xenconsoled opens the log just after the pty; a cut takes a moment. */
         if (!xu_wait_again(&w))
-            return xu_fail(err,
-                           "%s: not there, or cut and not started again (is xenconsoled "
-                           "logging with --log=guest?)",
-                           s->log_path);
+            return xu_fail(err, "%s: not there, or cut and not started again%s", s->log_path,
+                           s->by_monitor ? "" : " (is xenconsoled logging with --log=guest?)");
     }
 }
 
 int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
-    struct session s = {
-        .hv = hv, .domid = domid, .log_fd = -1, .pty_fd = -1, .notify_fd = -1, .input_open = true};
+    struct session s = {.hv = hv,
+                        .domid = domid,
+                        .log_fd = -1,
+                        .pty_fd = -1,
+                        .notify_fd = -1,
+                        .monitor_fd = -1,
+                        .input_open = true};
     struct domain_info info;
     bool gone;
 
@@ -421,13 +473,14 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
     if (hv_info(hv, domid, &info, err) < 0)
         return -1;
     if (!info.has_name)
-        return xu_fail(err, "domain %u has no name, so xenconsoled keeps no log of it", domid);
+        return xu_fail(err, "domain %u has no name, so no log of it is kept", domid);
     conlog_path(info.name, s.log_path, sizeof(s.log_path));
     conlog_prev_path(info.name, s.prev_path, sizeof(s.prev_path));
-    if (wait_for_pty(&s, err) < 0)
+    if (open_input(&s, err) < 0)
         return -1;
     if (resume(&s, err) < 0) {
         close(s.pty_fd);
+        close(s.monitor_fd);
         return -1;
     }
     /* The folder, not the file: a cut puts a new file under the same name. */
@@ -468,6 +521,8 @@ int console_attach(struct hv *hv, uint32_t domid, struct xu_err *err)
     close(s.log_fd);
     if (s.pty_fd >= 0)
         close(s.pty_fd);
+    if (s.monitor_fd >= 0)
+        close(s.monitor_fd);
     return 0;
 }
 

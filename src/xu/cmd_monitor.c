@@ -1,11 +1,16 @@
 /*
- * xu monitor: Dom0's init runs it once. When a domain that xu created powers
+ * xu monitor: Dom0's init runs it once. It is the console back end of the
+ * domains xu creates (conserve.h): `xu create` hands it each new console
+ * over its socket (conmon.h) before the guest runs, so the guest's first
+ * line is in the log as soon as it is written, with nothing between the
+ * guest and its log but this process. When a domain that xu created powers
  * off, reboots or crashes, it does what the domain's on_poweroff, on_reboot
  * or on_crash asks: destroy it, restart it from its config, or keep it.
  * (xl leaves a process per domain behind for this; one is enough.)
  * Every few seconds it also cuts the console logs that have grown past
  * their cap (conlog.h), so a chatty guest cannot fill Dom0's log space.
  */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -13,12 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "conlog.h"
+#include "conmon.h"
 #include "conring.h"
+#include "conserve.h"
 #include "create.h"
 #include "domcfg.h"
 #include "domxs.h"
@@ -26,6 +35,15 @@
 #include "steptime.h"
 
 static struct domain_info domains[HV_MAX_DOMAINS];
+static struct conserve *consoles;
+/* A domain stopped before xenstored knew it (create.c): look at them all again. */
+static bool rescan;
+
+static void stopped_early(uint32_t domid)
+{
+    (void)domid;
+    rescan = true;
+}
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -105,9 +123,10 @@ static void restart(struct hv *hv, const struct domain_info *d, const char *conf
 }
 
 /*
- * xu create does not wait for xenconsoled, so a guest that stops at once may
- * stop before xenconsoled has read its last lines. Long enough for a busy
- * xenconsoled; short enough that a stopped one does not hold the others.
+ * A vuart is xenconsoled's, and a guest that stops at once may stop before
+ * xenconsoled has read its last lines. Long enough for a busy xenconsoled;
+ * short enough that a stopped one does not hold the others. (The console
+ * this process serves is read to its end when it lets it go.)
  */
 #define CONSOLE_READ_WAIT_MS 2000
 
@@ -139,6 +158,8 @@ static void handle(struct hv *hv, const struct domain_info *d)
         keep(hv, d);
         note("%s (domain %u) stopped (%s); kept", d->name, d->domid, key);
     } else {
+        /* Read to its end, and unmapped: the mapping would keep the destroyed domain in Xen. */
+        conserve_release(consoles, d->domid);
         wait_for_console_read(hv, d);
         if (strcmp(action, "restart") == 0)
             restart(hv, d, config);
@@ -152,6 +173,18 @@ static void handle(struct hv *hv, const struct domain_info *d)
     free(kept);
 }
 
+/* The consoles of domains that are dying or gone are let go, so that Xen can free them. */
+static void release_gone(const struct domain_info *list, size_t n)
+{
+    static uint32_t alive[HV_MAX_DOMAINS];
+    size_t n_alive = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (!(list[i].flags & DOMINF_DYING))
+            alive[n_alive++] = list[i].domid;
+    conserve_release_gone(consoles, alive, n_alive);
+}
+
 static void scan(struct hv *hv)
 {
     struct xu_err err;
@@ -161,6 +194,7 @@ static void scan(struct hv *hv)
         note("%s", err.msg);
         return;
     }
+    release_gone(domains, n);
     for (size_t i = 0; i < n; i++)
         if (domains[i].domid != 0 && (domains[i].flags & DOMINF_SHUTDOWN) &&
             !(domains[i].flags & DOMINF_DYING))
@@ -195,6 +229,12 @@ static void remember_cut_failure(uint32_t domid, time_t now)
     cut_failures[oldest].retry_at = now + CUT_RETRY_S;
 }
 
+static int reopen_log(void *ctx, uint32_t domid, struct xu_err *err)
+{
+    (void)ctx;
+    return conserve_reopen_log(consoles, domid, err);
+}
+
 static void cut_logs(struct hv *hv, uint64_t cut_bytes)
 {
     struct xu_err err;
@@ -213,7 +253,9 @@ static void cut_logs(struct hv *hv, uint64_t cut_bytes)
         conlog_path(domains[i].name, log, sizeof(log));
         if (stat(log, &st) < 0 || (uint64_t)st.st_size <= cut_bytes)
             continue;
-        if (conlog_cut(domains[i].name, domains[i].domid, &err) < 0) {
+        if (conlog_cut(domains[i].name, domains[i].domid,
+                       conserve_serves(consoles, domains[i].domid) ? reopen_log : NULL, NULL,
+                       &err) < 0) {
             note("cannot cut the console log of %s: %s; trying again in %d s", domains[i].name,
                  err.msg, CUT_RETRY_S);
             remember_cut_failure(domains[i].domid, now);
@@ -224,41 +266,221 @@ static void cut_logs(struct hv *hv, uint64_t cut_bytes)
     }
 }
 
+/*
+ * The consoles of type "xu" that live domains have: after a restart of the
+ * monitor, it serves again what it served before.
+ */
+static void take_existing(struct hv *hv)
+{
+    struct xu_err err;
+    size_t n;
+
+    if (hv_list(hv, domains, HV_MAX_DOMAINS, &n, &err) < 0) {
+        note("%s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *type, *ring, *port;
+        char *end_ring = NULL, *end_port = NULL;
+        unsigned long long gfn = 0;
+        unsigned long evtchn = 0;
+
+        if (domains[i].domid == 0 || !domains[i].has_name || (domains[i].flags & DOMINF_DYING))
+            continue;
+        type = domxs_console_read(hv, domains[i].domid, "type");
+        ring = domxs_console_read(hv, domains[i].domid, "ring-ref");
+        port = domxs_console_read(hv, domains[i].domid, "port");
+        if (type && strcmp(type, CONSERVE_TYPE) == 0 && ring && port) {
+            gfn = strtoull(ring, &end_ring, 10);
+            evtchn = strtoul(port, &end_port, 10);
+        }
+        if (end_ring && !*end_ring && end_port && !*end_port) {
+            if (conserve_take(consoles, domains[i].domid, domains[i].name, gfn, (uint32_t)evtchn,
+                              &err) < 0)
+                note("cannot serve the console of %s: %s", domains[i].name, err.msg);
+            else
+                note("serving the console of %s (domain %u) again", domains[i].name,
+                     domains[i].domid);
+        }
+        free(type);
+        free(ring);
+        free(port);
+    }
+}
+
+static struct conmon_reply answer(const struct conmon_request *req)
+{
+    struct conmon_reply reply = {0};
+    struct xu_err err = {{0}};
+    char name[CONMON_NAME_BYTES + 1];
+    long taken;
+
+    switch (req->op) {
+    case CONMON_TAKE:
+        memcpy(name, req->name, CONMON_NAME_BYTES);
+        name[CONMON_NAME_BYTES] = '\0';
+        if (conserve_take(consoles, req->domid, name, req->gfn, req->port, &err) < 0) {
+            reply.status = -1;
+            snprintf(reply.msg, sizeof(reply.msg), "%.*s", (int)sizeof(reply.msg) - 1, err.msg);
+        }
+        break;
+    case CONMON_INPUT:
+        taken = req->bytes <= CONMON_DATA_BYTES
+                    ? conserve_input(consoles, req->domid, req->data, req->bytes)
+                    : -1;
+        if (taken < 0) {
+            reply.status = -1;
+            snprintf(reply.msg, sizeof(reply.msg), "domain %u: its console is not served here",
+                     req->domid);
+        } else {
+            reply.taken = (uint32_t)taken;
+        }
+        break;
+    case CONMON_RELEASE:
+        conserve_release(consoles, req->domid);
+        break;
+    case CONMON_CHECK:
+        rescan = true;
+        break;
+    default:
+        reply.status = -1;
+        snprintf(reply.msg, sizeof(reply.msg), "unknown request %u", req->op);
+    }
+    return reply;
+}
+
+#define MAX_CLIENTS 16
+
+static int clients[MAX_CLIENTS];
+static size_t n_clients;
+
+static void accept_clients(int listen_fd)
+{
+    int fd;
+
+    while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+        if (n_clients == MAX_CLIENTS) {
+            close(fd); /* it is told by the closed socket; the others go on */
+            continue;
+        }
+        clients[n_clients++] = fd;
+    }
+}
+
+/* One request and its answer; false when the client has gone or spoke out of turn. */
+static bool serve_client(int fd)
+{
+    struct conmon_request req;
+    struct conmon_reply reply;
+    ssize_t n = recv(fd, &req, sizeof(req), MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+    if (n != (ssize_t)sizeof(req))
+        return false;
+    reply = answer(&req);
+    return send(fd, &reply, sizeof(reply), MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(reply);
+}
+
+#define MAX_FDS (3 + MAX_CLIENTS)
+
+/* Which process to signal: its name is xu's, like every other xu command's. */
+static void write_pid_file(void)
+{
+    FILE *f = fopen(CONMON_PID_FILE, "w");
+
+    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+        note("%s: %s", CONMON_PID_FILE, strerror(errno));
+}
+
 int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
 {
     uint64_t cut_bytes = CONLOG_CUT_BYTES;
+    bool background = false;
+    int listen_fd;
+    time_t last_cut = 0;
 
-    if (argc == 2 && strcmp(argv[0], "--log-cut-kib") == 0) {
-        char *end;
-        unsigned long kib = strtoul(argv[1], &end, 10);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--background") == 0) {
+            background = true;
+        } else if (strcmp(argv[i], "--log-cut-kib") == 0 && i + 1 < argc) {
+            char *end;
+            unsigned long kib = strtoul(argv[++i], &end, 10);
 
-        if (*end || end == argv[1] || kib == 0 || kib > (1ul << 20))
-            return xu_fail(err, "--log-cut-kib: expected KiB from 1 to 1048576, got \"%s\"",
-                           argv[1]);
-        cut_bytes = (uint64_t)kib << 10;
-    } else if (argc) {
-        return usage_error(find_command("monitor"), err, "unexpected arguments");
+            if (*end || end == argv[i] || kib == 0 || kib > (1ul << 20))
+                return xu_fail(err, "--log-cut-kib: expected KiB from 1 to 1048576, got \"%s\"",
+                               argv[i]);
+            cut_bytes = (uint64_t)kib << 10;
+        } else {
+            return usage_error(find_command("monitor"), err, "unexpected arguments");
+        }
     }
+    listen_fd = conmon_listen(err);
+    if (listen_fd < 0)
+        return -1;
+    /* Before xenstore's watch thread and the event channels: a fork keeps neither. */
+    if (background) {
+        pid_t pid = fork();
+
+        if (pid < 0)
+            return xu_fail(err, "cannot go to the background: %s", strerror(errno));
+        if (pid > 0)
+            _exit(0); /* the socket listens: a create from here on is served */
+        setsid();
+    }
+    write_pid_file();
+    consoles = conserve_open(err);
+    if (!consoles)
+        return -1;
+    domain_create_serve_consoles(consoles, stopped_early);
     /* xenstored fires @releaseDomain when a domain shuts down, crashes or dies. */
     if (!xs_watch(hv->xs, "@releaseDomain", "xu-monitor"))
         return xu_fail(err, "cannot watch @releaseDomain: %s", strerror(errno));
-    note("watching domains; console logs are cut past %llu KiB",
+    take_existing(hv);
+    note("serving consoles and watching domains; console logs are cut past %llu KiB",
          (unsigned long long)(cut_bytes >> 10));
     for (;;) {
-        struct pollfd watch = {.fd = xs_fileno(hv->xs), .events = POLLIN};
-        int ready = poll(&watch, 1, LOG_CHECK_MS);
+        struct pollfd fds[MAX_FDS] = {
+            {.fd = xs_fileno(hv->xs), .events = POLLIN},
+            {.fd = conserve_fd(consoles), .events = POLLIN},
+            {.fd = listen_fd, .events = POLLIN},
+        };
+        size_t nfds = 3, kept = 0;
+        int tick = conserve_tick(consoles), ready;
 
+        for (size_t i = 0; i < n_clients; i++)
+            fds[nfds++] = (struct pollfd){.fd = clients[i], .events = POLLIN};
+        ready = poll(fds, nfds, tick >= 0 && tick < LOG_CHECK_MS ? tick : LOG_CHECK_MS);
         if (ready < 0 && errno != EINTR)
-            return xu_fail(err, "cannot wait for xenstored: %s", strerror(errno));
-        if (ready > 0) {
+            return xu_fail(err, "cannot wait: %s", strerror(errno));
+        if (ready > 0 && (fds[1].revents & POLLIN))
+            conserve_handle_events(consoles);
+        if (ready > 0 && (fds[0].revents & POLLIN)) {
             unsigned int n;
             char **event = xs_read_watch(hv->xs, &n);
 
             if (!event)
                 return xu_fail(err, "lost xenstored: %s", strerror(errno));
             free(event);
+            rescan = true;
+        }
+        for (size_t i = 3; i < nfds; i++) {
+            if (!fds[i].revents || serve_client(fds[i].fd))
+                clients[kept++] = fds[i].fd;
+            else
+                close(fds[i].fd);
+        }
+        n_clients = kept;
+        if (ready > 0 && (fds[2].revents & POLLIN))
+            accept_clients(listen_fd);
+        /* A restart inside the scan may ask for another (a guest that stops at once again). */
+        if (rescan) {
+            rescan = false;
             scan(hv);
         }
-        cut_logs(hv, cut_bytes);
+        if (time(NULL) - last_cut >= LOG_CHECK_MS / 1000) {
+            last_cut = time(NULL);
+            cut_logs(hv, cut_bytes);
+        }
     }
 }

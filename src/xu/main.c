@@ -61,12 +61,15 @@ static const struct command xu_commands[] = {
      "when the guest goes.",
      0, 0, 0},
     {"monitor", cmd_monitor,
-     "Act on domains that power off, reboot or crash, and cut their console logs (run by init)",
-     "[--log-cut-kib N]",
-     "Applies each domain's on_poweroff, on_reboot and on_crash.\n"
+     "Serve the consoles of the domains xu creates, act on domains that power off, reboot or "
+     "crash, and cut console logs (run by init)",
+     "[--background] [--log-cut-kib N]",
+     "Logs each console xu create hands it, takes `xu console`'s input for it, and\n"
+     "applies each domain's on_poweroff, on_reboot and on_crash.\n"
+     "--background     returns once it is serving, and goes on in the background\n"
      "--log-cut-kib N  a console log past N KiB is moved aside as .log.0 and started\n"
      "                 again, so each domain keeps its last N to 2N KiB (512)",
-     0, 2, 1},
+     0, 3, 1},
     {"help", cmd_help, "Show the commands, or one command's usage", "[COMMAND]", NULL, 0, 1, 0},
 };
 

@@ -447,27 +447,50 @@ def test_a_second_ctrl_c_stops_a_create_that_waits_for_ever(warm, clean):
     assert_memory_back(m, free_before)
 
 
-XENCONSOLED = "$(cat /run/xen/xenconsoled.pid)"
-
-
-def test_a_create_does_not_wait_for_xenconsoled_and_its_first_lines_wait_in_the_ring(clean):
-    """xu create does not wait for xenconsoled to take the console: with xenconsoled
-    stopped it starts the guest all the same. xu console waits for xenconsoled, and
-    once xenconsoled runs again the guest's first lines, kept in its ring, are shown
-    and logged."""
+def test_the_first_line_is_logged_before_xu_create_returns(clean):
+    """xu monitor serves the console from before the guest runs, and the guest runs
+    before its xenstore nodes are written: the first line is in the log when xu create
+    returns, however soon anyone looks. xenconsoled is left out of it (the console's
+    type is xu's), and the nodes are all there once the create returns."""
     m = clean
-    m.check(f"kill -STOP {XENCONSOLED}")
+    log = f"/var/log/xen/console/guest-{SMALL}.log"
+    out = m.check(f"xu create {SMALL} && cat {log}", timeout=60)
+    assert re.search(r"^domain:\d+ created\r?\n(.*\n)*Hello world!", out, re.M), out
+    domid = domains(m)[SMALL][0]
+    nodes = m.check(f"xenstore-ls /local/domain/{domid}/console")
+    assert re.search(r'^type = "xu"', nodes, re.M) and "tty" not in nodes, nodes
+    assert m.check(f"xenstore-read /local/domain/{domid}/name").strip() == SMALL
+
+
+def test_a_restarted_monitor_serves_the_consoles_of_running_guests_again(clean):
+    """Killed, xu monitor's consoles wait in their rings; started again, it finds the
+    consoles of type xu in xenstore and logs them on, input included."""
+    m = clean
+    domid = create(m)
+    wait_until_ready(m, domid)
+    stop_monitor(m)
+    status, out = m.run(f"echo 'echo typed-while-away' | xu console {GUEST}", timeout=30)
+    assert status == 1 and "xu monitor is not running" in out, out
+    m.check("xu monitor --background 2>>/var/log/xu-monitor.log </dev/null")
+    assert f"serving the console of {GUEST} (domain {domid}) again" in \
+        m.check("cat /var/log/xu-monitor.log")
+    out = m.check(f"echo 'echo back-$((40 + 2))' | xu console {GUEST}", timeout=60)
+    assert "back-42" in out, out
+    assert "back-42" in m.check(f"cat {LOG}")
+
+
+def test_a_create_without_the_monitor_is_refused_before_anything_is_made(clean):
+    m = clean
+    snapshot(m, "before")
+    stop_monitor(m)
     try:
         status, out = m.run(f"xu create {SMALL}", timeout=30)
-        assert status == 0 and re.search(r"^domain:\d+ created$", out, re.M), out
-        m.check(f"(sleep 3; kill -CONT {XENCONSOLED}) > /dev/null 2>&1 & true")
-        m.child.sendline(f"xu console {SMALL}")
-        m.expect("Attached to a domain console", timeout=30)
-        m.expect("Hello world!", timeout=30)
-        detach(m)
+        assert status == 1, out
+        assert "xu monitor is not running (/run/xu/monitor.sock: " in out, out
+        assert "start it with `xu monitor --background`" in out, out
+        assert_same_as(m, "before")
     finally:
-        m.check(f"kill -CONT {XENCONSOLED}")
-    assert "Hello world!" in m.check(f"cat /var/log/xen/console/guest-{SMALL}.log")
+        m.check("xu monitor --background 2>>/var/log/xu-monitor.log </dev/null")
 
 
 def test_input_for_a_guest_that_does_not_read_it_does_not_hang_the_console(clean):
@@ -623,9 +646,15 @@ def test_seclabel_gives_the_guest_its_flask_label(clean):
         assert GUEST not in domains(m)
 
 
+def stop_monitor(machine):
+    machine.check("p=$(cat /run/xu/monitor.pid); kill $p; "
+                  "while [ -e /proc/$p ]; do sleep 0.1; done")
+
+
 def restart_monitor(machine, *args):
-    machine.check("pkill -f 'xu monitor' || true")
-    machine.check(f"xu monitor {' '.join(args)} 2>>/var/log/xu-monitor.log </dev/null & true")
+    stop_monitor(machine)
+    machine.check(f"xu monitor --background {' '.join(args)} 2>>/var/log/xu-monitor.log "
+                  "</dev/null")
 
 
 def test_console_logs_are_cut_and_a_reader_loses_nothing_across_the_cut(clean):

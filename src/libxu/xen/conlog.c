@@ -76,6 +76,7 @@ static int write_numbers(uint32_t domid, const char *what, const uint64_t *v, un
 int conlog_start(const char *name, uint32_t domid, struct xu_err *err)
 {
     char log[512], old[520];
+    int fd;
 
     conlog_prev_path(name, old, sizeof(old));
     remove(old);
@@ -86,6 +87,15 @@ int conlog_start(const char *name, uint32_t domid, struct xu_err *err)
     mkdir("/run/xu", 0755);
     mkdir(CONLOG_STATE_DIR, 0755);
     conlog_forget(domid);
+    /* There from the start, so `xu console` finds it before the first output. */
+    fd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int saved = errno;
+
+        rename(old, log);
+        return xu_fail(err, "%s: %s", log, strerror(saved));
+    }
+    close(fd);
     return 0;
 }
 
@@ -167,16 +177,34 @@ static int xenconsoled_pid(struct xu_err *err)
     return pid;
 }
 
-int conlog_cut(const char *name, uint32_t domid, struct xu_err *err)
+/* On SIGHUP xenconsoled closes every log and opens it again by its name: a new file. */
+static int reopen_by_xenconsoled(void *ctx, uint32_t domid, struct xu_err *err)
+{
+    int pid = *(int *)ctx;
+
+    (void)domid;
+    if (kill(pid, SIGHUP) < 0)
+        return xu_fail(err, "cannot signal xenconsoled (pid %d): %s", pid, strerror(errno));
+    return 0;
+}
+
+int conlog_cut(const char *name, uint32_t domid, conlog_reopen_fn *reopen, void *ctx,
+               struct xu_err *err)
 {
     char log[512], prev[520];
+    const char *writer = reopen ? "xu monitor" : "xenconsoled";
     struct stat old, cur;
     struct xu_wait w;
     uint64_t rec[2];
-    int pid = xenconsoled_pid(err);
+    int pid = -1;
 
-    if (pid < 0)
-        return -1;
+    if (!reopen) {
+        pid = xenconsoled_pid(err);
+        if (pid < 0)
+            return -1;
+        reopen = reopen_by_xenconsoled;
+        ctx = &pid;
+    }
     conlog_path(name, log, sizeof(log));
     conlog_prev_path(name, prev, sizeof(prev));
     if (stat(log, &old) < 0)
@@ -189,25 +217,22 @@ int conlog_cut(const char *name, uint32_t domid, struct xu_err *err)
         return -1;
     if (rename(log, prev) < 0)
         return xu_fail(err, "%s: %s", log, strerror(errno));
-    /* On SIGHUP xenconsoled closes every log and opens it again by its name: a new file. */
-    if (kill(pid, SIGHUP) < 0) {
-        int saved = errno;
-
+    if (reopen(ctx, domid, err) < 0) {
         rename(prev, log);
-        return xu_fail(err, "cannot signal xenconsoled (pid %d): %s", pid, strerror(saved));
+        return -1;
     }
     xu_wait_begin(&w, REOPEN_WAIT_MS, 10);
     while (stat(log, &cur) < 0) {
         if (xu_wait_again(&w))
             continue;
-        /* Put it back, unless xenconsoled made the new file just now. */
+        /* Put it back, unless the writer made the new file just now. */
         if (renameat2(AT_FDCWD, prev, AT_FDCWD, log, RENAME_NOREPLACE) == 0)
-            return xu_fail(err, "xenconsoled (pid %d) did not start a new %s", pid, log);
+            return xu_fail(err, "%s did not start a new %s", writer, log);
         if (stat(log, &cur) == 0)
             break;
         return xu_fail(err, "%s: %s", log, strerror(errno));
     }
-    /* xenconsoled closes the old file before it makes the new one: its size is final. */
+    /* The writer closes the old file before it makes the new one: its size is final. */
     if (stat(prev, &old) < 0)
         return xu_fail(err, "%s: %s", prev, strerror(errno));
     rec[0] += (uint64_t)old.st_size;

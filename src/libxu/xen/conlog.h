@@ -1,5 +1,6 @@
 /*
- * A domain's console output as xenconsoled logs it (--log=guest), and how far
+ * A domain's console output as its back end logs it (xu monitor for the
+ * domains xu creates, xenconsoled's --log=guest for the others), and how far
  * `xu console` has shown it. The log is written before anything reaches the
  * console's pty, whether or not anyone is attached, so it is the one source
  * of output: replaying it from the last position and then following it loses
@@ -23,7 +24,7 @@
 void conlog_path(const char *name, char *path, size_t size);
 void conlog_prev_path(const char *name, char *path, size_t size);
 
-/* Before a new domain's console connects: keep the old log as .1, start from 0. */
+/* Before a new domain's console connects: keep the old log as .1, start an empty one. */
 int conlog_start(const char *name, uint32_t domid, struct xu_err *err);
 /* After a failed create: drop the new log and put the previous one back. */
 void conlog_abandon(const char *name);
@@ -38,10 +39,14 @@ int conlog_file_base(uint32_t domid, uint64_t ino, uint64_t *base);
 /* The current file's start as last recorded: for messages. */
 uint64_t conlog_base(uint32_t domid);
 /*
- * Moves the log aside as .0 (the older .0 goes), has xenconsoled start a new
+ * Moves the log aside as .0 (the older .0 goes), has its writer start a new
  * one and records the new base. Run by xu monitor only, one cut at a time.
+ * The writer is xenconsoled (reopen NULL: it is sent SIGHUP) or the caller,
+ * whose `reopen` closes the old file and makes the new one.
  */
-int conlog_cut(const char *name, uint32_t domid, struct xu_err *err);
+typedef int conlog_reopen_fn(void *ctx, uint32_t domid, struct xu_err *err);
+int conlog_cut(const char *name, uint32_t domid, conlog_reopen_fn *reopen, void *ctx,
+               struct xu_err *err);
 void conlog_forget(uint32_t domid);
 
 #endif

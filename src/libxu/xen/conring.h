@@ -1,9 +1,9 @@
 /*
- * What a domain wrote to its console rings that xenconsoled has not read yet.
- * A domain that stops at once (a guest that panics on a bad argument) must
- * not be destroyed before its last words reach its log: xu create does not
- * wait for xenconsoled to take a console, so xu monitor waits here instead,
- * once, for the domains that need it.
+ * What a domain wrote to its console rings that their back end has not read
+ * yet. A domain that stops at once (a guest that panics on a bad argument)
+ * must not be destroyed before its last words reach its log. xu monitor
+ * reads the consoles it serves to their end itself; for the vuarts, which
+ * xenconsoled serves, it waits here, once, for the domains that need it.
  */
 #ifndef XU_CONRING_H
 #define XU_CONRING_H

@@ -15,6 +15,8 @@
 #include <xenguest.h>
 
 #include "conlog.h"
+#include "conmon.h"
+#include "conserve.h"
 #include "cpupool.h"
 #include "domxs.h"
 #include "fdtcheck.h"
@@ -111,6 +113,7 @@ struct build {
     int vuart_port;
     uint32_t poolid;       /* the CPU pool it is created in */
     struct kstream kernel; /* opened and checked by preflight, streamed by build_image */
+    int monitor_fd;        /* to xu monitor, which takes the console; -1 in the monitor */
     void (*undo[MAX_UNDO])(struct build *b);
     unsigned n_undo;
 };
@@ -656,17 +659,100 @@ static int check_interrupt(struct xu_err *err)
     return interrupted ? xu_fail(err, "interrupted; nothing was left behind") : 0;
 }
 
+static struct conserve *own_consoles;
+static void (*own_stopped_early)(uint32_t domid);
+
+void domain_create_serve_consoles(struct conserve *cs, void (*stopped_early)(uint32_t domid))
+{
+    own_consoles = cs;
+    own_stopped_early = stopped_early;
+}
+
+/*
+ * A guest that stops at once (a panic on a bad argument) may stop before its
+ * introduction: xenstored then never fires @releaseDomain for it, and the
+ * monitor, which applies on_crash, is told here instead.
+ */
+static void report_early_stop(struct build *b)
+{
+    struct conmon_request req = {.op = CONMON_CHECK, .domid = b->domid};
+    struct conmon_reply reply;
+    struct xu_err ignored;
+    xc_domaininfo_t info;
+
+    if (xc_domain_getinfolist(b->hv->xc, b->domid, 1, &info) != 1 || info.domain != b->domid ||
+        !(info.flags & XEN_DOMINF_shutdown))
+        return;
+    if (own_consoles && own_stopped_early)
+        own_stopped_early(b->domid);
+    else if (!own_consoles)
+        conmon_call(b->monitor_fd, &req, &reply, &ignored);
+}
+
+/* Refused before anything is made: a domain whose console no one would serve. */
+static int reach_console_server(struct build *b, struct xu_err *err)
+{
+    if (own_consoles)
+        return 0;
+    b->monitor_fd = conmon_connect(err);
+    return b->monitor_fd < 0 ? -1 : 0;
+}
+
+static void undo_console(struct build *b)
+{
+    struct conmon_request req = {.op = CONMON_RELEASE, .domid = b->domid};
+    struct conmon_reply reply;
+    struct xu_err ignored;
+
+    /* Its mapping of the ring would keep the destroyed domain in Xen's list. */
+    if (own_consoles)
+        conserve_release(own_consoles, b->domid);
+    else
+        conmon_call(b->monitor_fd, &req, &reply, &ignored);
+}
+
+/* The console is served from before the guest runs: its first line is logged as it comes. */
+static int hand_over_console(struct build *b, struct xu_err *err)
+{
+    struct conmon_request req = {
+        .op = CONMON_TAKE, .domid = b->domid, .gfn = GMAP_CONSOLE_PFN, .port = b->console_port};
+    struct conmon_reply reply;
+
+    if (own_consoles) {
+        if (conserve_take(own_consoles, b->domid, b->dc->name, GMAP_CONSOLE_PFN, b->console_port,
+                          err) < 0)
+            return -1;
+    } else {
+        snprintf(req.name, sizeof(req.name), "%s", b->dc->name);
+        if (conmon_call(b->monitor_fd, &req, &reply, err) < 0)
+            return -1;
+    }
+    on_failure(b, undo_console);
+    return 0;
+}
+
+static void close_monitor(struct build *b)
+{
+    if (b->monitor_fd >= 0)
+        close(b->monitor_fd);
+    b->monitor_fd = -1;
+}
+
 int domain_create(struct hv *hv, const struct domain_config *dc, const char *config_path,
                   const char *config_text, size_t config_len, bool paused, uint32_t *domid,
                   struct xu_err *err)
 {
-    struct build b = {.hv = hv, .dc = dc, .vuart_port = -1, .kernel.fd = -1};
+    struct build b = {.hv = hv, .dc = dc, .vuart_port = -1, .kernel.fd = -1, .monitor_fd = -1};
     struct domxs_store store;
     struct held held;
     bool log_started = false;
+    /* A guest with PV devices starts once they are connected; they need its xenstore tree. */
+    bool tree_first = dc->n_vifs || dc->n_disks;
 
-    if (preflight(&b, err) < 0 || hv_new_uuid(b.handle, b.uuid, err) < 0) {
+    if (preflight(&b, err) < 0 || hv_new_uuid(b.handle, b.uuid, err) < 0 ||
+        reach_console_server(&b, err) < 0) {
         kstream_close(&b.kernel);
+        close_monitor(&b);
         return -1;
     }
     hold_signals(&held);
@@ -678,10 +764,12 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
         goto fail;
     step_done("vcpus, memory, channels");
     store = (struct domxs_store){GMAP_STORE_PFN, b.store_port, dc->memory_mib << 10};
-    if (domxs_create(hv, b.domid, dc, config_path, b.uuid, &store, err) < 0 ||
-        check_interrupt(err) < 0)
-        goto fail;
-    step_done("xenstore tree");
+    if (tree_first) {
+        if (domxs_create(hv, b.domid, dc, config_path, b.uuid, &store, err) < 0 ||
+            check_interrupt(err) < 0)
+            goto fail;
+        step_done("xenstore tree");
+    }
     if (build_image(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     kstream_close(&b.kernel);
@@ -691,11 +779,6 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
         check_interrupt(err) < 0)
         goto fail;
     step_done("PV devices");
-    /*
-     * Passthrough before the console: once xenconsoled has the console it writes
-     * console/tty on its own time, and a rollback after that could race it into
-     * leaving a node behind.
-     */
     if (pass_through(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("passthrough");
@@ -703,29 +786,36 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (conlog_start(dc->name, b.domid, err) < 0)
         goto fail;
     log_started = true;
-    /* The domain is introduced last: xenconsoled, woken by it, finds its console there. */
-    if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, &store, err) < 0)
+    if (runstate_save_config(b.domid, config_text, config_len, err) < 0 ||
+        hand_over_console(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
-    step_done("console log, nodes, introduction");
+    step_done("log, config saved, console taken");
     /*
-     * Not waiting for xenconsoled to take the console (libxl does): the ring
-     * keeps the guest's first output until it connects, and xu monitor lets
-     * it read what a guest that stops at once wrote before destroying it.
+     * The guest runs before its xenstore nodes are written (unless it has PV
+     * devices): it cannot reach xenstore before the introduction below, and
+     * that comes after them, so it never sees half a tree; its console is
+     * served already. What is left can fail only if xenstored does.
      */
-    if (check_interrupt(err) < 0 || runstate_save_config(b.domid, config_text, config_len, err) < 0)
-        goto fail;
-    step_done("config saved");
     if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
         xen_fail(&b, err, "cannot start the domain");
         goto fail;
     }
     step_done(paused ? "left paused" : "unpaused");
+    if (!tree_first && domxs_create(hv, b.domid, dc, config_path, b.uuid, &store, err) < 0)
+        goto fail;
+    /* The domain is introduced last: from then on it may use xenstore. */
+    if (domxs_console(hv, b.domid, b.console_port, b.vuart_port, &store, err) < 0)
+        goto fail;
+    step_done(tree_first ? "console nodes, introduction" : "xenstore tree, introduction");
+    report_early_stop(&b);
     release_signals(&held);
+    close_monitor(&b);
     *domid = b.domid;
     return 0;
 fail:
     kstream_close(&b.kernel);
     roll_back(&b);
+    close_monitor(&b);
     if (log_started)
         conlog_abandon(dc->name);
     release_signals(&held);

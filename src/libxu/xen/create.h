@@ -25,6 +25,14 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
                   const char *config_text, size_t config_len, bool paused, uint32_t *domid,
                   struct xu_err *err);
 
+/*
+ * Who takes the console of a domain created: xu monitor, over its socket
+ * (conmon.h), unless the process is the monitor itself, which says so here,
+ * and how it is told of a domain that stopped before its introduction.
+ */
+struct conserve;
+void domain_create_serve_consoles(struct conserve *cs, void (*stopped_early)(uint32_t domid));
+
 /* Destroys a domain and waits until Xen has let it go; removes its xenstore nodes. */
 int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err);
 

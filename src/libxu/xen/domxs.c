@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "conserve.h"
 #include "guest.h"
 
 #define PATH_BYTES 128
@@ -150,7 +151,21 @@ struct console_args {
     const struct domxs_store *introduce;
 };
 
-static void console_dir(struct writer *w, const char *dir, uint32_t port, unsigned long long pfn)
+/* A console xu monitor serves: the type tells xenconsoled to leave it, the rest says where it is.
+ */
+static void monitor_console_dir(struct writer *w, uint32_t port, unsigned long long pfn)
+{
+    char num[32];
+
+    VALUE(w, CONSERVE_TYPE, "/local/domain/%u/console/type", w->domid);
+    snprintf(num, sizeof(num), "%" PRIu32, port);
+    VALUE(w, num, "/local/domain/%u/console/port", w->domid);
+    snprintf(num, sizeof(num), "%llu", pfn);
+    VALUE(w, num, "/local/domain/%u/console/ring-ref", w->domid);
+}
+
+static void xenconsoled_dir(struct writer *w, const char *dir, uint32_t port,
+                            unsigned long long pfn)
 {
     char num[32];
 
@@ -173,9 +188,9 @@ static void fill_console(struct writer *w, const void *arg)
 {
     const struct console_args *a = arg;
 
-    console_dir(w, "console", a->port, GMAP_CONSOLE_PFN);
+    monitor_console_dir(w, a->port, GMAP_CONSOLE_PFN);
     if (a->vuart_port >= 0)
-        console_dir(w, "vuart/0", (uint32_t)a->vuart_port, GMAP_VUART_PFN);
+        xenconsoled_dir(w, "vuart/0", (uint32_t)a->vuart_port, GMAP_VUART_PFN);
     /* After the nodes xenconsoled reads when the introduction wakes it. */
     if (a->introduce)
         xsb_introduce(w->b, w->domid, a->introduce->pfn, a->introduce->port);

@@ -35,7 +35,8 @@ int domxs_create(struct hv *hv, uint32_t domid, const struct domain_config *dc,
 int domxs_introduce(struct hv *hv, uint32_t domid, const struct domxs_store *store,
                     struct xu_err *err);
 /*
- * The console (and vuart) nodes that xenconsoled serves; then, with
+ * The console's nodes (xu monitor serves it, conserve.h) and the vuart's
+ * (xenconsoled serves that); then, with
  * `introduce`, the domain handed to xenstored in the same exchange (see
  * domxs_introduce).
  */
