@@ -5,7 +5,7 @@ For every guest on the card: its kernel image's size, and the time from
 `xu create` to its first console line (and, as the peer, from Debian's
 `xl create` of the same config on the same boot), RUNS times each,
 alternating. linux_pv_domu runs without its vif and disk, which xl cannot
-serve here. Timed inside Dom0 with /proc/uptime (10 ms steps).
+serve here. Timed inside Dom0 with file times (bench/create.py, MEASURE: a few ms).
 
     make bench        (or: bench/guests.py [--machine-dir build/MACHINE])
 
