@@ -36,7 +36,7 @@
 #define DETACH_KEY  0x1d /* Ctrl-] */
 #define TICK_MS     200  /* how often the domain's life is checked */
 #define RETRY_MS    20   /* input the ring had no room for is offered again this soon */
-#define LOG_WAIT_MS 2000 /* xenconsoled opens the log just after the pty */
+#define LOG_WAIT_MS 2000 /* xenconsoled opens the log just after the pty; a cut takes a moment */
 /* xenconsoled takes a console some time after it is introduced; this waits for it. */
 #define PTY_WAIT_MS 10000
 /* Once its input has ended (a pipe, a script), a session ends when the output
@@ -132,7 +132,7 @@ static bool next_file(struct session *s)
 
     if (stat(s->log_path, &name) < 0 || fstat(s->log_fd, &old) < 0 || name.st_ino == old.st_ino)
         return false;
-    /* xenconsoled has closed it before making the new one: what is left of it is final. */
+    /* Its writer is done with it once the new one exists: what is left of it is final. */
     if (s->shown - s->file_base < (uint64_t)old.st_size)
         return true;
     /* A cut under way, or the name taken by a new domain: not now. */

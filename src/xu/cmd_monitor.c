@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -158,8 +159,8 @@ static void handle(struct hv *hv, const struct domain_info *d)
         keep(hv, d);
         note("%s (domain %u) stopped (%s); kept", d->name, d->domid, key);
     } else {
-        /* Read to its end, and unmapped: the mapping would keep the destroyed domain in Xen. */
-        conserve_release(consoles, d->domid);
+        /* Read to its end (domain_destroy lets it go); then the vuart, xenconsoled's. */
+        conserve_drain(consoles, d->domid);
         wait_for_console_read(hv, d);
         if (strcmp(action, "restart") == 0)
             restart(hv, d, config);
@@ -349,7 +350,8 @@ static struct conmon_reply answer(const struct conmon_request *req)
     return reply;
 }
 
-#define MAX_CLIENTS 16
+/* xu create holds its connection through the build, xu console for its session. */
+#define MAX_CLIENTS 64
 
 static int clients[MAX_CLIENTS];
 static size_t n_clients;
@@ -358,13 +360,9 @@ static void accept_clients(int listen_fd)
 {
     int fd;
 
-    while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-        if (n_clients == MAX_CLIENTS) {
-            close(fd); /* it is told by the closed socket; the others go on */
-            continue;
-        }
+    /* Beyond the cap, connections wait in the backlog until a client leaves. */
+    while (n_clients < MAX_CLIENTS && (fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
         clients[n_clients++] = fd;
-    }
 }
 
 /* One request and its answer; false when the client has gone or spoke out of turn. */
@@ -383,6 +381,35 @@ static bool serve_client(int fd)
 }
 
 #define MAX_FDS (3 + MAX_CLIENTS)
+
+/* The background monitor's end of the pipe its parent waits on; -1 in the foreground. */
+static int ready_fd = -1;
+
+/*
+ * The parent returns once the monitor serves (its consoles taken again, its
+ * pid file written), 0, or with its failure, 1: init's `|| fail` sees both.
+ */
+static int go_to_background(struct xu_err *err)
+{
+    int ready[2];
+    pid_t pid;
+    char byte;
+
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        return xu_fail(err, "cannot go to the background: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0)
+        return xu_fail(err, "cannot go to the background: %s", strerror(errno));
+    if (pid > 0) {
+        close(ready[1]);
+        /* The child's stderr says why, when it does not get that far. */
+        _exit(read(ready[0], &byte, 1) == 1 ? 0 : 1);
+    }
+    close(ready[0]);
+    ready_fd = ready[1];
+    setsid();
+    return 0;
+}
 
 /* Which process to signal: its name is xu's, like every other xu command's. */
 static void write_pid_file(void)
@@ -419,15 +446,8 @@ int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
     if (listen_fd < 0)
         return -1;
     /* Before xenstore's watch thread and the event channels: a fork keeps neither. */
-    if (background) {
-        pid_t pid = fork();
-
-        if (pid < 0)
-            return xu_fail(err, "cannot go to the background: %s", strerror(errno));
-        if (pid > 0)
-            _exit(0); /* the socket listens: a create from here on is served */
-        setsid();
-    }
+    if (background && go_to_background(err) < 0)
+        return -1;
     write_pid_file();
     consoles = conserve_open(err);
     if (!consoles)
@@ -439,11 +459,15 @@ int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
     take_existing(hv);
     note("serving consoles and watching domains; console logs are cut past %llu KiB",
          (unsigned long long)(cut_bytes >> 10));
+    if (ready_fd >= 0) {
+        (void)!write(ready_fd, "", 1);
+        close(ready_fd);
+    }
     for (;;) {
         struct pollfd fds[MAX_FDS] = {
             {.fd = xs_fileno(hv->xs), .events = POLLIN},
             {.fd = conserve_fd(consoles), .events = POLLIN},
-            {.fd = listen_fd, .events = POLLIN},
+            {.fd = n_clients < MAX_CLIENTS ? listen_fd : -1, .events = POLLIN},
         };
         size_t nfds = 3, kept = 0;
         int tick = conserve_tick(consoles), ready;

@@ -86,7 +86,7 @@ def test_blinky_toggles_the_passed_through_led_and_pause_stops_it(clean):
     assert all(a != b for a, b in zip(toggles[start:], toggles[start + 1:])), toggles
     assert 3 <= len(lines) - lines0 <= 8, lines
     assert abs((len(toggles) - start) - (len(lines) - lines0)) <= 1
-    # The console line comes through xenconsoled, a moment after the toggle QEMU traced.
+    # The console line comes through xu monitor, a moment after the toggle QEMU traced.
     for _ in range(20):
         if lines[-1] == ("ON" if toggles[-1] == 1 else "OFF"):
             break

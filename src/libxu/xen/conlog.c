@@ -232,7 +232,7 @@ int conlog_cut(const char *name, uint32_t domid, conlog_reopen_fn *reopen, void 
             break;
         return xu_fail(err, "%s: %s", log, strerror(errno));
     }
-    /* The writer closes the old file before it makes the new one: its size is final. */
+    /* The writer is done with the old file before it makes the new one: its size is final. */
     if (stat(prev, &old) < 0)
         return xu_fail(err, "%s: %s", prev, strerror(errno));
     rec[0] += (uint64_t)old.st_size;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,13 +17,18 @@ static struct sockaddr_un monitor_address(void)
     return a;
 }
 
+/* A monitor that has stopped answering (held, or stuck) fails the call instead of hanging it. */
+#define ANSWER_WAIT_S 10
+
 int conmon_connect(struct xu_err *err)
 {
     struct sockaddr_un a = monitor_address();
+    struct timeval wait = {.tv_sec = ANSWER_WAIT_S};
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
         return xu_fail(err, "cannot make a socket: %s", strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
         int saved = errno;
 
@@ -48,9 +54,13 @@ int conmon_call(int fd, const struct conmon_request *req, struct conmon_reply *r
     do
         n = recv(fd, reply, sizeof(*reply), 0);
     while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(*reply))
-        return xu_fail(err, "xu monitor did not answer%s%s", n < 0 ? ": " : " (it has gone?)",
-                       n < 0 ? strerror(errno) : "");
+    if (n != (ssize_t)sizeof(*reply)) {
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return xu_fail(err, "xu monitor did not answer within %d s", ANSWER_WAIT_S);
+        if (n < 0)
+            return xu_fail(err, "xu monitor did not answer: %s", strerror(errno));
+        return xu_fail(err, "xu monitor did not answer (it has gone?)");
+    }
     reply->msg[sizeof(reply->msg) - 1] = '\0';
     if (reply->status != 0)
         return xu_fail(err, "xu monitor: %s", reply->msg);

@@ -1,6 +1,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include <xenctrl.h>
@@ -10,6 +11,7 @@
 #include <xenforeignmemory.h>
 
 #include "conring.h"
+#include "conserve.h"
 #include "wait.h"
 
 #define MAX_RINGS 2
@@ -44,6 +46,19 @@ static bool ring_gfn(struct hv *hv, uint32_t domid, const char *dir, xen_pfn_t *
     return ok;
 }
 
+/* xu monitor reads its own consoles to their end before it destroys a domain. */
+static bool served_by_monitor(struct hv *hv, uint32_t domid, const char *dir)
+{
+    char path[64], *type;
+    bool ours;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/%s/type", domid, dir);
+    type = hv_xs_read(hv, path);
+    ours = type && strcmp(type, CONSERVE_TYPE) == 0;
+    free(type);
+    return ours;
+}
+
 uint32_t conring_wait_read(struct hv *hv, uint32_t domid, unsigned timeout_ms)
 {
     const struct xencons_interface *ring[MAX_RINGS] = {0};
@@ -54,6 +69,8 @@ uint32_t conring_wait_read(struct hv *hv, uint32_t domid, unsigned timeout_ms)
     for (unsigned i = 0; fmem && i < MAX_RINGS; i++) {
         xen_pfn_t gfn;
 
+        if (served_by_monitor(hv, domid, ring_dirs[i]))
+            continue;
         if (ring_gfn(hv, domid, ring_dirs[i], &gfn))
             ring[i] = xenforeignmemory_map(fmem, domid, PROT_READ, 1, &gfn, NULL);
     }

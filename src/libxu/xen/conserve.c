@@ -99,14 +99,19 @@ bool conserve_serves(const struct conserve *cs, uint32_t domid)
     return find((struct conserve *)cs, domid) != NULL;
 }
 
-/* Logs everything the ring holds; the guest is told there is room again. */
+/*
+ * Logs what the ring holds, at most one ring's worth: a guest that writes as
+ * fast as it is read must not keep the monitor here. What it writes after is
+ * read at its next event (it notifies after each write, and a masked port
+ * keeps the event pending); the guest is told there is room again.
+ */
 static void drain(struct conserve *cs, struct served *c)
 {
     char buf[CONIO_OUT_BYTES];
     long n;
     bool any = false;
 
-    while ((n = conio_read_out(c->ring, buf, sizeof(buf))) > 0) {
+    if ((n = conio_read_out(c->ring, buf, sizeof(buf))) > 0) {
         any = true;
         /* A full log space loses the output, as a full disk does xenconsoled's. */
         for (char *p = buf; n > 0;) {
@@ -244,12 +249,21 @@ long conserve_input(struct conserve *cs, uint32_t domid, const char *buf, size_t
 
 static void let_go(struct conserve *cs, struct served *c)
 {
+    /* The domain is paused or stopped by now: what is left is bounded by the ring. */
     drain(cs, c);
     xenevtchn_unbind(cs->xce, c->local_port);
     /* The mapping holds the guest's page: a destroyed domain lingers until it goes. */
     xenforeignmemory_unmap(cs->fmem, c->ring, 1);
     close(c->log_fd);
     c->used = false;
+}
+
+void conserve_drain(struct conserve *cs, uint32_t domid)
+{
+    struct served *c = find(cs, domid);
+
+    if (c)
+        drain(cs, c);
 }
 
 void conserve_release(struct conserve *cs, uint32_t domid)

@@ -41,6 +41,8 @@ void conserve_handle_events(struct conserve *cs);
 int conserve_tick(struct conserve *cs);
 /* Input for the guest; how much fitted, or -1 if the console is not served here. */
 long conserve_input(struct conserve *cs, uint32_t domid, const char *buf, size_t len);
+/* Logs what the ring holds now (a domain about to be destroyed, its vuart waited for). */
+void conserve_drain(struct conserve *cs, uint32_t domid);
 /* Logs what is left, then unmaps and unbinds: before the domain is destroyed, or once it has gone.
  */
 void conserve_release(struct conserve *cs, uint32_t domid);

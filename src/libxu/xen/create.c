@@ -822,6 +822,30 @@ fail:
     return -1;
 }
 
+/*
+ * The monitor's mapping of the console ring would keep the destroyed domain
+ * in Xen's list until xenstored told the monitor it is dying, which it never
+ * does for a domain it was not introduced to (a create killed midway). No
+ * monitor: nothing of it to let go.
+ */
+static void release_console(uint32_t domid)
+{
+    struct conmon_request req = {.op = CONMON_RELEASE, .domid = domid};
+    struct conmon_reply reply;
+    struct xu_err ignored;
+    int fd;
+
+    if (own_consoles) {
+        conserve_release(own_consoles, domid);
+        return;
+    }
+    fd = conmon_connect(&ignored);
+    if (fd >= 0) {
+        conmon_call(fd, &req, &reply, &ignored);
+        close(fd);
+    }
+}
+
 int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
 {
     struct pvdev_backends backends;
@@ -843,6 +867,7 @@ int domain_destroy(struct hv *hv, uint32_t domid, struct xu_err *err)
     hold_signals(&held);
     xc_domain_pause(hv->xc, domid);
     pvdev_disconnect(hv, domid, &backends);
+    release_console(domid);
     if (xc_domain_destroy(hv->xc, domid) < 0 && errno != ESRCH) {
         rc = xu_fail(err, "cannot destroy domain %u: %s", domid, strerror(errno));
         goto out;
