@@ -110,6 +110,7 @@ class Machine:
         self.stages = {"qemu_start": 0.0}
         self.transcript = ""
         self.serial = 0
+        self.dumped = False
 
     # DomD boots beside Dom0 and may be ready before or after Dom0's prompt.
     DOMD_SERVING = r"xu devd: serving the PV backends of domain \d+ \(DomD\)"
@@ -154,8 +155,18 @@ class Machine:
         self.serial += 1
         end = f"__pixen_end_{self.serial}__"
         self.type_line(f"{command}; echo {end}$?")
-        m = self.expect(split_by_xen_lines(end) + r"(?:\(XEN\) [^\n]*\n)?(\d+)",
-                        timeout=timeout)
+        try:
+            m = self.expect(split_by_xen_lines(end) + r"(?:\(XEN\) [^\n]*\n)?(\d+)",
+                            timeout=timeout)
+        except AssertionError:
+            # What Dom0 was doing when its shell stopped answering: once a boot, on the log.
+            if not self.dumped:
+                self.dumped = True
+                try:
+                    self.xen_evidence()
+                except AssertionError:
+                    pass
+            raise
         out = XEN_LINE.sub("", NOISE.sub("", self.child.before))
         # Drop the echoed command, which ends in a literal $? (wrapped or not).
         echoed = out.find("$?\n")
@@ -172,6 +183,21 @@ class Machine:
             if m.group(1) == to:
                 return
         raise AssertionError(f"Xen never switched its serial input to {to}")
+
+    def xen_evidence(self):
+        """Xen's view of a stall, onto the console log: Dom0's registers three times a
+        second apart (one place each time, or moving; in user space or the kernel), its
+        event channels (what it has pending and masked), the domains and the run queues."""
+        self.switch_input("Xen")
+        for key in "000eqr":
+            self.child.send(key)
+            time.sleep(1 if key == "0" else 3)
+        try:
+            self.expect(r"'r' pressed[^\n]*\n(?:[^\n]*\n){0,200}?\(XEN\) [^\n]*CPU",
+                        timeout=20)
+        except AssertionError:
+            pass
+        self.switch_input("DOM0")
 
     def domd_run(self, command, timeout=60):
         """Runs a shell command on DomD's console (its PL011 on Xen's serial line);

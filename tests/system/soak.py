@@ -77,26 +77,11 @@ def figures(progress):
             "start": progress.get("start")}
 
 
-def evidence(m):
-    """Xen's view of a stall: Dom0's registers three times a second apart (one place
-    each time, or moving; in user space or the kernel), its event channels (what it
-    has pending and masked), the domains and the run queues."""
-    m.switch_input("Xen")
-    for key in "000eqr":
-        m.child.send(key)
-        time.sleep(1 if key == "0" else 3)
-    try:
-        m.expect(r"'r' pressed[^\n]*\n(?:[^\n]*\n){0,200}?\(XEN\) [^\n]*CPU", timeout=20)
-    except AssertionError:
-        pass
-    m.switch_input("DOM0")
-
-
 def dead_console_evidence(m, stall_s, cycle):
     """Dom0's shell no longer answers: Xen's view now, then Dom0's own report,
     which soak.sh's watcher also writes to the kernel's log (the console prints it
     through Xen) if cycles have stopped too."""
-    evidence(m)
+    m.xen_evidence()
     try:
         m.expect(r"soak: (?:stall|console) evidence end", timeout=stall_s + 60)
         return (f"Dom0's shell stopped answering after cycle {cycle}; what Dom0 ran then "
@@ -136,7 +121,7 @@ def soak(m, cycles, check_every, linux_every=10, stall_s=STALL_S, slow_factor=20
         seen += len(lines)
         median = max((statistics.median(v) for v in by_kind.values()), default=0) / 1000
         if not lines and time.monotonic() - last_progress > max(stall_s + 30, slow_factor * median):
-            evidence(m)
+            m.xen_evidence()
             raise AssertionError(f"no cycle ended for {time.monotonic() - last_progress:.0f} s "
                                  f"after cycle {len(times)}: " + m.check("tail -40 /tmp/soak.log"))
         for line in lines:
@@ -149,7 +134,7 @@ def soak(m, cycles, check_every, linux_every=10, stall_s=STALL_S, slow_factor=20
                 ms, mine = int(g[3]), by_kind.setdefault(g[2], [])
                 # Against cycles of its own kind: a linux_pv_domu boots, a small guest does not.
                 if len(mine) >= 2 and ms > slow_factor * statistics.median(mine):
-                    evidence(m)
+                    m.xen_evidence()
                     raise AssertionError(f"cycle {g[1]} ({g[2]}) took {ms} ms, more than "
                                          f"{slow_factor}x the median of its kind, "
                                          f"{statistics.median(mine)} ms")
@@ -174,7 +159,7 @@ def soak(m, cycles, check_every, linux_every=10, stall_s=STALL_S, slow_factor=20
                     raise AssertionError(f"{len(times)} of {cycles} cycles ran")
                 return figures(progress)
             elif g[8]:
-                evidence(m)
+                m.xen_evidence()
                 raise AssertionError(f"the soak stalled after cycle {g[8]}: " +
                                      m.check("cat /tmp/soak.log | tail -80"))
             else:
