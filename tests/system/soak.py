@@ -78,10 +78,9 @@ def figures(progress):
 
 
 def dead_console_evidence(m, stall_s, cycle):
-    """Dom0's shell no longer answers: Xen's view now, then Dom0's own report,
-    which soak.sh's watcher also writes to the kernel's log (the console prints it
-    through Xen) if cycles have stopped too."""
-    m.xen_evidence()
+    """Dom0's shell no longer answers (Machine.run has put Xen's view on the log
+    already): Dom0's own report, which soak.sh's watcher also writes to the
+    kernel's log (the console prints it through Xen) if cycles have stopped too."""
     try:
         m.expect(r"soak: (?:stall|console) evidence end", timeout=stall_s + 60)
         return (f"Dom0's shell stopped answering after cycle {cycle}; what Dom0 ran then "
