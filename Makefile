@@ -469,7 +469,7 @@ fuzz:
 .PHONY: fuzz fuzz-run
 
 check-format: | deps
-	clang-format --dry-run -Werror $$(find src tests guests -name '*.[ch]')
+	clang-format --dry-run -Werror $$(find src tests guests bench -name '*.[ch]')
 .PHONY: check-format
 
 test-unit: $(B)/host/build.ninja

@@ -6,7 +6,7 @@ until the guest's first console line is in its log (see MEASURE); then the
 toolstack's memory in Dom0: the create command's peak resident set, the drop
 in Dom0's MemFree and MemAvailable while it runs (with the kernel file in the
 page cache and read from the card), and what stays resident per running guest (xl leaves a process behind for each; xu's one
-monitor serves them all). Timed inside Dom0 with file times (MEASURE: a few ms).
+monitor serves them all). Timed inside Dom0 by a stopwatch (MEASURE).
 
     make bench              (or: bench/create.py [--machine-dir build/MACHINE])
 
@@ -28,24 +28,18 @@ sys.path.insert(0, os.path.join(ROOT, "tests/system"))
 from console import card_machine, machine_dir_option, machine_files  # noqa: E402
 from results_md import replace_section, run_record  # noqa: E402
 
-# Runs one create; prints the start, its return and its first console line, in
-# seconds. All three are file modification times on one clock: the start and
-# the return are files touched then; the first line is the log's time when it is
-# first seen holding anything. A back end that logs while the create still runs
-# (xu monitor, which takes the console before the guest runs) is seen to, not
-# only once the command has returned and the poll below has begun. The log may
-# have been written again before the poll saw it, so this is never earlier than
-# the first line's write: an upper bound, the same for both toolstacks.
+# Runs one create; prints when it returned and when its guest's first console
+# line reached the log, in seconds from the create's start. The stopwatch
+# (bench/tools/firstline.c, on the test image only) reads CLOCK_MONOTONIC and is
+# woken by the log's first write through inotify, whether the back end writes it
+# while the create still runs (xu monitor, which takes the console before the
+# guest runs) or after the command has returned (xenconsoled): the same for
+# both toolstacks, and no longer bound to Dom0's 4 ms file times.
 MEASURE = r"""
 tool=$1 cfg=$2 name=$3
 log=/var/log/xen/console/guest-$name.log
 rm -f $log $log.1
-at() { echo "$(stat -c %Y "$1").$(stat -c %y "$1" | sed 's/.*\.\([0-9]*\) .*/\1/')"; }
-touch /tmp/measure.t0
-$tool create $cfg >/tmp/create.out 2>&1 || { cat /tmp/create.out; exit 1; }
-touch /tmp/measure.t1
-while [ ! -s $log ]; do sleep 0.01; done
-echo "$(at /tmp/measure.t0) $(at /tmp/measure.t1) $(at $log)"
+pixen-firstline $log 120000 $tool create $cfg 2>/tmp/create.out || { cat /tmp/create.out; exit 1; }
 """
 
 # Runs one create in the background and follows its peak RSS (VmHWM, a
@@ -77,10 +71,10 @@ echo $peak $((free0 - free_min)) $((avail0 - avail_min))
 def measure(m, tool, cfg, name, runs):
     returned, first = [], []
     for _ in range(runs):
-        out = m.check(f"sh /tmp/measure.sh {tool} {cfg} {name}", timeout=180).split()
-        t0, t1, t2 = map(float, out)
-        returned.append(t1 - t0)
-        first.append(t2 - t0)
+        t_returned, t_first = map(float, m.check(
+            f"sh /tmp/measure.sh {tool} {cfg} {name}", timeout=180).split()[-2:])
+        returned.append(t_returned)
+        first.append(t_first)
         m.check(f"{tool} destroy {name}", timeout=60)
     return returned, first
 
