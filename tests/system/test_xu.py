@@ -462,6 +462,9 @@ def test_xu_monitor_logs_a_new_guests_console_and_xenconsoled_leaves_it(clean):
     nodes = m.check(f"xenstore-ls /local/domain/{domid}/console")
     assert re.search(r'^type = "xu"', nodes, re.M) and "tty" not in nodes, nodes
     assert m.check(f"xenstore-read /local/domain/{domid}/name").strip() == SMALL
+    # It runs ahead of the commands (cmd_monitor.c, MONITOR_NICE): field 19 of stat.
+    stat = m.check("cat /proc/$(cat /run/xu/monitor.pid)/stat").strip()
+    assert stat.rsplit(")", 1)[1].split()[16] == "-10", stat
 
 
 def test_a_restarted_monitor_serves_the_consoles_of_running_guests_again(clean):
