@@ -782,25 +782,30 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
     if (pass_through(&b, err) < 0 || check_interrupt(err) < 0)
         goto fail;
     step_done("passthrough");
-    /* A fresh log, so the console shows this domain's output and nothing older. */
-    if (conlog_start(dc->name, b.domid, err) < 0)
-        goto fail;
-    log_started = true;
-    if (runstate_save_config(b.domid, config_text, config_len, err) < 0 ||
-        hand_over_console(&b, err) < 0 || check_interrupt(err) < 0)
-        goto fail;
-    step_done("log, config saved, console taken");
     /*
-     * The guest runs before its xenstore nodes are written (unless it has PV
-     * devices): it cannot reach xenstore before the introduction below, and
-     * that comes after them, so it never sees half a tree; its console is
-     * served already. What is left can fail only if xenstored does.
+     * The guest runs before its console is taken and its xenstore nodes are
+     * written (unless it has PV devices), and Dom0 does the rest while it
+     * starts. What it prints waits in its console ring, which the monitor
+     * reads to its end as it takes it (a console driver waits for room, it
+     * does not drop), so nothing is lost, and its first line is logged as
+     * soon as both are there. It cannot reach xenstore before the
+     * introduction below, which comes after its nodes, so it never sees half
+     * a tree. What is left can fail only if the monitor or xenstored does,
+     * and a failure destroys the domain as any other does.
      */
     if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
         xen_fail(&b, err, "cannot start the domain");
         goto fail;
     }
     step_done(paused ? "left paused" : "unpaused");
+    /* A fresh log, so the console shows this domain's output and nothing older. */
+    if (conlog_start(dc->name, b.domid, err) < 0)
+        goto fail;
+    log_started = true;
+    if (runstate_save_config(b.domid, config_text, config_len, err) < 0 ||
+        hand_over_console(&b, err) < 0)
+        goto fail;
+    step_done("log, config saved, console taken");
     if (!tree_first && domxs_create(hv, b.domid, dc, config_path, b.uuid, &store, err) < 0)
         goto fail;
     /* The domain is introduced last: from then on it may use xenstore. */
