@@ -19,6 +19,7 @@
 #include "devd_hotplug.h"
 #include "domxs.h"
 #include "wait.h"
+#include "xswatch.h"
 
 #define PATH_BYTES      192
 #define MAX_LOOPS       64
@@ -307,8 +308,10 @@ static bool xenbus_connected(void)
 int cmd_devd(struct hv *unused, int argc, char **argv, struct xu_err *err)
 {
     struct devd d = {0};
+    struct xsw backends;
+    struct xu_err why;
     char *domid, *name;
-    unsigned len, n;
+    unsigned len;
 
     (void)unused;
     (void)argv;
@@ -330,23 +333,20 @@ int cmd_devd(struct hv *unused, int argc, char **argv, struct xu_err *err)
     free(domid);
     name = xs_read(d.xs, XBT_NULL, "name", &len);
     snprintf(d.backend_dir, sizeof(d.backend_dir), "/local/domain/%u/backend", d.domid);
-    if (!xs_watch(d.xs, d.backend_dir, "backend"))
-        return xu_fail(err, "devd: cannot watch %s: %s", d.backend_dir, strerror(errno));
+    if (xsw_open(&backends, d.backend_dir, "backend", &why) < 0)
+        return xu_fail(err, "devd: %s", why.msg);
     /* Dom0's xu autostart waits for this before it starts guests that need these backends. */
     write_key(&d, DOMXS_DEVD_DIR, DOMXS_DEVD_KEY, DOMXS_DEVD_SERVING);
     printf("xu devd: serving the PV backends of domain %u (%s)\n", d.domid, name ? name : "?");
     fflush(stdout);
     free(name);
     for (;;) {
-        struct pollfd pfd = {.fd = xs_fileno(d.xs), .events = POLLIN};
+        struct pollfd pfd = {.fd = xsw_fd(&backends), .events = POLLIN};
 
-        if (!d.pending || poll(&pfd, 1, PENDING_POLL_MS) > 0) {
-            char **event = xs_read_watch(d.xs, &n);
-
-            if (!event)
-                return xu_fail(err, "devd: lost xenstore: %s", strerror(errno));
-            free(event);
-        }
+        /* Without a backend pending, the read waits for the next event. */
+        if ((!d.pending || poll(&pfd, 1, PENDING_POLL_MS) > 0) &&
+            xsw_read_event(&backends, &why) < 0)
+            return xu_fail(err, "devd: lost xenstore: %s", why.msg);
         d.pending = false;
         scan(&d);
     }

@@ -35,6 +35,7 @@
 #include "domxs.h"
 #include "runstate.h"
 #include "steptime.h"
+#include "xswatch.h"
 
 /*
  * The monitor runs ahead of the commands on Dom0's one vCPU. Right after a
@@ -48,6 +49,7 @@
 #define MONITOR_NICE (-10)
 
 static struct domain_info domains[HV_MAX_DOMAINS];
+static struct xsw released; /* the watch on @releaseDomain */
 static struct conserve *consoles;
 /* A domain stopped before xenstored knew it (create.c): look at them all again. */
 static bool rescan;
@@ -470,8 +472,8 @@ int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
         return -1;
     domain_create_serve_consoles(consoles, stopped_early);
     /* xenstored fires @releaseDomain when a domain shuts down, crashes or dies. */
-    if (!xs_watch(hv->xs, "@releaseDomain", "xu-monitor"))
-        return xu_fail(err, "cannot watch @releaseDomain: %s", strerror(errno));
+    if (xsw_open(&released, "@releaseDomain", "xu-monitor", err) < 0)
+        return -1;
     take_existing(hv);
     note("serving consoles and watching domains; console logs are cut past %llu KiB",
          (unsigned long long)(cut_bytes >> 10));
@@ -481,7 +483,7 @@ int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
     }
     for (;;) {
         struct pollfd fds[MAX_FDS] = {
-            {.fd = xs_fileno(hv->xs), .events = POLLIN},
+            {.fd = xsw_fd(&released), .events = POLLIN},
             {.fd = conserve_fd(consoles), .events = POLLIN},
             {.fd = n_clients < MAX_CLIENTS ? listen_fd : -1, .events = POLLIN},
         };
@@ -495,13 +497,11 @@ int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
             return xu_fail(err, "cannot wait: %s", strerror(errno));
         if (ready > 0 && (fds[1].revents & POLLIN))
             conserve_handle_events(consoles);
-        if (ready > 0 && (fds[0].revents & POLLIN)) {
-            unsigned int n;
-            char **event = xs_read_watch(hv->xs, &n);
+        if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            struct xu_err why;
 
-            if (!event)
-                return xu_fail(err, "lost xenstored: %s", strerror(errno));
-            free(event);
+            if (xsw_read_event(&released, &why) < 0)
+                return xu_fail(err, "lost xenstored: %s", why.msg);
             rescan = true;
         }
         for (size_t i = 3; i < nfds; i++) {

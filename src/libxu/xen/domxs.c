@@ -10,6 +10,7 @@
 
 #include "conserve.h"
 #include "guest.h"
+#include "xswatch.h"
 
 #define PATH_BYTES 128
 
@@ -285,5 +286,7 @@ _Static_assert(SAME(XSB_READ, XS_READ) && SAME(XSB_TRANSACTION_START, XS_TRANSAC
                    SAME(XSB_RM, XS_RM) && SAME(XSB_SET_PERMS, XS_SET_PERMS) &&
                    SAME(XSB_ERROR, XS_ERROR),
                "xsbatch.h: message types");
+_Static_assert(SAME(XSW_WATCH, XS_WATCH) && SAME(XSW_WATCH_EVENT, XS_WATCH_EVENT),
+               "xswatch.h: message types");
 _Static_assert(XSB_HEADER_BYTES == sizeof(struct xsd_sockmsg), "xsbatch.h: header");
 _Static_assert(XSB_PAYLOAD_MAX == XENSTORE_PAYLOAD_MAX, "xsbatch.h: payload");
