@@ -67,7 +67,7 @@ define ninja
 if grep -qv -e '^ninja: Entering directory' -e '^ninja: no work to do' <<<"$$out"; then echo "$$out"; fi
 endef
 
-$(B)/host/mkboot $(B)/host/hostdevs-probe: $(B)/host/build.ninja FORCE
+$(B)/host/mkboot $(B)/host/hostdevs-probe $(B)/host/pixen-firstline: $(B)/host/build.ninja FORCE
 	$(call ninja,$(B)/host,$(@F))
 
 # Everything the fuzz targets reach is instrumented, not only the targets.
@@ -482,7 +482,7 @@ test-unit: $(B)/host/build.ninja
 # folder changes them for (option/OPTION_VALUE/, other than the default).
 # The .gz rules are the same for every machine: test_make checks them on this one.
 test-build: $(M)/full.img $(M)/rootfs.img $(RUN_FILES) $(B)/u-boot-sandbox/u-boot \
-		$(B)/host/hostdevs-probe
+		$(B)/host/hostdevs-probe $(B)/host/pixen-firstline
 	for m in $(filter-out $(MACHINE),$(MACHINES_BUILT)); do \
 	    $(MAKE) --no-print-directory MACHINE=$$m full.img full.img.bmap rootfs.img || exit 1; \
 	done

@@ -470,6 +470,23 @@ def test_xu_monitor_logs_a_new_guests_console_and_xenconsoled_leaves_it(clean):
     assert stat.rsplit(")", 1)[1].split()[16] == "-10", stat
 
 
+def test_create_c_shows_the_guest_from_its_first_byte(clean):
+    """`xu create -c` attaches once the create is done, after the guest has run and
+    the monitor has taken its console: what it printed meanwhile is shown first,
+    from its first line, as one attached late sees it."""
+    m = clean
+    m.child.sendline(f"xu create -c {SMALL}")
+    m.expect(r"domain:\d+ created")
+    m.expect("Attached to a domain console")
+    after = len(m.transcript)
+    m.expect("Hello world!")
+    shown = m.transcript[after:]
+    assert "Powered by" in shown and shown.index("Powered by") < shown.index("Hello world!"), \
+        shown
+    detach(m)
+    m.check(f"xu destroy {SMALL}", timeout=60)
+
+
 def test_a_restarted_monitor_serves_the_consoles_of_running_guests_again(clean):
     """Killed, xu monitor's consoles wait in their rings; started again, it finds the
     consoles of type xu in xenstore and logs them on, input included."""
