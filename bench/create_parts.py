@@ -52,9 +52,11 @@ log=/var/log/xen/console/guest-$name.log
 rm -f $log $log.1
 xu create -p $name >/dev/null || exit 1
 sleep 1
-t=$(pixen-firstline $log 60000 sh -c "xu unpause $name >/dev/null") || exit 1
-set -- $t
+t=$(pixen-firstline $log 60000 sh -c "xu unpause $name >/dev/null")
+rc=$?
 xu destroy $name >/dev/null
+[ $rc = 0 ] || exit 1
+set -- $t
 awk -v t=$2 'BEGIN { printf "%.1f\n", t * 1000 }'
 """
 

@@ -50,7 +50,9 @@ static int wrote_file(int inotify_fd, const char *base)
     int wrote = 0;
     for (char *p = buf; n > 0 && p < buf + n;) {
         const struct inotify_event *ev = (const struct inotify_event *)p;
-        if ((ev->mask & IN_MODIFY) && ev->len && strcmp(ev->name, base) == 0)
+        /* After an overflow, events were lost: the file's size says. */
+        if (((ev->mask & IN_MODIFY) && ev->len && strcmp(ev->name, base) == 0) ||
+            (ev->mask & IN_Q_OVERFLOW))
             wrote = 1;
         p += sizeof(*ev) + ev->len;
     }

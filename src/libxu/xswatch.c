@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -19,8 +20,11 @@ static int write_all(int fd, const void *buf, size_t n)
     const uint8_t *p = buf;
 
     while (n) {
-        ssize_t done = write(fd, p, n);
+        /* A xenstored gone is an error to report, not a SIGPIPE to die of. */
+        ssize_t done = send(fd, p, n, MSG_NOSIGNAL);
 
+        if (done < 0 && errno == ENOTSOCK) /* the xenbus device */
+            done = write(fd, p, n);
         if (done < 0 && errno == EINTR)
             continue;
         if (done <= 0)
@@ -94,7 +98,8 @@ int xsw_attach(struct xsw *w, int fd, const char *path, const char *token, struc
             w->fired = true;
             continue;
         }
-        if (h[1] != XSW_REQ_ID) {
+        /* Kernels before 4.15 answered on the xenbus device with request id 0. */
+        if (h[1] != XSW_REQ_ID && h[1] != 0) {
             xsw_close(w);
             return xu_fail(err, "cannot watch %s: an answer to request %u, not %d", path, h[1],
                            XSW_REQ_ID);
@@ -109,32 +114,35 @@ int xsw_attach(struct xsw *w, int fd, const char *path, const char *token, struc
     }
 }
 
-/* xenstored's socket where it runs; else the kernel's device, which reaches Dom0's. */
+/*
+ * As libxenstore's xs_open(0): $XENSTORED_PATH, else xenstored's socket;
+ * a socket is connected to, anything else (a device) opened; if that
+ * fails, the kernel's xenbus device, which reaches xenstored from any domain.
+ */
 static int connect_xenstore(struct xu_err *err)
 {
     const char *path = getenv("XENSTORED_PATH");
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int fd;
+    struct stat st;
+    int fd = -1;
 
     if (!path || !path[0])
         path = DEFAULT_SOCKET;
-    if (strlen(path) >= sizeof(addr.sun_path))
-        return xu_fail(err, "xenstore: socket path too long: %s", path);
-    memcpy(addr.sun_path, path, strlen(path) + 1);
-    if (access(path, F_OK) == 0) {
-        int saved;
-
+    if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && strlen(path) < sizeof(addr.sun_path)) {
+        memcpy(addr.sun_path, path, strlen(path) + 1);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
             return fd;
-        saved = errno;
+    } else if (stat(path, &st) == 0) {
+        fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd >= 0)
-            close(fd);
-        return xu_fail(err, "cannot reach xenstored at %s: %s", path, strerror(saved));
+            return fd;
     }
+    if (fd >= 0)
+        close(fd);
     fd = open(XSW_XENBUS_DEVICE, O_RDWR | O_CLOEXEC);
     if (fd < 0)
-        return xu_fail(err, "cannot reach xenstore: no %s, and %s: %s", path, XSW_XENBUS_DEVICE,
+        return xu_fail(err, "cannot reach xenstore: not at %s, and %s: %s", path, XSW_XENBUS_DEVICE,
                        strerror(errno));
     return fd;
 }

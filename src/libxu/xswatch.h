@@ -7,7 +7,7 @@
  * watch gets its own connection, on which nothing else is asked and every
  * message after the watch's acknowledgement is an event: xenstored's socket
  * where xenstored runs (Dom0), else the kernel's xenbus device (a driver
- * domain), as libxenstore chooses. The messages are xsbatch.h's wire format.
+ * domain), chosen as libxenstore's xs_open(0) does. The messages are xsbatch.h's wire format.
  */
 #ifndef XU_XSWATCH_H
 #define XU_XSWATCH_H
@@ -39,8 +39,11 @@ int xsw_fd(const struct xsw *w);
 /*
  * Reads what the watch has sent: 1 when it fired (its events are consumed
  * one per call; poll again for more), -1 when the connection is lost or out
- * of step (err says which). Call when xsw_fd() is readable, or to learn
- * whether it fired before its acknowledgement (then no read is made).
+ * of step (err says which). Call it when xsw_fd() is readable. An event
+ * that came before the acknowledgement (the xenbus device queues the first
+ * one from another thread) was read with it, where poll cannot see it: the
+ * next call reports it without reading. A caller that looks at everything
+ * once the watch is set, as xu monitor and xu devd do, misses nothing.
  */
 int xsw_read_event(struct xsw *w, struct xu_err *err);
 void xsw_close(struct xsw *w);

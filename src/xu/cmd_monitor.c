@@ -474,6 +474,8 @@ int cmd_monitor(struct hv *hv, int argc, char **argv, struct xu_err *err)
     /* xenstored fires @releaseDomain when a domain shuts down, crashes or dies. */
     if (xsw_open(&released, "@releaseDomain", "xu-monitor", err) < 0)
         return -1;
+    /* Whatever stopped before the watch, or fired with its acknowledgement (xswatch.h). */
+    rescan = true;
     take_existing(hv);
     note("serving consoles and watching domains; console logs are cut past %llu KiB",
          (unsigned long long)(cut_bytes >> 10));

@@ -128,6 +128,34 @@ static void test_an_answer_out_of_step_is_refused(void **state)
     close(fds[1]);
 }
 
+static void test_an_acknowledgement_with_request_id_0_is_taken(void **state)
+{
+    struct xu_err err = {0};
+    struct xsw w;
+    int fds[2];
+
+    (void)state;
+    pair(fds);
+    /* What the xenbus device of kernels before 4.15 sent. */
+    send_message(fds[1], XSW_WATCH, 0, "OK", 3);
+    assert_int_equal(xsw_attach(&w, fds[0], "@releaseDomain", "tok", &err), 0);
+    xsw_close(&w);
+    close(fds[1]);
+}
+
+static void test_a_xenstored_gone_before_the_request_is_an_error_not_sigpipe(void **state)
+{
+    struct xu_err err = {0};
+    struct xsw w;
+    int fds[2];
+
+    (void)state;
+    pair(fds);
+    close(fds[1]);
+    assert_int_equal(xsw_attach(&w, fds[0], "@releaseDomain", "tok", &err), -1);
+    assert_string_equal(err.msg, "cannot watch @releaseDomain: Broken pipe");
+}
+
 static void test_a_xenstored_gone_is_an_error(void **state)
 {
     struct xu_err err = {0};
@@ -188,6 +216,8 @@ int main(void)
         cmocka_unit_test(test_an_event_before_the_acknowledgement_is_kept),
         cmocka_unit_test(test_a_refused_watch_says_why_and_closes),
         cmocka_unit_test(test_an_answer_out_of_step_is_refused),
+        cmocka_unit_test(test_an_acknowledgement_with_request_id_0_is_taken),
+        cmocka_unit_test(test_a_xenstored_gone_before_the_request_is_an_error_not_sigpipe),
         cmocka_unit_test(test_a_xenstored_gone_is_an_error),
         cmocka_unit_test(test_a_message_too_long_or_not_an_event_is_an_error),
         cmocka_unit_test(test_a_path_too_long_is_refused_before_sending),

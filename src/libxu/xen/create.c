@@ -790,8 +790,9 @@ int domain_create(struct hv *hv, const struct domain_config *dc, const char *con
      * does not drop), so nothing is lost, and its first line is logged as
      * soon as both are there. It cannot reach xenstore before the
      * introduction below, which comes after its nodes, so it never sees half
-     * a tree. What is left can fail only if the monitor or xenstored does,
-     * and a failure destroys the domain as any other does.
+     * a tree. What is left can fail only if /var/log or /run is full or the
+     * monitor or xenstored fails, and a failure destroys the domain as any
+     * other does.
      */
     if (!paused && xc_domain_unpause(hv->xc, b.domid) < 0) {
         xen_fail(&b, err, "cannot start the domain");
