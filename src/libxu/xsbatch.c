@@ -8,7 +8,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET  "/run/xenstored/socket"
 #define XSB_WATCH_EVENT 15 /* not asked for on this connection, but skipped if it comes */
 
 static const struct {
@@ -41,7 +40,7 @@ int xsb_connect(struct xsb *b, struct xu_err *err)
     int fd;
 
     if (!path || !path[0])
-        path = DEFAULT_SOCKET;
+        path = XSB_DEFAULT_SOCKET;
     if (strlen(path) >= sizeof(addr.sun_path))
         return xu_fail(err, "xenstore: socket path too long: %s", path);
     memcpy(addr.sun_path, path, strlen(path) + 1);
@@ -190,12 +189,16 @@ static const char *doing(uint32_t type)
     }
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+int xsb_write_all(int fd, const void *buf, size_t n)
 {
+    const uint8_t *p = buf;
+
     while (n) {
         /* A xenstored gone is an error to report, not a SIGPIPE to die of. */
         ssize_t done = send(fd, p, n, MSG_NOSIGNAL);
 
+        if (done < 0 && errno == ENOTSOCK) /* the xenbus device */
+            done = write(fd, p, n);
         if (done < 0 && errno == EINTR)
             continue; /* xu's held signals interrupt without restarting */
         if (done <= 0)
@@ -206,7 +209,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int read_all(int fd, void *buf, size_t n)
+int xsb_read_all(int fd, void *buf, size_t n)
 {
     uint8_t *p = buf;
 
@@ -238,7 +241,7 @@ static int exchange(struct xsb *b, char *reply, size_t reply_bytes, struct xu_er
                      b->too_big);
         failed_errno = E2BIG;
         n = 0;
-    } else if (n && write_all(b->fd, b->out, b->used_bytes) < 0) {
+    } else if (n && xsb_write_all(b->fd, b->out, b->used_bytes) < 0) {
         failed_errno = errno;
         rc = xu_fail(err, "xenstore: cannot send to xenstored: %s", strerror(errno));
         n = 0;
@@ -248,8 +251,8 @@ static int exchange(struct xsb *b, char *reply, size_t reply_bytes, struct xu_er
         bool got;
 
         errno = EPROTO; /* what a too long answer is */
-        got = read_all(b->fd, h, sizeof(h)) == 0 && h[3] <= XSB_PAYLOAD_MAX &&
-              read_all(b->fd, payload, h[3]) == 0;
+        got = xsb_read_all(b->fd, h, sizeof(h)) == 0 && h[3] <= XSB_PAYLOAD_MAX &&
+              xsb_read_all(b->fd, payload, h[3]) == 0;
         if (!got || (h[0] != XSB_WATCH_EVENT && h[1] != b->req[i].req_id)) {
             failed_errno = got ? EPROTO : errno;
             rc = xu_fail(err, "xenstore: no answer from xenstored to request %u: %s",

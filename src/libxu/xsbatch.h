@@ -32,10 +32,11 @@ enum xsb_type {
     XSB_ERROR = 16,
 };
 
-#define XSB_HEADER_BYTES 16
-#define XSB_PAYLOAD_MAX  4096 /* xenstored refuses a longer message */
-#define XSB_PATH_BYTES   128
-#define XSB_MAX_READERS  4
+#define XSB_DEFAULT_SOCKET "/run/xenstored/socket"
+#define XSB_HEADER_BYTES   16
+#define XSB_PAYLOAD_MAX    4096 /* xenstored refuses a longer message */
+#define XSB_PATH_BYTES     128
+#define XSB_MAX_READERS    4
 
 struct xsb_request {
     uint32_t type;
@@ -53,6 +54,13 @@ struct xsb {
     size_t n_req, cap_req;
     char too_big[XSB_PATH_BYTES]; /* what a request that could not be queued named */
 };
+
+/*
+ * All of a buffer to xenstore (a socket, without SIGPIPE, or the xenbus
+ * device), and all of one from it; -1 with errno set (ECONNRESET at its end).
+ */
+int xsb_write_all(int fd, const void *buf, size_t n);
+int xsb_read_all(int fd, void *buf, size_t n);
 
 /* Connects to xenstored's socket ($XENSTORED_PATH, else /run/xenstored/socket). */
 int xsb_connect(struct xsb *b, struct xu_err *err);

@@ -12,59 +12,18 @@
 
 #include "xsbatch.h"
 
-#define DEFAULT_SOCKET "/run/xenstored/socket"
-#define XSW_REQ_ID     1
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const uint8_t *p = buf;
-
-    while (n) {
-        /* A xenstored gone is an error to report, not a SIGPIPE to die of. */
-        ssize_t done = send(fd, p, n, MSG_NOSIGNAL);
-
-        if (done < 0 && errno == ENOTSOCK) /* the xenbus device */
-            done = write(fd, p, n);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0)
-            return -1;
-        p += done;
-        n -= (size_t)done;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *buf, size_t n)
-{
-    uint8_t *p = buf;
-
-    while (n) {
-        ssize_t got = read(fd, p, n);
-
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got == 0)
-                errno = ECONNRESET;
-            return -1;
-        }
-        p += got;
-        n -= (size_t)got;
-    }
-    return 0;
-}
+#define XSW_REQ_ID 1
 
 /* One whole message: its header into h, its payload (NUL-terminated) into payload. */
 static int read_message(struct xsw *w, uint32_t h[4], char payload[XSB_PAYLOAD_MAX + 1],
                         struct xu_err *err)
 {
-    if (read_all(w->fd, h, 4 * sizeof(uint32_t)) < 0)
+    if (xsb_read_all(w->fd, h, 4 * sizeof(uint32_t)) < 0)
         return xu_fail(err, "xenstore watch: connection lost: %s", strerror(errno));
     if (h[3] > XSB_PAYLOAD_MAX)
         return xu_fail(err, "xenstore watch: a message of %u bytes (at most %d)", h[3],
                        XSB_PAYLOAD_MAX);
-    if (read_all(w->fd, payload, h[3]) < 0)
+    if (xsb_read_all(w->fd, payload, h[3]) < 0)
         return xu_fail(err, "xenstore watch: connection lost: %s", strerror(errno));
     payload[h[3]] = '\0';
     return 0;
@@ -83,7 +42,8 @@ int xsw_attach(struct xsw *w, int fd, const char *path, const char *token, struc
     }
     memcpy(payload, path, path_len);
     memcpy(payload + path_len, token, token_len);
-    if (write_all(fd, h, sizeof(h)) < 0 || write_all(fd, payload, path_len + token_len) < 0) {
+    if (xsb_write_all(fd, h, sizeof(h)) < 0 ||
+        xsb_write_all(fd, payload, path_len + token_len) < 0) {
         int saved = errno;
 
         xsw_close(w);
@@ -127,7 +87,7 @@ static int connect_xenstore(struct xu_err *err)
     int fd = -1;
 
     if (!path || !path[0])
-        path = DEFAULT_SOCKET;
+        path = XSB_DEFAULT_SOCKET;
     if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && strlen(path) < sizeof(addr.sun_path)) {
         memcpy(addr.sun_path, path, strlen(path) + 1);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

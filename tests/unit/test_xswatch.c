@@ -37,6 +37,16 @@ static void pair(int fds[2])
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
 }
 
+/* A watch set on a fake that acknowledged it at once. */
+static void watching(int fds[2], struct xsw *w)
+{
+    struct xu_err err = {0};
+
+    pair(fds);
+    send_message(fds[1], XSW_WATCH, 1, "OK", 3);
+    assert_int_equal(xsw_attach(w, fds[0], "@releaseDomain", "tok", &err), 0);
+}
+
 /* The request as xenstored would read it: type WATCH, the path and token NUL-ended. */
 static void expect_watch_request(int fd, uint32_t *req_id)
 {
@@ -163,9 +173,7 @@ static void test_a_xenstored_gone_is_an_error(void **state)
     int fds[2];
 
     (void)state;
-    pair(fds);
-    send_message(fds[1], XSW_WATCH, 1, "OK", 3);
-    assert_int_equal(xsw_attach(&w, fds[0], "@releaseDomain", "tok", &err), 0);
+    watching(fds, &w);
     close(fds[1]);
     assert_int_equal(xsw_read_event(&w, &err), -1);
     assert_string_equal(err.msg, "xenstore watch: connection lost: Connection reset by peer");
@@ -180,9 +188,7 @@ static void test_a_message_too_long_or_not_an_event_is_an_error(void **state)
     int fds[2];
 
     (void)state;
-    pair(fds);
-    send_message(fds[1], XSW_WATCH, 1, "OK", 3);
-    assert_int_equal(xsw_attach(&w, fds[0], "@releaseDomain", "tok", &err), 0);
+    watching(fds, &w);
     send_message(fds[1], XSB_READ, 2, "value", 5);
     assert_int_equal(xsw_read_event(&w, &err), -1);
     assert_string_equal(err.msg, "xenstore watch: a message of type 2, not an event");
