@@ -187,9 +187,11 @@ class Machine:
     def xen_evidence(self):
         """Xen's view of a stall, onto the console log: Dom0's registers three times a
         second apart (one place each time, or moving; in user space or the kernel), its
-        event channels (what it has pending and masked), the domains and the run queues."""
+        event channels (what it has pending and masked), the domains, the run queues,
+        and Xen's timers (whether one is set to wake a vCPU that sleeps for its own
+        timer: the stall of 2026-12-04 was Dom0 idle with none)."""
         self.switch_input("Xen")
-        for key in "000eqr":
+        for key in "000eqra":
             self.child.send(key)
             time.sleep(1 if key == "0" else 3)
         try:

@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from console import card_machine, Machine, machine_dir_option, machine_files  # noqa: E402
+from console import PROMPT, card_machine, Machine, machine_dir_option, machine_files  # noqa: E402
 
 # Dom0's MemAvailable moves with its page cache (console logs grow): this much.
 DOM0_AVAIL_SLACK_KIB = 4096
@@ -86,9 +86,18 @@ def dead_console_evidence(m, stall_s, cycle):
         return (f"Dom0's shell stopped answering after cycle {cycle}; what Dom0 ran then "
                 "(soak.sh's watcher) and Xen's dumps are on the console log")
     except AssertionError:
-        return (f"Dom0's shell stopped answering after cycle {cycle}, and Dom0's own watcher "
-                f"said nothing in {stall_s + 60} s: Dom0 stopped whole (Xen's dumps are on "
-                "the console log)")
+        pass
+    # A Dom0 that sleeps for want of a timer interrupt wakes at any other one: a key
+    # typed at its console is an interrupt. If it then runs on, it had not stopped:
+    # its timer had.
+    m.child.send("\r")
+    try:
+        m.expect(r"soak: (?:stall|console) evidence end|" + PROMPT, timeout=120)
+        woke = "but ran on once a key was typed: it had slept with no timer interrupt to wake it"
+    except AssertionError:
+        woke = "nor after a key was typed: Dom0 stopped whole"
+    return (f"Dom0's shell stopped answering after cycle {cycle}, and Dom0's own watcher said "
+            f"nothing in {stall_s + 60} s, {woke} (Xen's dumps are on the console log)")
 
 
 # No cycle ending for this long is a stall: 20 times linux_pv_domu's usual 12 s (a
