@@ -77,12 +77,17 @@ def figures(progress):
             "start": progress.get("start")}
 
 
+# The last line of the report soak.sh's watcher gives when cycles or the harness's
+# commands stop.
+WATCHER_REPORT_END = r"soak: (?:stall|console) evidence end"
+
+
 def dead_console_evidence(m, stall_s, cycle):
     """Dom0's shell no longer answers (Machine.run has put Xen's view on the log
     already): Dom0's own report, which soak.sh's watcher also writes to the
     kernel's log (the console prints it through Xen) if cycles have stopped too."""
     try:
-        m.expect(r"soak: (?:stall|console) evidence end", timeout=stall_s + 60)
+        m.expect(WATCHER_REPORT_END, timeout=stall_s + 60)
         return (f"Dom0's shell stopped answering after cycle {cycle}; what Dom0 ran then "
                 "(soak.sh's watcher) and Xen's dumps are on the console log")
     except AssertionError:
@@ -92,7 +97,7 @@ def dead_console_evidence(m, stall_s, cycle):
     # its timer had.
     m.child.send("\r")
     try:
-        m.expect(r"soak: (?:stall|console) evidence end|" + PROMPT, timeout=120)
+        m.expect(WATCHER_REPORT_END + "|" + PROMPT, timeout=120)
         woke = "but ran on once a key was typed: it had slept with no timer interrupt to wake it"
     except AssertionError:
         woke = "nor after a key was typed: Dom0 stopped whole"
