@@ -107,8 +107,7 @@ static void queue(struct xsb *b, uint32_t type, const char *path, const char *co
         return;
     }
     r = &b->req[b->n_req++];
-    r->type = type;
-    r->req_id = ++b->next_req_id;
+    *r = (struct xsb_request){.type = type, .req_id = ++b->next_req_id};
     snprintf(r->path, sizeof(r->path), "%s", path);
     header[0] = type;
     header[1] = r->req_id;
@@ -156,6 +155,20 @@ void xsb_rm(struct xsb *b, const char *path)
     const char *parts[] = {path};
 
     queue(b, XSB_RM, path, parts, 1, false);
+}
+
+void xsb_read(struct xsb *b, const char *path, char *value, size_t value_bytes)
+{
+    const char *parts[] = {path};
+    size_t before = b->n_req;
+
+    if (value_bytes)
+        value[0] = '\0';
+    queue(b, XSB_READ, path, parts, 1, false);
+    if (b->n_req > before) {
+        b->req[before].value = value;
+        b->req[before].value_bytes = value_bytes;
+    }
 }
 
 void xsb_introduce(struct xsb *b, uint32_t domid, uint64_t gfn, uint32_t port)
@@ -265,10 +278,20 @@ static int exchange(struct xsb *b, char *reply, size_t reply_bytes, struct xu_er
         payload[h[3]] = '\0';
         if (h[0] == XSB_WATCH_EVENT)
             continue;
+        if (h[0] == XSB_ERROR && b->req[i].type == XSB_READ && strcmp(payload, "ENOENT") == 0) {
+            i++;
+            continue;
+        }
         if (h[0] == XSB_ERROR && rc == 0) {
             failed_errno = xsb_errno(payload);
             rc = xu_fail(err, "xenstore: cannot %s %s: %s", doing(b->req[i].type), b->req[i].path,
                          strerror(failed_errno));
+        }
+        if (h[0] != XSB_ERROR && b->req[i].value_bytes) {
+            size_t len = strnlen(payload, b->req[i].value_bytes - 1);
+
+            memcpy(b->req[i].value, payload, len);
+            b->req[i].value[len] = '\0';
         }
         if (reply && reply_bytes && i == n - 1) {
             size_t len = strnlen(payload, reply_bytes - 1);

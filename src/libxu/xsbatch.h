@@ -42,6 +42,8 @@ struct xsb_request {
     uint32_t type;
     uint32_t req_id;
     char path[XSB_PATH_BYTES]; /* what a message names */
+    char *value;               /* a read's answer goes here (xsb_read) */
+    size_t value_bytes;
 };
 
 struct xsb {
@@ -73,6 +75,13 @@ void xsb_write(struct xsb *b, const char *path, const char *value);
 void xsb_set_perms(struct xsb *b, const char *path, uint32_t owner, const uint32_t *readers,
                    unsigned n_readers);
 void xsb_rm(struct xsb *b, const char *path);
+/*
+ * The node's value goes to `value` when the batch is sent, cut to
+ * `value_bytes` - 1 bytes and at its first NUL; a node that does not exist
+ * leaves it "" and fails nothing (a domain that is dying has lost its
+ * nodes). `value` must stay valid until then.
+ */
+void xsb_read(struct xsb *b, const char *path, char *value, size_t value_bytes);
 /* Tells xenstored to serve domain `domid` on its ring at `gfn`, signalled on `port`. */
 void xsb_introduce(struct xsb *b, uint32_t domid, uint64_t gfn, uint32_t port);
 

@@ -1,7 +1,7 @@
 /*
  * Batched xenstore requests against a fake xenstored on a socketpair: the
  * bytes each request puts on the wire, one exchange for a whole batch,
- * transactions, and what a refusal, a conflict, a request too long and a
+ * reads and their answers, transactions, and what a refusal, a conflict, a request too long and a
  * xenstored that goes away each give.
  */
 #include <errno.h>
@@ -79,6 +79,10 @@ static void *serve(void *arg)
             reply(f->fd, h, XSB_ERROR, "EAGAIN", 7);
         else if (f->refuse && strcmp(s->payload, f->refuse) == 0)
             reply(f->fd, h, XSB_ERROR, "EACCES", 7);
+        else if (h[0] == XSB_READ && strncmp(s->payload, "/gone", 5) == 0)
+            reply(f->fd, h, XSB_ERROR, "ENOENT", 7);
+        else if (h[0] == XSB_READ) /* a node's value, as xenstored sends it: no NUL */
+            reply(f->fd, h, h[0], s->payload + 1, strlen(s->payload + 1));
         else
             reply(f->fd, h, h[0], "OK", 3);
     }
@@ -170,6 +174,34 @@ static void test_a_transaction_carries_its_id_to_its_end(void **state)
     assert_int_equal(f.seen[3].tx_id, 42);
     assert_payload(&f.seen[3], "T", 2);
     assert_int_equal(f.seen[4].tx_id, 0);
+}
+
+static void test_reads_answer_in_one_exchange_and_a_missing_node_is_empty(void **state)
+{
+    static struct fake f = {.refuse = "/secret"};
+    struct xu_err err = {{0}};
+    char a[32], gone[16] = "stale", cut[5], secret[16];
+
+    (void)state;
+    start(&f);
+    /* The fake answers a read with the path less its slash. */
+    xsb_read(&f.b, "/local/domain/0/name", a, sizeof(a));
+    xsb_read(&f.b, "/gone/name", gone, sizeof(gone));
+    xsb_read(&f.b, "/blinky", cut, sizeof(cut));
+    assert_int_equal(xsb_send(&f.b, &err), 0);
+    assert_string_equal(a, "local/domain/0/name");
+    assert_string_equal(gone, "");
+    assert_string_equal(cut, "blin");
+    /* Any other refusal of a read fails the batch, named. */
+    xsb_read(&f.b, "/secret", secret, sizeof(secret));
+    assert_int_equal(xsb_send(&f.b, &err), -1);
+    assert_int_equal(errno, EACCES);
+    assert_string_equal(err.msg, "xenstore: cannot read /secret: Permission denied");
+    assert_string_equal(secret, "");
+    finish(&f);
+    assert_int_equal(f.n_seen, 4);
+    assert_int_equal(f.seen[0].type, XSB_READ);
+    assert_payload(&f.seen[0], "/local/domain/0/name", 21);
 }
 
 static void test_a_refusal_names_the_first_refused_and_keeps_in_step(void **state)
@@ -267,6 +299,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_batch_goes_as_xenstores_messages),
         cmocka_unit_test(test_a_transaction_carries_its_id_to_its_end),
+        cmocka_unit_test(test_reads_answer_in_one_exchange_and_a_missing_node_is_empty),
         cmocka_unit_test(test_a_refusal_names_the_first_refused_and_keeps_in_step),
         cmocka_unit_test(test_a_conflict_is_eagain),
         cmocka_unit_test(test_a_request_too_long_sends_nothing),

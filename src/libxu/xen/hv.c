@@ -62,10 +62,8 @@ char *hv_xs_read(struct hv *hv, const char *path)
     return xs_read(hv->xs, XBT_NULL, path, &len);
 }
 
-static void fill(struct hv *hv, const xc_domaininfo_t *x, struct domain_info *d)
+static void fill(const xc_domaininfo_t *x, struct domain_info *d)
 {
-    char path[64], *name;
-
     memset(d, 0, sizeof(*d));
     d->domid = x->domain;
     d->flags = x->flags;
@@ -77,13 +75,28 @@ static void fill(struct hv *hv, const xc_domaininfo_t *x, struct domain_info *d)
     d->cpupool = x->cpupool;
     d->cpu_time_ns = x->cpu_time;
     d->ssidref = x->ssidref;
-    snprintf(path, sizeof(path), "/local/domain/%u/name", x->domain);
-    name = hv_xs_read(hv, path);
-    if (name) {
-        snprintf(d->name, sizeof(d->name), "%s", name);
-        d->has_name = true;
-        free(name);
+}
+
+/*
+ * The domains' names, all in one exchange with xenstored: one request a
+ * name cost a round trip each (about a millisecond under emulation).
+ */
+static int read_names(struct hv *hv, struct domain_info *d, size_t n, struct xu_err *err)
+{
+    struct xsb *b = hv_batch(hv, err);
+    char path[64];
+
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "/local/domain/%u/name", d[i].domid);
+        xsb_read(b, path, d[i].name, sizeof(d[i].name));
     }
+    if (xsb_send(b, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        d[i].has_name = d[i].name[0] != '\0';
+    return 0;
 }
 
 int hv_list(struct hv *hv, struct domain_info *out, size_t max, size_t *n, struct xu_err *err)
@@ -100,10 +113,10 @@ int hv_list(struct hv *hv, struct domain_info *out, size_t max, size_t *n, struc
         for (int i = 0; i < got; i++) {
             if (*n == max)
                 return xu_fail(err, "more than %zu domains", max);
-            fill(hv, &batch[i], &out[(*n)++]);
+            fill(&batch[i], &out[(*n)++]);
         }
         if (got < 64)
-            return 0;
+            return read_names(hv, out, *n, err);
         next = batch[got - 1].domain + 1;
     }
 }
@@ -111,10 +124,19 @@ int hv_list(struct hv *hv, struct domain_info *out, size_t max, size_t *n, struc
 int hv_info(struct hv *hv, uint32_t domid, struct domain_info *out, struct xu_err *err)
 {
     xc_domaininfo_t x;
+    char path[64], *name;
 
     if (xc_domain_getinfolist(hv->xc, domid, 1, &x) != 1 || x.domain != domid)
         return xu_fail(err, "no domain %u", domid);
-    fill(hv, &x, out);
+    fill(&x, out);
+    /* One name: a request on the usual connection, which may fail to no name. */
+    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+    name = hv_xs_read(hv, path);
+    if (name) {
+        snprintf(out->name, sizeof(out->name), "%s", name);
+        out->has_name = true;
+        free(name);
+    }
     return 0;
 }
 
